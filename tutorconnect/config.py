@@ -1,0 +1,187 @@
+"""One settings object, read from the environment and an optional `.env` file.
+
+Every setting is documented in `.env.example`. `get_settings()` is the only reader; a
+missing or malformed required setting stops the process with one line naming it.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import sys
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(SystemExit):
+    """Raised (as a clean exit) when configuration is missing or malformed."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    app_env: Literal["development", "test", "production"] = "development"
+
+    # Storage. No DATABASE_URL -> embedded PostgreSQL under EMBEDDED_PG_DIR.
+    database_url: str = ""
+    embedded_pg_dir: Path = PROJECT_ROOT / "var" / "pgdata"
+    redis_url: str = ""
+
+    # Web.
+    secret_key: str = ""
+    public_base_url: str = "http://localhost:3000"
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    app_port: int = Field(default=3000, ge=1, le=65535)
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    # Sessions and account security.
+    session_ttl_hours: int = Field(default=24 * 14, ge=1, le=24 * 90)
+    session_idle_hours: int = Field(default=24 * 3, ge=1, le=24 * 90)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    password_reset_ttl_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    email_verify_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
+
+    # Razorpay (empty key -> local emulator at RAZORPAY_BASE_URL).
+    razorpay_key_id: str = ""
+    razorpay_key_secret: str = ""
+    razorpay_webhook_secret: str = ""
+    razorpay_base_url: str = "http://127.0.0.1:8070"
+
+    # Google sign-in / Calendar. GOOGLE_EMULATOR_URL set -> all Google endpoints there.
+    google_client_id: str = "tutorconnect-local.apps.googleusercontent.com"
+    google_client_secret: str = "local-google-secret"
+    google_emulator_url: str = "http://127.0.0.1:8090"
+
+    # Mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "TutorConnect <no-reply@tutorconnect.local>"
+    mail_capture_http_port: int = Field(default=8026, ge=1, le=65535)
+
+    # Feature switches.
+    feature_google_signin: bool = True
+    feature_registration: bool = True
+    feature_require_verified_email: bool = False
+
+    # Background work. Without Redis, jobs run in-process from the outbox.
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("public_base_url", "razorpay_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://tutors.example.com")
+        return value.rstrip("/")
+
+    @field_validator("google_emulator_url")
+    @classmethod
+    def _optional_http_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be empty or an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (TutorConnect runs on PostgreSQL only)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _production_requirements(self) -> "Settings":
+        if self.app_env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SECRET_KEY", self.secret_key),
+                    ("DATABASE_URL", self.database_url),
+                    ("REDIS_URL", self.redis_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"{missing[0]} is required when APP_ENV=production")
+        if self.secret_key and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters")
+        if not self.allowed_origins:
+            self.allowed_origins = [self.public_base_url]
+        return self
+
+    # Derived values -------------------------------------------------------
+    @property
+    def cookie_secure(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @property
+    def razorpay_is_emulated(self) -> bool:
+        return not self.razorpay_key_id.startswith("rzp_live_")
+
+    def google_endpoint(self, real: str, path: str) -> str:
+        """The Google URL to use: the emulator's when configured, else the real one."""
+        return f"{self.google_emulator_url}{path}" if self.google_emulator_url else real
+
+
+def _local_secret_key() -> str:
+    """A per-checkout random key for development, kept in var/ so sessions survive restarts."""
+    path = PROJECT_ROOT / "var" / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+    name = field.upper() if field != "settings" else "configuration"
+    return f"Configuration error: {name}: {first.get('msg', 'invalid')}"
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Load settings once per process; exit with a one-line message when they are wrong."""
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        print(_describe(err), file=sys.stderr)
+        raise ConfigError(2) from None
+    if not settings.secret_key:
+        settings.secret_key = _local_secret_key()
+    return settings
