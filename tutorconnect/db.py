@@ -60,6 +60,17 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+@contextlib.contextmanager
+def autonomous_scope() -> Iterator[Session]:
+    """A separate, short transaction that commits even if the caller's later rolls back.
+
+    For security records (failed sign-ins, rate-limit hits) that must persist although
+    the action they describe is refused with an exception.
+    """
+    with session_scope() as session:
+        yield session
+
+
 def reset_engine_cache() -> None:
     """Forget cached engines (tests that switch databases)."""
     if get_engine.cache_info().currsize:

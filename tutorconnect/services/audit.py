@@ -1,0 +1,93 @@
+"""The audit log: every change to roles, sessions and passwords (and later, admin acts)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from tutorconnect.models import AuditLog
+from tutorconnect.services.context import RequestContext
+
+
+def record(
+    session: Session,
+    ctx: RequestContext,
+    *,
+    action: str,
+    target_type: str,
+    target_id: uuid.UUID | str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit row to the caller's transaction (it commits with the change)."""
+    session.add(
+        AuditLog(
+            actor_user_id=ctx.actor_user_id,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            before=before,
+            after=after,
+            ip=ctx.ip,
+            user_agent=ctx.user_agent[:300],
+            request_id=ctx.request_id,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    created_at: datetime
+    actor_user_id: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    ip: str
+
+
+def list_entries(
+    session: Session,
+    *,
+    target_id: str | None = None,
+    actor_user_id: uuid.UUID | None = None,
+    action_prefix: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> tuple[list[AuditEntry], int]:
+    query = select(AuditLog)
+    count = select(func.count()).select_from(AuditLog)
+    conditions = []
+    if target_id:
+        conditions.append(AuditLog.target_id == target_id)
+    if actor_user_id:
+        conditions.append(AuditLog.actor_user_id == actor_user_id)
+    if action_prefix:
+        conditions.append(col(AuditLog.action).startswith(action_prefix))
+    for c in conditions:
+        query = query.where(c)
+        count = count.where(c)
+    total = session.exec(count).one()
+    rows = session.exec(
+        query.order_by(col(AuditLog.id).desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return [
+        AuditEntry(
+            id=r.id or 0,
+            created_at=r.created_at,
+            actor_user_id=str(r.actor_user_id or ""),
+            action=r.action,
+            target_type=r.target_type,
+            target_id=r.target_id,
+            before=r.before,
+            after=r.after,
+            ip=r.ip or "",
+        )
+        for r in rows
+    ], total

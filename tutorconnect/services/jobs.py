@@ -1,0 +1,75 @@
+"""Background jobs, by name. The Celery tasks (workers/) and the in-process runner used
+without Redis both call `run_job`, so the two modes cannot disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from tutorconnect.db import session_scope
+from tutorconnect.services import mail, outbox
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[dict[str, Any]], None]
+_JOBS: dict[str, JobFn] = {}
+
+
+def job(name: str) -> Callable[[JobFn], JobFn]:
+    def register(fn: JobFn) -> JobFn:
+        _JOBS[name] = fn
+        return fn
+
+    return register
+
+
+@job(mail.SEND_JOB)
+def _send_email(payload: dict[str, Any]) -> None:
+    from tutorconnect.integrations.mailer import send
+
+    send(mail.render(payload["to"], payload["template"], payload["context"]))
+
+
+def registered() -> list[str]:
+    return sorted(_JOBS)
+
+
+def run_job(name: str, payload: dict[str, Any]) -> None:
+    fn = _JOBS.get(name)
+    if fn is None:
+        raise LookupError(f"no job named {name!r}")
+    fn(payload)
+
+
+def run_claimed(message: outbox.Claimed) -> bool:
+    """Run one claimed outbox row and record the outcome; True when it succeeded."""
+    try:
+        run_job(message.job, message.payload)
+    except Exception as exc:  # any failure becomes a scheduled retry
+        log.warning("job failed", extra={"job": message.job, "outbox_id": message.id, "error": repr(exc)[:200]})
+        with session_scope() as s:
+            outbox.fail(s, message.id, message.attempts, repr(exc))
+        return False
+    with session_scope() as s:
+        outbox.complete(s, message.id)
+    return True
+
+
+def claim_batch(limit: int = 20) -> list[outbox.Claimed]:
+    with session_scope() as s:
+        return outbox.claim_due(s, limit)
+
+
+def drain(limit: int = 100) -> int:
+    """Run due jobs in this process until none are left (local mode, tests). Returns count."""
+    done = 0
+    while done < limit:
+        batch = claim_batch(min(20, limit - done))
+        if not batch:
+            break
+        for message in batch:
+            run_claimed(message)
+            done += 1
+    return done

@@ -1,0 +1,59 @@
+"""Normalizers for values that arrive from browsers, routes and emails."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from zoneinfo import ZoneInfo, available_timezones
+
+from tutorconnect.services.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+_TIME_ZONES = frozenset(available_timezones())
+
+
+def normalize_email(value: object) -> str:
+    """Lower-case, trimmed, NFKC email; raise InvalidInput('email') when malformed."""
+    if not isinstance(value, str):
+        raise InvalidInput("email", "Enter your email address.")
+    email = unicodedata.normalize("NFKC", value).strip().lower()
+    if not email:
+        raise InvalidInput("email", "Enter your email address.")
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("email", "Enter a valid email address, like name@example.com.")
+    return email
+
+
+def clean_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("full_name", "Enter your name.")
+    name = " ".join(unicodedata.normalize("NFKC", value).split())
+    if not name:
+        raise InvalidInput("full_name", "Enter your name.")
+    if len(name) > 120:
+        raise InvalidInput("full_name", "Use at most 120 characters for your name.")
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise InvalidInput("full_name", "Your name contains characters we cannot store.")
+    return name
+
+
+def clean_time_zone(value: object) -> str:
+    if not isinstance(value, str) or value not in _TIME_ZONES:
+        raise InvalidInput("time_zone", "Choose a time zone from the list.")
+    ZoneInfo(value)
+    return value
+
+
+def common_time_zones() -> list[str]:
+    return sorted(z for z in _TIME_ZONES if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/"))) + ["UTC"]
+
+
+def safe_next_path(value: object, default: str = "/") -> str:
+    """A same-site path to return to after sign-in; anything else becomes `default`."""
+    if not isinstance(value, str) or len(value) > 512:
+        return default
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(c) < 32 for c in value):
+        return default
+    return value
