@@ -1,0 +1,268 @@
+"""The shell every page shares: navigation, banner, footer, hydration marker.
+
+`page(...)` is the decorator a new page uses: it registers the route, wraps the content
+in the shell and runs the session check before the page's own on_load handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from tutorconnect.state.base import SessionState
+
+MAX_WIDTH = "1120px"
+
+
+def logo() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(
+                rx.icon("graduation-cap", size=20, color="white"),
+                width="34px",
+                height="34px",
+                border_radius="10px",
+                background="linear-gradient(135deg, var(--indigo-9), var(--violet-9))",
+            ),
+            rx.text("TutorConnect", weight="bold", size="5", color=rx.color("gray", 12)),
+            spacing="2",
+            align="center",
+        ),
+        href="/",
+        underline="none",
+        aria_label="TutorConnect home",
+    )
+
+
+def _nav_link(label: str, href: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="1", align="center"),
+        href=href,
+        color=rx.color("gray", 11),
+        underline="none",
+        _hover={"color": rx.color("accent", 11)},
+    )
+
+
+def _role_links() -> rx.Component:
+    return rx.fragment(
+        rx.cond(SessionState.signed_in, _nav_link("Dashboard", "/dashboard", "layout-dashboard")),
+        rx.cond(
+            SessionState.user_role == "admin",
+            rx.fragment(_nav_link("Users", "/admin/users", "users"), _nav_link("Audit log", "/admin/audit", "scroll-text")),
+        ),
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=SessionState.user_name[:1], size="1", radius="full"),
+                rx.text(SessionState.user_name, size="2", class_name="tc-hide-sm", max_width="140px", truncate=True),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                id="user-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), padding_x="2", padding_y="1"),
+            rx.menu.separator(),
+            rx.menu.item(rx.icon("layout-dashboard", size=14), "Dashboard", on_select=rx.redirect("/dashboard")),
+            rx.menu.item(rx.icon("settings", size=14), "Account settings", on_select=rx.redirect("/account")),
+            rx.cond(
+                SessionState.user_role == "admin",
+                rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
+            ),
+            rx.menu.separator(),
+            rx.menu.item(rx.icon("log-out", size=14), "Sign out", color="tomato", on_select=SessionState.sign_out, id="sign-out"),
+        ),
+    )
+
+
+def _signed_out_actions() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.button("Sign in", variant="ghost"), href="/login", id="nav-login"),
+        rx.link(rx.button("Get started"), href="/register", id="nav-register"),
+        spacing="2",
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=16), dark=rx.icon("sun", size=16)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        aria_label="Switch between light and dark mode",
+        id="color-mode",
+    )
+
+
+def mobile_menu() -> rx.Component:
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", aria_label="Open menu")),
+            rx.menu.content(
+                rx.menu.item("Home", on_select=rx.redirect("/")),
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.fragment(
+                        rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                        rx.menu.item("Account settings", on_select=rx.redirect("/account")),
+                        rx.cond(
+                            SessionState.user_role == "admin",
+                            rx.fragment(
+                                rx.menu.item("Users", on_select=rx.redirect("/admin/users")),
+                                rx.menu.item("Audit log", on_select=rx.redirect("/admin/audit")),
+                            ),
+                        ),
+                        rx.menu.separator(),
+                        rx.menu.item("Sign out", color="tomato", on_select=SessionState.sign_out),
+                    ),
+                    rx.fragment(
+                        rx.menu.item("Sign in", on_select=rx.redirect("/login")),
+                        rx.menu.item("Create account", on_select=rx.redirect("/register")),
+                    ),
+                ),
+            ),
+        ),
+        class_name="tc-show-sm",
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            logo(),
+            rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="6"),
+            rx.spacer(),
+            color_mode_toggle(),
+            rx.box(
+                rx.cond(
+                    SessionState.session_checked,
+                    rx.cond(SessionState.signed_in, user_menu(), _signed_out_actions()),
+                    rx.skeleton(rx.box(width="140px", height="32px")),
+                ),
+                class_name="tc-hide-sm",
+            ),
+            mobile_menu(),
+            align="center",
+            spacing="3",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x="4",
+            height="64px",
+        ),
+        as_="header",
+        position="sticky",
+        top="0",
+        z_index="10",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        background=rx.color("gray", 1, alpha=True),
+        style={"backdrop_filter": "blur(12px)"},
+    )
+
+
+def verify_banner() -> rx.Component:
+    from tutorconnect.state.account import VerificationState
+
+    return rx.cond(
+        SessionState.signed_in & ~SessionState.email_verified,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("mail-warning")),
+            rx.callout.text(
+                "Please confirm your email address: we sent you a link. ",
+                rx.link("Send it again", on_click=VerificationState.resend, href="#", id="resend-verification"),
+            ),
+            color_scheme="amber",
+            size="1",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            margin_top="3",
+            width="calc(100% - 2rem)",
+        ),
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text("© 2026 TutorConnect · Learn from people, at your time.", size="1", color=rx.color("gray", 10)),
+            rx.spacer(),
+            rx.hstack(
+                rx.link("Home", href="/", size="1", color=rx.color("gray", 10)),
+                rx.link("Status", href="/ready", size="1", color=rx.color("gray", 10), is_external=True),
+                spacing="4",
+            ),
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding="5",
+            wrap="wrap",
+        ),
+        as_="footer",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+        margin_top="auto",
+    )
+
+
+def shell(content: rx.Component, *, wide: bool = False) -> rx.Component:
+    return rx.flex(
+        navbar(),
+        verify_banner(),
+        rx.box(
+            content,
+            as_="main",
+            width="100%",
+            max_width="100%" if wide else MAX_WIDTH,
+            margin_x="auto",
+            padding_x="4",
+            padding_y="6",
+        ),
+        footer(),
+        rx.cond(rx.State.is_hydrated, rx.box(id="hydrated", display="none")),
+        direction="column",
+        min_height="100vh",
+        background=rx.color("gray", 1),
+    )
+
+
+def page(
+    route: str,
+    title: str,
+    *,
+    on_load: list | None = None,
+    wide: bool = False,
+    description: str = "Find a tutor who fits your goals and your time zone.",
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a page in the shell. `on_load` runs after the session check."""
+
+    def decorator(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def render() -> rx.Component:
+            return shell(body(), wide=wide)
+
+        render.__name__ = body.__name__
+        return rx.page(
+            route=route,
+            title=f"{title} · TutorConnect",
+            description=description,
+            on_load=[SessionState.load_session, *(on_load or [])],
+        )(render)
+
+    return decorator
+
+
+def page_header(title: str, subtitle: str | rx.Var = "", *actions: rx.Component) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.heading(title, size="7", weight="bold"),
+            rx.cond(subtitle != "", rx.text(subtitle, color=rx.color("gray", 11), size="3")) if isinstance(subtitle, rx.Var) else (rx.text(subtitle, color=rx.color("gray", 11), size="3") if subtitle else rx.fragment()),
+            spacing="1",
+        ),
+        rx.spacer(),
+        *actions,
+        align="end",
+        wrap="wrap",
+        gap="3",
+        margin_bottom="5",
+    )

@@ -1,0 +1,21 @@
+"""Money is an integer count of minor units plus an ISO 4217 code; never a float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+
+def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
+    if not isinstance(amount_minor, int) or isinstance(amount_minor, bool):
+        raise TypeError("amount_minor must be an int")
+    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+
+
+def format_money(amount_minor: int, currency: str, *, locale: str = "en_IN") -> str:
+    """'₹1,500' for whole amounts, '₹1,499.50' otherwise, in the viewer's locale."""
+    value = minor_to_decimal(amount_minor, currency)
+    if value == value.to_integral_value():
+        return format_currency(value, currency, locale=locale, format="¤#,##0", currency_digits=False)
+    return format_currency(value, currency, locale=locale)

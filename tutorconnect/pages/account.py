@@ -1,0 +1,207 @@
+"""Account settings: profile and time zone, password, signed-in devices."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorconnect.components.forms import field, form_error
+from tutorconnect.components.layout import page, page_header
+from tutorconnect.state.account import AccountState
+
+
+def _section(title: str, subtitle: str, *children: rx.Component, id: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.text(subtitle, size="2", color=rx.color("gray", 11)),
+            rx.separator(size="4"),
+            *children,
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        id=id,
+    )
+
+
+def _save_button(label: str, loading, id: str) -> rx.Component:
+    return rx.button(rx.cond(loading, rx.spinner(size="2"), rx.fragment()), label, type="submit", disabled=loading, id=id)
+
+
+def profile_section() -> rx.Component:
+    return _section(
+        "Profile",
+        "Your name as tutors and students see it, and the time zone we show every time in.",
+        form_error(AccountState.error),
+        rx.form(
+            rx.vstack(
+                rx.vstack(
+                    rx.text("Email", size="2", weight="medium"),
+                    rx.hstack(
+                        rx.text(AccountState.email, size="2"),
+                        rx.cond(
+                            AccountState.email_verified,
+                            rx.badge("Verified", color_scheme="green"),
+                            rx.badge("Not verified", color_scheme="amber"),
+                        ),
+                        align="center",
+                    ),
+                    spacing="1",
+                ),
+                rx.box(
+                    field("Full name", "full_name", default_value=AccountState.full_name, autocomplete="name",
+                          error=AccountState.field_errors.get("full_name", ""), max_length=120),
+                    key=AccountState.full_name,
+                    width="100%",
+                ),
+                rx.vstack(
+                    rx.text("Time zone", as_="label", html_for="time_zone", size="2", weight="medium"),
+                    rx.el.select(
+                        rx.foreach(AccountState.zones, lambda z: rx.el.option(z, value=z)),
+                        name="time_zone",
+                        id="time_zone",
+                        default_value=AccountState.time_zone,
+                        key=AccountState.time_zone,
+                        style={
+                            "width": "100%", "padding": "8px 10px", "border_radius": "8px",
+                            "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 2),
+                            "color": rx.color("gray", 12), "font_size": "15px",
+                        },
+                    ),
+                    rx.cond(
+                        AccountState.field_errors.get("time_zone", "") != "",
+                        rx.text(AccountState.field_errors.get("time_zone", ""), color="tomato", size="1"),
+                    ),
+                    rx.text("Lesson times, receipts and emails use this zone.", size="1", color=rx.color("gray", 10)),
+                    spacing="1",
+                    width="100%",
+                ),
+                _save_button("Save profile", AccountState.loading, "save-profile"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=AccountState.save_profile,
+            width="100%",
+            id="profile-form",
+        ),
+        id="profile-section",
+    )
+
+
+def password_section() -> rx.Component:
+    return _section(
+        "Password",
+        "Changing your password signs you out on your other devices.",
+        form_error(AccountState.password_error),
+        rx.form(
+            rx.vstack(
+                rx.cond(
+                    AccountState.has_password,
+                    field("Current password", "current_password", type="password", autocomplete="current-password",
+                          error=AccountState.password_field_errors.get("current_password", ""), max_length=128),
+                    rx.box(
+                        rx.text("You sign in with Google. Set a password to sign in with email too.", size="2"),
+                        rx.el.input(type="hidden", name="current_password", value=""),
+                    ),
+                ),
+                field("New password", "password", type="password", autocomplete="new-password",
+                      error=AccountState.password_field_errors.get("password", ""), max_length=128,
+                      hint="At least 10 characters."),
+                field("Confirm new password", "confirm", type="password", autocomplete="new-password",
+                      error=AccountState.password_field_errors.get("confirm", ""), max_length=128),
+                _save_button("Change password", AccountState.password_loading, "change-password"),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=AccountState.change_password,
+            reset_on_submit=True,
+            width="100%",
+            id="password-form",
+        ),
+    )
+
+
+def _session_row(s) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.hstack(
+                rx.icon("monitor-smartphone", size=16),
+                rx.text(s["device"], weight="medium"),
+                rx.cond(s["current"], rx.badge("This device", color_scheme="indigo")),
+                align="center",
+            )
+        ),
+        rx.table.cell(s["ip"], class_name="tc-hide-sm"),
+        rx.table.cell(s["signed_in"], class_name="tc-hide-sm"),
+        rx.table.cell(s["last_seen"]),
+        rx.table.cell(
+            rx.cond(
+                s["current"],
+                rx.text("—", color=rx.color("gray", 9)),
+                rx.button("Sign out", size="1", variant="soft", color_scheme="tomato", on_click=AccountState.revoke(s["id"])),
+            )
+        ),
+    )
+
+
+def sessions_section() -> rx.Component:
+    return _section(
+        "Where you are signed in",
+        "Sign out a device you do not recognise, or all of them at once.",
+        rx.cond(
+            AccountState.sessions_loading,
+            rx.vstack(rx.skeleton(rx.box(height="28px", width="100%")), rx.skeleton(rx.box(height="28px", width="100%")), width="100%"),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Device"),
+                            rx.table.column_header_cell("IP address", class_name="tc-hide-sm"),
+                            rx.table.column_header_cell("Signed in", class_name="tc-hide-sm"),
+                            rx.table.column_header_cell("Last active"),
+                            rx.table.column_header_cell(""),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
+                    width="100%",
+                    id="sessions-table",
+                ),
+                class_name="tc-table-wrap",
+            ),
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button("Sign out everywhere", color_scheme="tomato", variant="outline", on_click=AccountState.ask_sign_out_all, id="sign-out-all")
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Sign out on every device?"),
+                rx.alert_dialog.description("You will need to sign in again here and on every other device."),
+                rx.flex(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=AccountState.cancel_sign_out_all)),
+                    rx.alert_dialog.action(rx.button("Sign out everywhere", color_scheme="tomato", on_click=AccountState.sign_out_everywhere, id="confirm-sign-out-all")),
+                    gap="3",
+                    justify="end",
+                    margin_top="4",
+                ),
+            ),
+            open=AccountState.confirm_sign_out_all,
+        ),
+    )
+
+
+@page("/account", "Account settings", on_load=[AccountState.load])
+def account() -> rx.Component:
+    return rx.vstack(
+        page_header("Account settings", "Member since " + AccountState.member_since),
+        rx.grid(
+            rx.vstack(profile_section(), password_section(), spacing="4", width="100%"),
+            sessions_section(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        width="100%",
+    )

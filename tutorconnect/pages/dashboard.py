@@ -1,0 +1,68 @@
+"""The signed-in landing page: what each role can do next."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorconnect.components.layout import page, page_header
+from tutorconnect.state.dashboard import DashboardState
+
+
+def _tile(icon: str, title: str, body: str, href: str = "", soon: bool = False) -> rx.Component:
+    content = rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.center(rx.icon(icon, size=18), width="36px", height="36px", border_radius="10px", background=rx.color("accent", 3), color=rx.color("accent", 11)),
+                rx.spacer(),
+                rx.cond(soon, rx.badge("Coming soon", color_scheme="gray", variant="soft")) if soon else rx.fragment(),
+                width="100%",
+            ),
+            rx.text(title, weight="bold"),
+            rx.text(body, size="2", color=rx.color("gray", 11)),
+            spacing="2",
+        ),
+        size="2",
+        style={"opacity": "0.7"} if soon else {},
+    )
+    return rx.link(content, href=href, underline="none") if href and not soon else content
+
+
+def _student() -> rx.Component:
+    return rx.box(
+        _tile("search", "Find a tutor", "Search by subject, price and availability.", soon=True),
+        _tile("calendar", "Your lessons", "Upcoming and past lessons with join links.", soon=True),
+        _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
+        class_name="tc-card-grid",
+    )
+
+
+def _tutor() -> rx.Component:
+    return rx.box(
+        _tile("id-card", "Your tutor profile", "Tell students what you teach and set your prices.", soon=True),
+        _tile("calendar-range", "Availability", "Publish weekly hours in your own time zone.", soon=True),
+        _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
+        class_name="tc-card-grid",
+    )
+
+
+def _admin() -> rx.Component:
+    return rx.box(
+        _tile("users", "Users", "Search accounts and change roles.", "/admin/users"),
+        _tile("scroll-text", "Audit log", "Every change to roles, sessions and passwords.", "/admin/audit"),
+        _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
+        class_name="tc-card-grid",
+    )
+
+
+@page("/dashboard", "Dashboard", on_load=[DashboardState.load])
+def dashboard() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            DashboardState.welcome,
+            rx.callout.root(rx.callout.icon(rx.icon("party-popper")), rx.callout.text("Your account is ready. Welcome aboard!"), color_scheme="green", width="100%"),
+        ),
+        page_header("Hello, " + DashboardState.user_name, "Signed in as " + DashboardState.user_role + " · times shown in " + DashboardState.user_time_zone),
+        rx.match(DashboardState.user_role, ("admin", _admin()), ("tutor", _tutor()), _student()),
+        width="100%",
+        id="dashboard",
+    )

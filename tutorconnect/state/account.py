@@ -1,0 +1,176 @@
+"""Account settings: profile, password, sessions; and resending the verification email."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.services import accounts, sessions
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.validation import common_time_zones
+from tutorconnect.state.auth import FormState
+from tutorconnect.state.base import SessionState, in_transaction, install_session_script, sign_out_script
+from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.timefmt import format_instant
+
+
+def _describe_agent(ua: str) -> str:
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in ua), "Browser")
+    system = next((s for s in ("Android", "iPhone", "Windows", "Mac OS", "Linux") if s in ua), "")
+    names = {"Edg": "Edge", "Mac OS": "macOS"}
+    label = names.get(browser, browser)
+    return f"{label} on {names.get(system, system)}" if system else label
+
+
+@dataclasses.dataclass
+class SessionRow:
+    id: str
+    device: str
+    ip: str
+    signed_in: str
+    last_seen: str
+    current: bool
+
+
+class VerificationState(SessionState):
+    @rx.event
+    async def resend(self):
+        try:
+            user = await self._require()
+            await in_transaction(accounts.resend_verification, self._ctx(user), user.user_id)
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.toast.success("We sent a new confirmation link to your email.")
+
+
+class AccountState(FormState):
+    full_name: str = ""
+    time_zone: str = "UTC"
+    email: str = ""
+    has_password: bool = True
+    member_since: str = ""
+    sessions: list[SessionRow] = []
+    sessions_loading: bool = True
+    password_loading: bool = False
+    password_error: str = ""
+    password_field_errors: dict[str, str] = {}
+    zones: list[str] = []
+    confirm_sign_out_all: bool = False
+
+    @rx.event
+    async def load(self):
+        self.error, self.field_errors, self.loading = "", {}, False
+        try:
+            user = await self._require()
+        except DomainError as err:
+            return self._refuse(err)
+        profile = await in_transaction(accounts.get_profile, user.user_id)
+        self.full_name, self.time_zone, self.email = profile.full_name, profile.time_zone, profile.email
+        self.has_password = profile.has_password
+        self.member_since = format_instant(profile.created_at, profile.time_zone).rsplit(",", 1)[0]
+        if not self.zones:
+            self.zones = common_time_zones()
+        await self._load_sessions(user)
+
+    async def _load_sessions(self, user: sessions.CurrentUser) -> None:
+        rows = await in_transaction(sessions.list_active, user.user_id, user.session_id)
+        self.sessions = [
+            SessionRow(
+                id=r.id,
+                device=_describe_agent(r.user_agent),
+                ip=r.ip,
+                signed_in=format_instant(r.created_at, user.time_zone),
+                last_seen=format_instant(r.last_seen_at, user.time_zone),
+                current=r.current,
+            )
+            for r in rows
+        ]
+        self.sessions_loading = False
+
+    @rx.event
+    async def save_profile(self, form_data: dict):
+        self._start()
+        yield
+        try:
+            user = await self._require()
+            data = parse_form(form_data, {"full_name": 120, "time_zone": 64})
+            profile = await in_transaction(
+                accounts.update_profile, self._ctx(user), user_id=user.user_id,
+                full_name=data["full_name"], time_zone=data["time_zone"],
+            )
+        except DomainError as err:
+            self._fail(err)
+            return
+        self.loading = False
+        self.full_name, self.time_zone = profile.full_name, profile.time_zone
+        self.user_name, self.user_time_zone = profile.full_name, profile.time_zone
+        await self._load_sessions(await self._require())
+        yield rx.toast.success("Profile saved.")
+
+    @rx.event
+    async def change_password(self, form_data: dict):
+        self.password_loading, self.password_error, self.password_field_errors = True, "", {}
+        yield
+        try:
+            user = await self._require()
+            data = parse_form(form_data, {"current_password": 128, "password": 128, "confirm": 128})
+            if data["password"] != data["confirm"]:
+                raise InvalidInput("confirm", "The two passwords do not match.")
+            await in_transaction(
+                accounts.change_password, self._ctx(user), user_id=user.user_id,
+                current_password=data["current_password"], new_password=data["password"],
+                current_session_id=user.session_id,
+            )
+            # Rotate this browser's session too: the old token dies with the old password.
+            code = await in_transaction(sessions.issue_handoff, user.user_id)
+        except DomainError as err:
+            self.password_loading = False
+            if isinstance(err, InvalidInput) and err.field != "form":
+                self.password_field_errors = {err.field: err.message}
+            else:
+                self.password_error = err.message
+            return
+        self.password_loading = False
+        yield rx.toast.success("Password changed. Other devices were signed out.")
+        yield install_session_script(code, "/account")
+
+    @rx.event
+    async def revoke(self, session_id: Any):
+        raw = short_str(session_id, 36)
+        try:
+            user = await self._require()
+            try:
+                sid = uuid.UUID(raw or "")
+            except ValueError:
+                raise InvalidInput("session", "That session could not be found.") from None
+            if sid == user.session_id:
+                raise InvalidInput("session", "Use “Sign out” to end the session you are using now.")
+            await in_transaction(
+                sessions.revoke_session, self._ctx(user), user_id=user.user_id, session_id=sid, reason="revoked_by_user"
+            )
+            await self._load_sessions(user)
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.toast.success("That device was signed out.")
+
+    @rx.event
+    def ask_sign_out_all(self):
+        self.confirm_sign_out_all = True
+
+    @rx.event
+    def cancel_sign_out_all(self):
+        self.confirm_sign_out_all = False
+
+    @rx.event
+    async def sign_out_everywhere(self):
+        self.confirm_sign_out_all = False
+        try:
+            user = await self._require()
+            await in_transaction(sessions.revoke_all, self._ctx(user), user_id=user.user_id, reason="sign_out_everywhere")
+        except DomainError as err:
+            return self._refuse(err)
+        self._apply_user(None)
+        return sign_out_script("/login")

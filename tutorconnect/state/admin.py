@@ -1,0 +1,206 @@
+"""Admin pages: users (search, roles) and the audit log. Every handler re-checks admin."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.models import Role
+from tutorconnect.services import accounts, audit
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.timefmt import format_instant
+
+PER_PAGE = 20
+ROLES = [r.value for r in Role]
+
+
+def _page_arg(value: Any) -> int:
+    try:
+        page = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), 10_000)
+
+
+@dataclasses.dataclass
+class UserView:
+    id: str
+    email: str
+    name: str
+    role: str
+    verified: bool
+    is_self: bool
+    joined: str
+    last_login: str
+
+
+class AdminUsersState(SessionState):
+    rows: list[UserView] = []
+    total: int = 0
+    page: int = 1
+    query: str = ""
+    role_filter: str = ""
+    loading: bool = True
+    pending_user_id: str = ""
+    pending_name: str = ""
+    pending_role: str = ""
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+    @rx.event
+    async def load(self):
+        params = self.router.url.query_parameters
+        self.query = (params.get("q") or "")[:100]
+        role = params.get("role") or ""
+        self.role_filter = role if role in ROLES else ""
+        self.page = _page_arg(params.get("page"))
+        return await self._refresh()
+
+    async def _refresh(self):
+        self.loading = True
+        try:
+            admin = await self._require("admin")
+            rows, total = await in_transaction(
+                accounts.list_users, self._ctx(admin), query=self.query, role=self.role_filter,
+                page=self.page, per_page=PER_PAGE,
+            )
+        except DomainError as err:
+            self.rows, self.loading = [], False
+            return self._refuse(err)
+        self.rows = [
+            UserView(
+                id=r.id, email=r.email, name=r.full_name, role=r.role,
+                verified=r.email_verified, is_self=r.id == str(admin.user_id),
+                joined=format_instant(r.created_at, admin.time_zone).rsplit(",", 1)[0],
+                last_login=format_instant(r.last_login_at, admin.time_zone) or "Never",
+            )
+            for r in rows
+        ]
+        self.total, self.loading = total, False
+        return None
+
+    def _url(self) -> str:
+        from urllib.parse import urlencode
+
+        params = {k: v for k, v in (("q", self.query), ("role", self.role_filter), ("page", str(self.page))) if v and v != "1"}
+        return "/admin/users" + (f"?{urlencode(params)}" if params else "")
+
+    @rx.event
+    async def search(self, form_data: dict):
+        try:
+            data = parse_form(form_data, {"q": 100})
+        except DomainError as err:
+            return rx.toast.error(err.message)
+        self.query, self.page = data["q"].strip(), 1
+        return rx.redirect(self._url())
+
+    @rx.event
+    def filter_role(self, role: Any):
+        self.role_filter = role if role in ROLES else ""
+        self.page = 1
+        return rx.redirect(self._url())
+
+    @rx.event
+    def go_to_page(self, page: Any):
+        self.page = _page_arg(page)
+        return rx.redirect(self._url())
+
+    @rx.event
+    async def ask_role_change(self, user_id: Any, role: Any):
+        try:
+            await self._require("admin")
+        except DomainError as err:
+            return self._refuse(err)
+        row = next((r for r in self.rows if r.id == short_str(user_id, 36)), None)
+        if row is None or role not in ROLES:
+            return rx.toast.error("Choose a user and a role from the list.")
+        self.pending_user_id, self.pending_name, self.pending_role = row.id, row.name, str(role)
+        return None
+
+    @rx.event
+    def cancel_role_change(self):
+        self.pending_user_id = self.pending_name = self.pending_role = ""
+
+    @rx.event
+    async def confirm_role_change(self):
+        target, role, name = self.pending_user_id, self.pending_role, self.pending_name
+        self.pending_user_id = self.pending_name = self.pending_role = ""
+        try:
+            admin = await self._require("admin")
+            try:
+                target_id = uuid.UUID(target)
+            except ValueError:
+                raise InvalidInput("user", "Choose a user from the list.") from None
+            await in_transaction(accounts.change_role, self._ctx(admin), target_user_id=target_id, new_role=role)
+        except DomainError as err:
+            return self._refuse(err)
+        await self._refresh()
+        return rx.toast.success(f"{name} is now {'an' if role == 'admin' else 'a'} {role}. Their sessions were signed out.")
+
+
+class AdminAuditState(SessionState):
+    entries: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    action: str = ""
+    loading: bool = True
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // 25))
+
+    @rx.event
+    async def load(self):
+        params = self.router.url.query_parameters
+        self.page = _page_arg(params.get("page"))
+        self.action = short_str(params.get("action"), 40) or ""
+        return await self._refresh()
+
+    async def _refresh(self):
+        self.loading = True
+        try:
+            admin = await self._require("admin")
+            entries, total = await in_transaction(self._list, admin.user_id, self.action, self.page)
+        except DomainError as err:
+            self.entries, self.loading = [], False
+            return self._refuse(err)
+        self.entries = [
+            {
+                "id": str(e.id), "when": format_instant(e.created_at, admin.time_zone), "action": e.action,
+                "target": f"{e.target_type} {e.target_id[:8]}", "actor": e.actor_user_id[:8] or "system",
+                "before": json.dumps(e.before or {}, sort_keys=True)[:300],
+                "after": json.dumps(e.after or {}, sort_keys=True)[:300], "ip": e.ip,
+            }
+            for e in entries
+        ]
+        self.total, self.loading = total, False
+        return None
+
+    @staticmethod
+    def _list(session, admin_id, action, page):
+        accounts.require_admin(session, admin_id)
+        return audit.list_entries(session, action_prefix=action or None, page=page, per_page=25)
+
+    @rx.event
+    def go_to_page(self, page: Any):
+        from urllib.parse import urlencode
+
+        self.page = _page_arg(page)
+        params = {k: v for k, v in (("action", self.action), ("page", str(self.page))) if v}
+        return rx.redirect("/admin/audit?" + urlencode(params))
+
+    @rx.event
+    def filter_action(self, action: Any):
+        from urllib.parse import urlencode
+
+        self.action = action if action in ("", "user.", "session.") else ""
+        self.page = 1
+        return rx.redirect("/admin/audit" + (f"?{urlencode({'action': self.action})}" if self.action else ""))

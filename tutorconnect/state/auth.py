@@ -1,0 +1,197 @@
+"""Sign-in, registration, password reset and email verification pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from tutorconnect.config import get_settings
+from tutorconnect.services import accounts, sessions
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.validation import safe_next_path
+from tutorconnect.state.base import SessionState, in_transaction, install_session_script
+from tutorconnect.state.forms import parse_form, short_str
+
+LOGIN_ERRORS = {
+    "google_cancelled": "Google sign-in was cancelled.",
+    "google_failed": "Google sign-in did not complete. Please try again.",
+    "google_unverified": "Your Google email is not verified, so we cannot link it to an existing account. Sign in with your password.",
+    "google_disabled": "Google sign-in is not available right now.",
+    "google_expired": "That Google sign-in took too long. Please try again.",
+    "session": "We could not complete sign-in. Please try again.",
+    "network": "The network failed while signing you in. Please try again.",
+}
+
+
+class FormState(SessionState):
+    """Shared fields for a single form on a page."""
+
+    loading: bool = False
+    error: str = ""
+    field_errors: dict[str, str] = {}
+
+    def _start(self) -> None:
+        self.loading, self.error, self.field_errors = True, "", {}
+
+    def _fail(self, err: DomainError) -> Any:
+        self.loading = False
+        if isinstance(err, InvalidInput) and err.field not in ("form",):
+            self.field_errors = {err.field: err.message}
+        else:
+            self.error = err.message
+        return None
+
+
+class LoginState(FormState):
+    google_enabled: bool = True
+    google_href: str = "/api/auth/google/start"
+
+    @rx.event
+    async def load(self):
+        self.loading, self.field_errors = False, {}
+        self.google_enabled = get_settings().feature_google_signin
+        code = self.router.url.query_parameters.get("error", "")
+        self.error = LOGIN_ERRORS.get(code, "")
+        self.google_href = f"/api/auth/google/start?{urlencode({'next': self._next_path()})}"
+        if await self._current_user() is not None:
+            return rx.redirect(self._next_path(), replace=True)
+
+    def _next_path(self) -> str:
+        return safe_next_path(self.router.url.query_parameters.get("next"), "/dashboard")
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        self._start()
+        yield
+        try:
+            data = parse_form(form_data, {"email": 254, "password": 128})
+            ctx = self._ctx()
+            user_id = await in_transaction(accounts.authenticate, ctx, email=data["email"], password=data["password"])
+            code = await in_transaction(sessions.issue_handoff, user_id)
+        except DomainError as err:
+            self._fail(err)
+            return
+        yield install_session_script(code, self._next_path())
+
+
+class RegisterState(FormState):
+    as_tutor: bool = False
+    browser_time_zone: str = "UTC"
+
+    @rx.event
+    async def load(self):
+        self.loading, self.error, self.field_errors = False, "", {}
+        self.as_tutor = self.router.url.query_parameters.get("as") == "tutor"
+        if await self._current_user() is not None:
+            return rx.redirect("/dashboard", replace=True)
+        return rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=RegisterState.set_browser_time_zone
+        )
+
+    @rx.event
+    def set_browser_time_zone(self, zone: Any):
+        value = short_str(zone)
+        from tutorconnect.services.validation import clean_time_zone
+
+        try:
+            self.browser_time_zone = clean_time_zone(value)
+        except DomainError:
+            self.browser_time_zone = "UTC"
+
+    @rx.event
+    def choose_role(self, role: Any):
+        self.as_tutor = role == "tutor"
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        self._start()
+        yield
+        try:
+            data = parse_form(
+                form_data,
+                {"full_name": 120, "email": 254, "password": 128, "confirm": 128},
+            )
+            if data["password"] != data["confirm"]:
+                raise InvalidInput("confirm", "The two passwords do not match.")
+            ctx = self._ctx()
+            user_id = await in_transaction(
+                accounts.register,
+                ctx,
+                email=data["email"],
+                password=data["password"],
+                full_name=data["full_name"],
+                role="tutor" if self.as_tutor else "student",
+                time_zone=self.browser_time_zone,
+            )
+            code = await in_transaction(sessions.issue_handoff, user_id)
+        except DomainError as err:
+            self._fail(err)
+            return
+        yield rx.toast.success("Welcome to TutorConnect! Check your inbox to confirm your email.")
+        yield install_session_script(code, "/dashboard?welcome=1")
+
+
+class ForgotPasswordState(FormState):
+    sent: bool = False
+
+    @rx.event
+    def load(self):
+        self.loading, self.error, self.field_errors, self.sent = False, "", {}, False
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        self._start()
+        yield
+        try:
+            data = parse_form(form_data, {"email": 254})
+            await in_transaction(accounts.request_password_reset, self._ctx(), email=data["email"])
+        except DomainError as err:
+            self._fail(err)
+            return
+        self.loading, self.sent = False, True
+
+
+class ResetPasswordState(FormState):
+    has_token: bool = False
+
+    @rx.event
+    def load(self):
+        self.loading, self.error, self.field_errors = False, "", {}
+        self.has_token = bool(self.router.url.query_parameters.get("token"))
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        self._start()
+        yield
+        try:
+            data = parse_form(form_data, {"password": 128, "confirm": 128})
+            if data["password"] != data["confirm"]:
+                raise InvalidInput("confirm", "The two passwords do not match.")
+            token = self.router.url.query_parameters.get("token", "")
+            await in_transaction(accounts.reset_password, self._ctx(), token=token, new_password=data["password"])
+        except DomainError as err:
+            self._fail(err)
+            return
+        self.loading = False
+        self._apply_user(None)
+        yield rx.toast.success("Your password was changed. Please sign in with it.")
+        yield rx.redirect("/login", replace=True)
+
+
+class VerifyEmailState(SessionState):
+    status: str = "checking"  # checking | verified | invalid
+    message: str = ""
+
+    @rx.event
+    async def load(self):
+        self.status, self.message = "checking", ""
+        token = self.router.url.query_parameters.get("token", "")
+        try:
+            await in_transaction(accounts.verify_email, self._ctx(), token)
+        except DomainError as err:
+            self.status, self.message = "invalid", err.message
+            return
+        self.status = "verified"
+        self._apply_user(await self._current_user())

@@ -1,0 +1,132 @@
+"""The base of every State: who is signed in, decided on the server for every event.
+
+The session token arrives in the HttpOnly `tc_session` cookie on the websocket's upgrade
+request (same origin, so the browser sends it). Handlers never trust arguments or
+frontend vars for identity: `_require()` re-reads the session from PostgreSQL on each
+call, so a revoked session or a changed role takes effect on the next click.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from tutorconnect.api.cookies import token_from_cookie_header
+from tutorconnect.db import session_scope
+from tutorconnect.logging_setup import request_id_var
+from tutorconnect.services import sessions
+from tutorconnect.services.context import RequestContext
+from tutorconnect.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from tutorconnect.services.sessions import CurrentUser
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def in_transaction(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `fn(session, *args, **kwargs)` in one transaction, off the event loop."""
+
+    def work() -> T:
+        with session_scope() as s:
+            return fn(s, *args, **kwargs)
+
+    return await rx.run_in_thread(work)
+
+
+def install_session_script(code: str, next_path: str) -> rx.event.EventSpec:
+    """Have the browser redeem a handoff code for the HttpOnly cookie, then reload.
+
+    The reload opens a new websocket that carries the new cookie.
+    """
+    body = json.dumps({"code": code})
+    return rx.call_script(
+        "fetch('/api/auth/session',{method:'POST',credentials:'same-origin',"
+        f"headers:{{'Content-Type':'application/json'}},body:{json.dumps(body)}}})"
+        f".then(function(r){{window.location.assign(r.ok?{json.dumps(next_path)}:'/login?error=session');}})"
+        ".catch(function(){window.location.assign('/login?error=network');});"
+    )
+
+
+def sign_out_script(next_path: str = "/") -> rx.event.EventSpec:
+    return rx.call_script(
+        "fetch('/api/auth/logout',{method:'POST',credentials:'same-origin'})"
+        f".finally(function(){{window.location.assign({json.dumps(next_path)});}});"
+    )
+
+
+class SessionState(rx.State):
+    """Public vars describe only the signed-in user to themselves."""
+
+    signed_in: bool = False
+    user_name: str = ""
+    user_email: str = ""
+    user_role: str = ""
+    user_time_zone: str = "UTC"
+    email_verified: bool = False
+    session_checked: bool = False
+
+    # -- helpers (leading underscore: not callable from the browser) -------------------
+    def _ctx(self, user: CurrentUser | None = None) -> RequestContext:
+        rid = uuid.uuid4().hex[:16]
+        request_id_var.set(rid)
+        return RequestContext(
+            ip=self.router.session.client_ip or "unknown",
+            user_agent=(self.router.headers.user_agent or "")[:300],
+            request_id=rid,
+            actor_user_id=user.user_id if user else None,
+        )
+
+    def _cookie_token(self) -> str | None:
+        return token_from_cookie_header(self.router.headers.cookie)
+
+    async def _current_user(self) -> CurrentUser | None:
+        token = self._cookie_token()
+        if not token:
+            return None
+        return await in_transaction(sessions.resolve, token)
+
+    async def _require(self, *roles: str) -> CurrentUser:
+        """The signed-in user, or raise NotAuthenticated / PermissionDenied."""
+        user = await self._current_user()
+        if user is None:
+            self._apply_user(None)
+            raise NotAuthenticated()
+        if roles and user.role not in roles:
+            raise PermissionDenied()
+        return user
+
+    def _apply_user(self, user: CurrentUser | None) -> None:
+        self.signed_in = user is not None
+        self.user_name = user.full_name if user else ""
+        self.user_email = user.email if user else ""
+        self.user_role = user.role if user else ""
+        self.user_time_zone = user.time_zone if user else "UTC"
+        self.email_verified = user.email_verified if user else False
+        self.session_checked = True
+
+    def _login_redirect(self) -> rx.event.EventSpec:
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/login?next={path}")
+
+    def _refuse(self, err: DomainError) -> Any:
+        """Map a domain error to what the person sees."""
+        if isinstance(err, NotAuthenticated):
+            return [rx.toast.warning(err.message), self._login_redirect()]
+        return rx.toast.error(err.message)
+
+    # -- events --------------------------------------------------------------------------
+    @rx.event
+    async def load_session(self):
+        """on_load of every page: refresh who is signed in (for navigation and greetings)."""
+        self._apply_user(await self._current_user())
+
+    @rx.event
+    async def sign_out(self):
+        self._apply_user(None)
+        return sign_out_script("/")
+

@@ -1,0 +1,49 @@
+"""The Reflex app: pages, API routes mounted in front, background work in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from tutorconnect.api.app import build_api
+from tutorconnect.config import get_settings
+from tutorconnect.logging_setup import configure_logging
+
+# Importing the page modules registers their routes (each uses the @page decorator).
+from tutorconnect.pages import account, admin, auth, dashboard, home  # noqa: F401
+from tutorconnect.pages.not_found import not_found
+
+_settings = get_settings()
+configure_logging(_settings.log_level, _settings.log_format)
+log = logging.getLogger("tutorconnect")
+
+
+def handle_backend_error(exception: Exception):
+    """Unexpected errors: log with the request id; tell the person plainly, no internals."""
+    log.exception("unhandled error in event handler", exc_info=exception)
+    return rx.toast.error(
+        "Something went wrong on our side. Please try again.",
+        id="backend_error",
+        position="top-center",
+    )
+
+
+app = rx.App(
+    stylesheets=["/styles.css"],
+    head_components=[
+        rx.el.meta(name="referrer", content="same-origin"),
+        rx.el.meta(name="theme-color", content="#4f46e5"),
+    ],
+    api_transformer=build_api(),
+    backend_exception_handler=handle_backend_error,
+    toaster=rx.toast.provider(position="top-right", close_button=True, rich_colors=True),
+)
+app.add_page(not_found, route="404", title="Page not found · TutorConnect")
+
+try:
+    from tutorconnect.background import app_lifespan_task
+except ImportError:  # pragma: no cover - wired once the background module lands
+    app_lifespan_task = None
+if app_lifespan_task is not None:
+    app.register_lifespan_task(app_lifespan_task)
