@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Shared set-up for run.sh and test.sh: virtualenv, Python packages, bun for Reflex.
+# Idempotent and fast on a second run (skips what is already in place).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "[bootstrap] creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.requirements.sha256"
+want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "[bootstrap] installing Python packages"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+# Reflex needs bun; it would download it from the internet, so take it from npm instead.
+if [ ! -x .tools/node_modules/.bin/bun ]; then
+  echo "[bootstrap] installing bun from npm"
+  npm install --silent --prefix .tools bun@1.4.4 >/dev/null
+fi
+export PATH="$ROOT/.tools/node_modules/.bin:$ROOT/.venv/bin:$PATH"
+export REFLEX_USE_SYSTEM_BUN=1

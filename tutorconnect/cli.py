@@ -1,0 +1,137 @@
+"""`python -m tutorconnect.cli COMMAND`: the launcher behind scripts/run.sh.
+
+  up       migrate, load demo data, start the local emulators and the app (production
+           build, one port); with no DATABASE_URL an embedded PostgreSQL is started in
+           var/pgdata and stopped cleanly when you press Ctrl+C.
+  migrate  upgrade the database to the newest migration.
+  seed     load the demo data (idempotent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tutorconnect.config import PROJECT_ROOT, get_settings
+
+DEMO_LOGINS = """Demo sign-ins (password for all: {password}):
+  admin    admin@tutorconnect.test
+  tutor    tutor@tutorconnect.test
+  student  student@tutorconnect.test"""
+
+
+def _say(msg: str) -> None:
+    print(f"[tutorconnect] {msg}", flush=True)
+
+
+def _database_env() -> dict[str, str]:
+    """Resolve the database (starting the embedded one if needed) for child processes."""
+    from tutorconnect.db import database_url
+
+    url = database_url()
+    if not get_settings().database_url:
+        _say(f"embedded PostgreSQL running in {get_settings().embedded_pg_dir}")
+    return {"DATABASE_URL": url}
+
+
+def cmd_migrate() -> None:
+    from tutorconnect.db import database_url
+    from tutorconnect.migrations import upgrade_to_head
+
+    upgrade_to_head(database_url())
+    _say("database migrated to head")
+
+
+def cmd_seed() -> None:
+    from tutorconnect.db import session_scope
+    from tutorconnect.services import demo
+
+    with session_scope() as s:
+        summary = demo.load_demo_data(s)
+    _say(f"demo data ready: {summary}")
+
+
+def _is_local(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _wait_http(url: str, timeout: float) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    return False
+
+
+def cmd_up() -> int:
+    settings = get_settings()
+    env = {**os.environ, **_database_env(), "REFLEX_USE_SYSTEM_BUN": "1"}
+    tools = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+    env["PATH"] = f"{tools}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    cmd_migrate()
+    cmd_seed()
+    children: list[subprocess.Popen] = []
+    if settings.google_emulator_url and _is_local(settings.google_emulator_url):
+        children.append(subprocess.Popen([sys.executable, "-m", "tutorconnect.emulators"], env=env, cwd=PROJECT_ROOT))
+    app_cmd = ["reflex", "run", "--env", "prod", "--loglevel", "warning"]
+    children.append(subprocess.Popen(app_cmd, env=env, cwd=PROJECT_ROOT))
+    url = f"http://localhost:{settings.app_port}"
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if _wait_http(f"{url}/health", 180):
+        from tutorconnect.services import demo
+
+        _say(f"TutorConnect is up at {url}  (mail inbox: http://127.0.0.1:{settings.mail_capture_http_port})")
+        _say(DEMO_LOGINS.format(password=demo.DEMO_PASSWORD))
+    try:
+        while not stopping and all(c.poll() is None for c in children):
+            time.sleep(0.5)
+    finally:
+        _say("stopping…")
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        from tutorconnect.db import reset_engine_cache
+        from tutorconnect.embedded_pg import stop_embedded
+
+        reset_engine_cache()
+        stop_embedded()
+        _say("stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tutorconnect", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["up", "migrate", "seed"])
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return cmd_up()
+    {"migrate": cmd_migrate, "seed": cmd_seed}[args.command]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
