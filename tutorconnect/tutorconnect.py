@@ -11,7 +11,7 @@ from tutorconnect.config import get_settings
 from tutorconnect.logging_setup import configure_logging
 
 # Importing the page modules registers their routes (each uses the @page decorator).
-from tutorconnect.pages import account, admin, auth, dashboard, home  # noqa: F401
+from tutorconnect.pages import account, admin, auth, dashboard, hello, home  # noqa: F401
 from tutorconnect.pages.not_found import not_found
 
 _settings = get_settings()

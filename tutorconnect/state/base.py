@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# Reflex keeps each tab's state under a client token in sessionStorage.
+_FORGET_TOKEN = "window.sessionStorage.removeItem('token');"
+
+
 async def in_transaction(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run `fn(session, *args, **kwargs)` in one transaction, off the event loop."""
 
@@ -41,13 +45,15 @@ async def in_transaction(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 def install_session_script(code: str, next_path: str) -> rx.event.EventSpec:
     """Have the browser redeem a handoff code for the HttpOnly cookie, then reload.
 
-    The reload opens a new websocket that carries the new cookie.
+    The reload opens a new websocket that carries the new cookie. Dropping the Reflex
+    client token first gives the new user a fresh state tree: nothing loaded for the
+    previous user of this tab (an admin's user list, say) can be sent to the next one.
     """
     body = json.dumps({"code": code})
     return rx.call_script(
         "fetch('/api/auth/session',{method:'POST',credentials:'same-origin',"
         f"headers:{{'Content-Type':'application/json'}},body:{json.dumps(body)}}})"
-        f".then(function(r){{window.location.assign(r.ok?{json.dumps(next_path)}:'/login?error=session');}})"
+        f".then(function(r){{if(r.ok){{{_FORGET_TOKEN}}}window.location.assign(r.ok?{json.dumps(next_path)}:'/login?error=session');}})"
         ".catch(function(){window.location.assign('/login?error=network');});"
     )
 
@@ -55,7 +61,7 @@ def install_session_script(code: str, next_path: str) -> rx.event.EventSpec:
 def sign_out_script(next_path: str = "/") -> rx.event.EventSpec:
     return rx.call_script(
         "fetch('/api/auth/logout',{method:'POST',credentials:'same-origin'})"
-        f".finally(function(){{window.location.assign({json.dumps(next_path)});}});"
+        f".finally(function(){{{_FORGET_TOKEN}window.location.assign({json.dumps(next_path)});}});"
     )
 
 

@@ -1,0 +1,26 @@
+"""The README's "add a page" example is the real, registered page tutorconnect/pages/hello.py.
+
+The end-to-end suite visits /hello as a student, an admin and a visitor; this test keeps
+the README's copy from drifting away from the code that those tests exercise.
+"""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _readme_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- example:hello -->\s*```python\n(.*?)```", text, re.S)
+    assert match, "README.md lost its 'add a page' example block"
+    return match.group(1)
+
+
+def test_readme_add_a_page_example_is_the_shipped_hello_page():
+    assert _readme_example().strip() == (ROOT / "tutorconnect/pages/hello.py").read_text().strip()
+
+
+def test_hello_page_is_registered_in_the_app_module():
+    app_source = (ROOT / "tutorconnect/tutorconnect.py").read_text()
+    assert re.search(r"from tutorconnect\.pages import [^\n]*\bhello\b", app_source)
