@@ -21,11 +21,18 @@ _QUERY_SECRET = re.compile(
     r"(?i)((?:token|code|password|secret|state|code_verifier|client_secret|tc_session)=)[^&\s\"';]+"
 )
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/-]+=*")
+# 'password': 'x' / "token": "x" inside reprs and JSON (event payloads, form data).
+_MAPPING_SECRET = re.compile(
+    r"""(?i)(['"](?:[a-z_]*password|confirm|token|code|code_verifier|secret|cookie|tc_session)['"]\s*:\s*['"])[^'"]*"""
+)
+_COOKIE_HEADER = re.compile(r"(?i)(tc_session=)[^;,\s'\"]+")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
-    return _BEARER.sub(r"\1[redacted]", _QUERY_SECRET.sub(r"\1[redacted]", text))
+    for pattern in (_QUERY_SECRET, _MAPPING_SECRET, _COOKIE_HEADER, _BEARER):
+        text = pattern.sub(r"\1[redacted]", text)
+    return text
 
 
 class RedactingFilter(logging.Filter):
