@@ -10,6 +10,7 @@ from tutorconnect.models.accounts import (
     UserSession,
 )
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
+from tutorconnect.models.tutors import Subject, SubjectLevel, TutorProfile, TutorStatus, TutorSubject
 
 __all__ = [
     "AuditLog",
@@ -23,4 +24,9 @@ __all__ = [
     "TokenPurpose",
     "User",
     "UserSession",
+    "Subject",
+    "SubjectLevel",
+    "TutorProfile",
+    "TutorStatus",
+    "TutorSubject",
 ]

@@ -1,0 +1,165 @@
+"""The demo data set: idempotent, realistic enough, and its documented logins work."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from tutorconnect.db import session_scope
+from tutorconnect.models import Role, Subject, TutorProfile, TutorSubject, User
+from tutorconnect.services import accounts, demo, tutors
+from tutorconnect.services.passwords import check_policy
+
+TABLES = ("users", "subjects", "tutor_profiles", "tutor_subjects", "audit_log")
+
+
+def _counts() -> dict[str, int]:
+    with session_scope() as s:
+        return {t: s.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def _snapshot() -> list[tuple]:
+    with session_scope() as s:
+        return [
+            tuple(r)
+            for r in s.execute(
+                text(
+                    "SELECT u.id, u.email, u.password_hash, p.slug, p.status, p.hourly_rate_minor, p.bio "
+                    "FROM users u LEFT JOIN tutor_profiles p ON p.user_id = u.id ORDER BY u.email"
+                )
+            ).all()
+        ]
+
+
+def _load(tmp_path) -> demo.DemoSummary:
+    with session_scope() as s:
+        return demo.load_demo_data(s, avatar_dir=tmp_path)
+
+
+@pytest.fixture
+def loaded(db, tmp_path):
+    return _load(tmp_path)
+
+
+def test_loading_twice_changes_nothing(db, tmp_path):
+    first = _load(tmp_path)
+    counts, rows = _counts(), _snapshot()
+    second = _load(tmp_path)
+    assert _counts() == counts
+    assert _snapshot() == rows
+    assert first.inserted_total > 0 and second.inserted_total == 0
+    assert first.avatars_written == counts["tutor_profiles"] and second.avatars_written == 0
+    assert (first.approved_tutors, first.subjects, first.students) == (
+        second.approved_tutors, second.subjects, second.students
+    )
+    assert len(list(tmp_path.glob("*.svg"))) == counts["tutor_profiles"]
+
+
+def test_demo_ids_are_deterministic(loaded):
+    with session_scope() as s:
+        admin = s.exec(select(User).where(User.email == demo.ADMIN_EMAIL)).one()
+        maths = s.exec(select(Subject).where(Subject.slug == "mathematics")).one()
+    assert admin.id == demo.demo_user_id(demo.ADMIN_EMAIL)
+    assert maths.id == demo.demo_subject_id("mathematics")
+
+
+def test_a_realistic_marketplace(loaded):
+    with session_scope() as s:
+        approved = select(TutorProfile.user_id).where(TutorProfile.status == "approved")
+        n_approved = s.exec(select(func.count()).select_from(approved.subquery())).one()
+        subjects_used = s.exec(
+            select(func.count(func.distinct(TutorSubject.subject_id))).where(
+                col(TutorSubject.tutor_id).in_(approved)
+            )
+        ).one()
+        zones = s.exec(select(func.count(func.distinct(User.time_zone))).where(col(User.id).in_(approved))).one()
+        admins = s.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value)).one()
+        students = s.exec(select(func.count()).select_from(User).where(User.role == Role.STUDENT.value)).one()
+        statuses = set(s.exec(select(TutorProfile.status).distinct()).all())
+        rates = s.exec(select(TutorProfile.hourly_rate_minor, TutorProfile.currency).where(
+            TutorProfile.status == "approved")).all()
+        unverified = s.exec(select(func.count()).select_from(User).where(col(User.email_verified_at).is_(None))).one()
+        per_tutor = s.exec(
+            select(func.count()).select_from(TutorSubject).where(col(TutorSubject.tutor_id).in_(approved))
+            .group_by(col(TutorSubject.tutor_id))
+        ).all()
+        bios = s.exec(select(TutorProfile.bio).where(TutorProfile.status == "approved")).all()
+    assert n_approved >= 40
+    assert subjects_used >= 12
+    assert zones >= 5
+    assert admins == 1
+    assert students >= 12
+    assert {"submitted", "draft"} <= statuses
+    assert all(cur == "INR" and 40_000 <= r <= 300_000 and r % 5_000 == 0 for r, cur in rates)
+    assert unverified == 0
+    assert all(1 <= n <= 4 for n in per_tutor) and len(per_tutor) == n_approved
+    assert all(2 <= len(b.split("\n\n")) <= 4 and len(b) <= 4000 for b in bios)
+    assert loaded.approved_tutors == n_approved and loaded.subjects_taught == subjects_used
+    assert loaded.time_zones == zones and loaded.admins == 1
+
+
+def test_demo_password_meets_the_policy():
+    for login in demo.DEMO_LOGINS:
+        assert check_policy(login.password, email=login.email, name=login.name) == login.password
+
+
+def test_documented_logins_authenticate(loaded, ctx):
+    assert {login.role for login in loaded.logins} == {"admin", "student", "tutor"}
+    for login in demo.DEMO_LOGINS:
+        with session_scope() as s:
+            user_id = accounts.authenticate(s, ctx, email=login.email, password=login.password)
+        with session_scope() as s:
+            user = s.get(User, user_id)
+            assert user.role == login.role and user.email_verified_at is not None
+            if login.role == "tutor":
+                assert s.get(TutorProfile, user_id).status == "approved"
+
+
+def test_featured_tutors_are_approved_only(loaded):
+    with session_scope() as s:
+        approved = set(s.exec(select(TutorProfile.slug).where(TutorProfile.status == "approved")).all())
+        hidden = s.exec(select(TutorProfile.slug).where(TutorProfile.status != "approved")).all()
+        cards = tutors.featured_tutors(s, limit=100)
+        six = tutors.featured_tutors(s)
+    assert hidden and len(six) == 6
+    assert {c.slug for c in cards} == approved
+    for card in cards:
+        assert card.subjects and card.hourly_rate_minor and card.currency == "INR"
+        assert card.photo_path == f"/avatars/{card.slug}.svg" and card.time_zone and card.name
+
+    # A suspended tutor or a deleted account drops out of every listing.
+    gone = cards[0].slug
+    with session_scope() as s:
+        s.execute(update(TutorProfile).where(TutorProfile.slug == gone).values(status="suspended"))
+    with session_scope() as s:
+        assert gone not in {c.slug for c in tutors.featured_tutors(s, limit=100)}
+        assert tutors.count_approved(s) == len(approved) - 1
+
+
+def test_subject_catalog_counts_approved_tutors_of_active_subjects(loaded):
+    with session_scope() as s:
+        catalog = {item.slug: item for item in tutors.subject_catalog(s)}
+        s.execute(update(Subject).where(Subject.slug == "japanese").values(retired_at=func.now()))
+    assert len(catalog) == loaded.subjects >= 18
+    assert sum(1 for i in catalog.values() if i.tutor_count > 0) >= 12
+    with session_scope() as s:
+        expected = s.exec(
+            select(func.count()).select_from(TutorSubject)
+            .join(TutorProfile, col(TutorProfile.user_id) == col(TutorSubject.tutor_id))
+            .join(Subject, col(Subject.id) == col(TutorSubject.subject_id))
+            .where(Subject.slug == "mathematics", TutorProfile.status == "approved")
+        ).one()
+        after = {item.slug for item in tutors.subject_catalog(s)}
+    assert catalog["mathematics"].tutor_count == expected > 0
+    assert "japanese" not in after and "japanese" in catalog
+
+
+def test_check_constraint_refuses_a_negative_rate(loaded):
+    with pytest.raises(IntegrityError), session_scope() as s:
+        s.execute(
+            update(TutorProfile)
+            .where(TutorProfile.user_id == demo.demo_user_id(demo.TUTOR_EMAIL))
+            .values(hourly_rate_minor=-100_00)
+        )
