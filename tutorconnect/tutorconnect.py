@@ -34,6 +34,7 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="referrer", content="same-origin"),
         rx.el.meta(name="theme-color", content="#4f46e5"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
     api_transformer=build_api(),
     backend_exception_handler=handle_backend_error,

@@ -32,7 +32,7 @@ def _hero() -> rx.Component:
             ),
             rx.hstack(
                 _stat(HomeState.tutor_count.to_string(), "approved tutors"),
-                _stat(HomeState.subjects.length().to_string(), "subjects"),
+                _stat(HomeState.subject_count.to_string(), "subjects"),
                 _stat("24/7", "across time zones"),
                 spacing="6",
                 padding_top="3",
@@ -71,8 +71,7 @@ def _tutor_card(t) -> rx.Component:
             ),
             rx.text(t["headline"], size="2", color=rx.color("gray", 11), no_of_lines=2),
             rx.hstack(
-                rx.text(t["price"], weight="bold", size="3"),
-                rx.text("/ hour", size="1", color=rx.color("gray", 10)),
+                rx.text(t["price"], rx.text.span(" / hour", size="1", color=rx.color("gray", 10), weight="regular"), weight="bold", size="3", white_space="nowrap"),
                 rx.spacer(),
                 rx.badge(rx.icon("globe", size=12), t["zone"], variant="soft", color_scheme="gray"),
                 align="center",
@@ -89,7 +88,7 @@ def _featured() -> rx.Component:
         rx.heading("Featured tutors", size="6"),
         rx.cond(
             HomeState.loading,
-            rx.box(*[rx.skeleton(rx.card(rx.box(height="140px"))) for _ in range(6)], class_name="tc-card-grid", width="100%"),
+            rx.box(*[rx.skeleton(rx.card(rx.box(height="140px"))) for _ in range(8)], class_name="tc-card-grid", width="100%"),
             rx.cond(
                 HomeState.featured.length() > 0,
                 rx.box(rx.foreach(HomeState.featured, _tutor_card), class_name="tc-card-grid", width="100%", id="featured-tutors"),

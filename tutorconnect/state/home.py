@@ -13,13 +13,14 @@ class HomeState(SessionState):
     featured: list[dict[str, str]] = []
     subjects: list[dict[str, str]] = []
     tutor_count: int = 0
+    subject_count: int = 0
     loading: bool = True
 
     @rx.event
     async def load(self):
         def read(session):
             return (
-                tutors.featured_tutors(session, limit=6),
+                tutors.featured_tutors(session, limit=8),
                 tutors.subject_catalog(session),
                 tutors.count_approved(session),
             )
@@ -33,5 +34,7 @@ class HomeState(SessionState):
             }
             for c in cards
         ]
-        self.subjects = [{"name": s.name, "count": str(s.tutor_count)} for s in subjects if s.tutor_count][:18]
+        taught = [s for s in subjects if s.tutor_count]
+        self.subject_count = len(taught)
+        self.subjects = [{"name": s.name, "count": str(s.tutor_count)} for s in taught]
         self.tutor_count, self.loading = count, False
