@@ -83,3 +83,20 @@ def ctx():
     from tutorconnect.services.context import RequestContext
 
     return RequestContext(ip=f"10.0.{uuid.uuid4().int % 250}.1", user_agent="pytest", request_id="test")
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2id parameters for tests that hash many passwords.
+
+    Hashes keep the `$argon2id$` format and verify exactly as in production; only the
+    time/memory cost is lowered so account flows run in milliseconds. Tests of the hashing
+    itself (tests/unit) do not use this.
+    """
+    from argon2 import PasswordHasher
+
+    from tutorconnect.services import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
+    return cheap
