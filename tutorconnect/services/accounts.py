@@ -176,13 +176,16 @@ def _lockout_until(session: Session, email: str) -> datetime | None:
         select(func.count(), func.max(LoginAttempt.created_at)).where(
             LoginAttempt.email == email,
             col(LoginAttempt.succeeded).is_(False),
+            # Attempts refused *because* of a lock do not extend it: only wrong passwords count.
+            LoginAttempt.reason == "bad_credentials",
             col(LoginAttempt.created_at) > since,
         )
     ).one()
     allowed = get_settings().login_max_failures
     if failures < allowed or last_failure is None:
         return None
-    delay = min(timedelta(minutes=2 ** (failures - allowed)), MAX_LOCKOUT)
+    # Cap the exponent before building the timedelta: 2**n minutes overflows it quickly.
+    delay = min(timedelta(minutes=2 ** min(failures - allowed, 6)), MAX_LOCKOUT)
     until = last_failure + delay
     return until if until > _now() else None
 
@@ -420,10 +423,15 @@ def list_users(
 ) -> tuple[list[UserRow], int]:
     """Admin user list with search by email or name, role filter and pagination."""
     require_admin(session, ctx.actor_user_id)
+    page = max(1, int(page))
+    per_page = min(max(1, int(per_page)), 100)
     stmt = select(User).where(col(User.deleted_at).is_(None))
     if query:
-        like = f"%{query.lower().replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(col(User.email).like(like), func.lower(User.full_name).like(like)))
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        stmt = stmt.where(
+            or_(col(User.email).like(like, escape="\\"), func.lower(User.full_name).like(like, escape="\\"))
+        )
     if role:
         stmt = stmt.where(User.role == role)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()

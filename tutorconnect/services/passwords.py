@@ -53,10 +53,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash or not isinstance(password, str) or len(password) > MAX_LENGTH:
+    if not password_hash or not isinstance(password, str) or len(password) > 4 * MAX_LENGTH:
+        return False
+    # Same normalization, then the same length rule, as check_policy applied.
+    normalized = unicodedata.normalize("NFKC", password)
+    if len(normalized) > MAX_LENGTH:
         return False
     try:
-        return _hasher().verify(password_hash, unicodedata.normalize("NFKC", password))
+        return _hasher().verify(password_hash, normalized)
     except (VerificationError, InvalidHashError):
         return False
 

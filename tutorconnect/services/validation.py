@@ -10,6 +10,7 @@ from tutorconnect.services.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
 _TIME_ZONES = frozenset(available_timezones())
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ: part of correct spelling in many scripts
 
 
 def normalize_email(value: object) -> str:
@@ -19,7 +20,11 @@ def normalize_email(value: object) -> str:
     email = unicodedata.normalize("NFKC", value).strip().lower()
     if not email:
         raise InvalidInput("email", "Enter your email address.")
-    if len(email) > 254 or not _EMAIL.match(email):
+    if (
+        len(email) > 254
+        or not _EMAIL.match(email)
+        or any(unicodedata.category(c).startswith("C") for c in email)
+    ):
         raise InvalidInput("email", "Enter a valid email address, like name@example.com.")
     return email
 
@@ -32,7 +37,9 @@ def clean_name(value: object) -> str:
         raise InvalidInput("full_name", "Enter your name.")
     if len(name) > 120:
         raise InvalidInput("full_name", "Use at most 120 characters for your name.")
-    if any(unicodedata.category(c).startswith("C") for c in name):
+    # Control, format and unassigned characters are refused (bidi overrides spoof names),
+    # except the zero-width (non-)joiner, which Persian and Indic names need.
+    if any(unicodedata.category(c).startswith("C") and c not in _JOINERS for c in name):
         raise InvalidInput("full_name", "Your name contains characters we cannot store.")
     return name
 
