@@ -1,0 +1,27 @@
+"""Celery tasks: thin wrappers, each calling tutorconnect.background.
+
+Task names are part of the wire format (the relay sends them by name): never rename one
+without keeping the old name registered until queues have drained.
+"""
+
+from __future__ import annotations
+
+from tutorconnect import background
+from workers.celery_app import celery_app
+
+
+@celery_app.task(name=background.RUN_TASK)
+def run_outbox(outbox_id: int) -> bool:
+    """Run one outbox row; a duplicate or late delivery is a no-op."""
+    return background.run_outbox_message(int(outbox_id))
+
+
+@celery_app.task(name="tutorconnect.relay_outbox")
+def relay_outbox() -> int:
+    """Hand due outbox rows to the queue (beat runs this every few seconds)."""
+    return background.relay_once(app=celery_app)
+
+
+@celery_app.task(name="tutorconnect.housekeeping")
+def housekeeping() -> dict[str, int]:
+    return background.housekeeping()
