@@ -12,7 +12,11 @@ config = rx.Config(
     # websocket on the page's own origin, so the HttpOnly session cookie goes with it.
     frontend_port=_settings.app_port,
     backend_port=_settings.app_port,
-    api_url=f"http://localhost:{_settings.app_port}",
+    # In production the browser reaches the websocket through the public URL (behind TLS);
+    # locally "localhost" tells Reflex to use whatever host the page was loaded from.
+    api_url=_settings.public_base_url
+    if _settings.app_env == "production"
+    else f"http://localhost:{_settings.app_port}",
     deploy_url=_settings.public_base_url,
     redis_url=_settings.redis_url or None,
     cors_allowed_origins=list(_settings.allowed_origins),

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from tutorconnect.api.app import build_api
+from tutorconnect.background import app_lifespan_task
 from tutorconnect.config import get_settings
 from tutorconnect.logging_setup import configure_logging
 
@@ -42,9 +43,6 @@ app = rx.App(
 )
 app.add_page(not_found, route="404", title="Page not found · TutorConnect")
 
-try:
-    from tutorconnect.background import app_lifespan_task
-except ImportError:  # pragma: no cover - wired once the background module lands
-    app_lifespan_task = None
-if app_lifespan_task is not None:
-    app.register_lifespan_task(app_lifespan_task)
+# Background work: without Redis the outbox jobs run in this process; with Redis a
+# relay loop hands them to Celery (and keeps doing so if beat is down).
+app.register_lifespan_task(app_lifespan_task)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from tutorconnect.api.cookies import token_from_cookie_header
+from tutorconnect.background import nudge
 from tutorconnect.db import session_scope
 from tutorconnect.logging_setup import request_id_var
 from tutorconnect.services import sessions
@@ -37,7 +38,10 @@ async def in_transaction(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
     def work() -> T:
         with session_scope() as s:
-            return fn(s, *args, **kwargs)
+            result = fn(s, *args, **kwargs)
+        # Committed: wake the background loop in case the action queued work.
+        nudge()
+        return result
 
     return await rx.run_in_thread(work)
 
