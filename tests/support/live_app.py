@@ -1,0 +1,185 @@
+"""Start the real app the way scripts/run.sh does (production build, one port), for the
+browser and websocket tests: its own database (migrated, demo data loaded), the local
+emulators (SMTP capture + inbox, Google OAuth) as a subprocess, and optionally Redis with
+a real Celery worker, in which case Reflex keeps state in Redis with several workers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _admin_engine():
+    from tutorconnect.db import normalize_url
+
+    return create_engine(normalize_url(SERVER_URL), isolation_level="AUTOCOMMIT")
+
+
+def _redis_url(db: int) -> str:
+    return re.sub(r"/\d+$", "", REDIS_BASE.rstrip("/")) + f"/{db}"
+
+
+@dataclass
+class LiveApp:
+    base_url: str
+    database_url: str
+    inbox_url: str
+    google_url: str
+    redis_url: str | None
+    log_dir: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    # -- mail -----------------------------------------------------------------------------
+    def mails(self, to: str | None = None) -> list[dict[str, Any]]:
+        params = {"to": to} if to else {}
+        return httpx.get(f"{self.inbox_url}/api/messages", params=params, timeout=5).json()
+
+    def wait_for_mail(self, to: str, subject_contains: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for msg in self.mails(to):
+                if subject_contains.lower() in msg["subject"].lower():
+                    return msg
+            time.sleep(0.25)
+        raise AssertionError(f"no mail to {to} with {subject_contains!r} within {timeout}s")
+
+    @staticmethod
+    def link_in(mail: dict[str, Any], path: str) -> str:
+        match = re.search(rf"https?://[^\s\"'<>]+{re.escape(path)}\?token=[A-Za-z0-9_-]+", mail["text"])
+        assert match, f"no {path} link in mail: {mail['text'][:300]}"
+        return match.group(0)
+
+    def local(self, url: str) -> str:
+        """An emailed link, pointed at this test server (PUBLIC_BASE_URL is the same, but be sure)."""
+        return re.sub(r"^https?://[^/]+", self.base_url, url)
+
+    def log_tail(self, lines: int = 60) -> str:
+        out = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            content = path.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {path.name}\n" + "\n".join(content))
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        for proc in reversed(self.processes):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    pass
+        for proc in reversed(self.processes):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
+def _prepare_database(name: str) -> str:
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(_admin_engine().url).set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "APP_ENV": "test"}
+    subprocess.run([sys.executable, "-m", "tutorconnect.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "tutorconnect.cli", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return url
+
+
+def drop_database(url: str) -> None:
+    name = make_url(url).database
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") -> LiveApp:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    db_url = _prepare_database(f"tc_{name}_{os.getpid()}")
+    port, smtp, inbox, google = free_port(), free_port(), free_port(), free_port()
+    base = f"http://localhost:{port}"
+    redis_url = _redis_url(13) if redis else ""
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "APP_PORT": str(port),
+        "PUBLIC_BASE_URL": base,
+        "ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
+        "SMTP_PORT": str(smtp),
+        "MAIL_CAPTURE_HTTP_PORT": str(inbox),
+        "MAIL_CAPTURE_DIR": str(log_dir / "mail"),
+        "GOOGLE_EMULATOR_URL": f"http://127.0.0.1:{google}",
+        "SECRET_KEY": "live-test-secret-key-" + "x" * 32,
+        "LOG_FORMAT": "json",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    if redis:
+        import redis as redis_lib
+
+        redis_lib.Redis.from_url(redis_url).flushdb()
+    app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
+
+    def spawn(label: str, cmd: list[str]) -> subprocess.Popen:
+        log = open(log_dir / f"{label}.log", "wb")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        app.processes.append(proc)
+        return proc
+
+    try:
+        emulators = spawn("emulators", [sys.executable, "-m", "tutorconnect.emulators"])
+        if redis:
+            spawn("celery", [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+                             "--pool=solo", "-Q", "tutorconnect", "--concurrency=1", "-l", "info"])
+        web = spawn("app", ["reflex", "run", "--env", "prod", "--loglevel", "info"])
+        _wait_ready(f"http://127.0.0.1:{inbox}/api/messages", [emulators], 30)
+        _wait_ready(f"{base}/ready", [web], 300)
+    except Exception:
+        app.stop()
+        drop_database(db_url)
+        raise
+    return app
