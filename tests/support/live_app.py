@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,7 @@ class LiveApp:
     redis_url: str | None
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    build_dirs: list[Path] = field(default_factory=list)
 
     # -- mail -----------------------------------------------------------------------------
     def mails(self, to: str | None = None) -> list[dict[str, Any]]:
@@ -85,6 +87,7 @@ class LiveApp:
         return "\n".join(out)
 
     def stop(self) -> None:
+        """Stop every process (SIGINT first, as Ctrl+C would), then remove its build."""
         for proc in reversed(self.processes):
             if proc.poll() is None:
                 try:
@@ -97,6 +100,8 @@ class LiveApp:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        for path in self.build_dirs:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
@@ -156,6 +161,10 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "SECRET_KEY": "live-test-secret-key-" + "x" * 32,
         "LOG_FORMAT": "json",
         "REFLEX_USE_SYSTEM_BUN": "1",
+        # Each live app builds its frontend in its own folder, so a test run, a benchmark
+        # and a developer's `scripts/run.sh` never overwrite each other's build.
+        "REFLEX_WEB_WORKDIR": str(ROOT / ".web-live" / f"{name}-{os.getpid()}"),
+        "REFLEX_STATES_WORKDIR": str(ROOT / ".web-live" / f"{name}-{os.getpid()}-states"),
         "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     if redis:
@@ -163,6 +172,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
 
         redis_lib.Redis.from_url(redis_url).flushdb()
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
+    app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"])]
 
     def spawn(label: str, cmd: list[str]) -> subprocess.Popen:
         log = open(log_dir / f"{label}.log", "wb")
