@@ -44,6 +44,22 @@ def _redis_url(db: int) -> str:
     return re.sub(r"/\d+$", "", REDIS_BASE.rstrip("/")) + f"/{db}"
 
 
+def _claim_redis_db() -> str:
+    """A Redis database no other live app is using (its Celery queue and Reflex state
+    must not mix with a concurrent run's), claimed with a key that expires on its own."""
+    import redis as redis_lib
+
+    for db in range(1, 13):
+        url = _redis_url(db)
+        client = redis_lib.Redis.from_url(url)
+        if client.set("tc:live-app-owner", str(os.getpid()), nx=True, ex=3 * 3600):
+            for key in client.scan_iter(count=500):
+                if key != b"tc:live-app-owner":
+                    client.delete(key)
+            return url
+    raise RuntimeError("no free Redis database (1-12) for a live app")
+
+
 @dataclass
 class LiveApp:
     base_url: str
@@ -102,6 +118,10 @@ class LiveApp:
                 proc.wait(timeout=5)
         for path in self.build_dirs:
             shutil.rmtree(path, ignore_errors=True)
+        if self.redis_url:
+            import redis as redis_lib
+
+            redis_lib.Redis.from_url(self.redis_url).flushdb()  # also releases the claim
 
 
 def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
@@ -145,7 +165,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
     db_url = _prepare_database(f"tc_{name}_{os.getpid()}")
     port, smtp, inbox, google = free_port(), free_port(), free_port(), free_port()
     base = f"http://localhost:{port}"
-    redis_url = _redis_url(13) if redis else ""
+    redis_url = _claim_redis_db() if redis else ""
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -167,10 +187,6 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "REFLEX_STATES_WORKDIR": str(ROOT / ".web-live" / f"{name}-{os.getpid()}-states"),
         "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    if redis:
-        import redis as redis_lib
-
-        redis_lib.Redis.from_url(redis_url).flushdb()
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
     app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"])]
 
