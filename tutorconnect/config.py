@@ -131,6 +131,11 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"{missing[0]} is required when APP_ENV=production")
+            if self.feature_google_signin and self.google_emulator_url:
+                raise ValueError(
+                    "GOOGLE_EMULATOR_URL must be empty when APP_ENV=production (it points "
+                    "sign-in at the local emulator); set GOOGLE_CLIENT_ID/SECRET instead"
+                )
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters")
         if not self.allowed_origins:

@@ -29,8 +29,8 @@ from tutorconnect.api.cookies import set_session_cookie, token_from_request
 from tutorconnect.api.request_context import context_from_request
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.services import google_signin
-from tutorconnect.services.errors import DomainError, FeatureDisabled, TokenInvalid
+from tutorconnect.services import google_signin, ratelimit
+from tutorconnect.services.errors import DomainError, FeatureDisabled, RateLimited, TokenInvalid
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ def _same_browser(request: Request) -> bool:
 def _error_code(err: DomainError) -> str:
     if isinstance(err, FeatureDisabled):
         return "google_disabled"
+    if isinstance(err, RateLimited):
+        return "rate_limited"
     if isinstance(err, TokenInvalid):
         return "google_expired"
     if isinstance(err, google_signin.UnverifiedGoogleEmail):
@@ -79,6 +81,7 @@ def _error_code(err: DomainError) -> str:
 
 def google_start(request: Request) -> RedirectResponse:
     try:
+        ratelimit.enforce(ratelimit.GOOGLE_START_PER_IP, context_from_request(request).ip)
         with session_scope() as s:
             url = google_signin.start(s, next_path=request.query_params.get("next", "/"))
     except DomainError as err:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ from tutorconnect.config import get_settings
 from tutorconnect.db import autonomous_scope
 from tutorconnect.integrations import google_oauth
 from tutorconnect.integrations.google_oauth import GoogleIdentity, GoogleOAuthError
-from tutorconnect.models import OAuthFlowState, OAuthIdentity, User, UserSession
+from tutorconnect.models import OAuthFlowState, OAuthIdentity, User
 from tutorconnect.services import accounts, audit, sessions
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, FeatureDisabled, InvalidInput, TokenInvalid
@@ -166,21 +166,8 @@ def sign_in(session: Session, ctx: RequestContext, identity: GoogleIdentity) -> 
 def open_session(
     session: Session, ctx: RequestContext, user_id: uuid.UUID, *, previous_token: str | None
 ) -> str:
-    """A new session token for the cookie, revoking the browser's previous one.
-
-    Same rotation as sessions.redeem_handoff: a token that existed before sign-in never
-    becomes a signed-in token (no session fixation).
-    """
-    if previous_token and looks_like_secret(previous_token):
-        session.execute(
-            update(UserSession)
-            .where(
-                col(UserSession.token_hash) == hash_secret(previous_token),
-                col(UserSession.revoked_at).is_(None),
-            )
-            .values(revoked_at=_now(), revoked_reason="rotated")
-        )
-    return sessions.create_session(session, ctx, user_id)
+    """A new session token for the cookie, revoking the browser's previous one."""
+    return sessions.rotate_into_new_session(session, ctx, user_id, previous_token=previous_token)
 
 
 # Account matching --------------------------------------------------------------------

@@ -27,6 +27,7 @@ LOGIN_PER_IP = Limit("login:ip", 30, 15 * 60)
 REGISTER_PER_IP = Limit("register:ip", 10, 60 * 60)
 RESET_PER_IP = Limit("reset:ip", 10, 60 * 60)
 RESET_PER_ACCOUNT = Limit("reset:acct", 3, 60 * 60)
+GOOGLE_START_PER_IP = Limit("google:ip", 30, 15 * 60)
 VERIFY_RESEND_PER_ACCOUNT = Limit("verify:acct", 3, 60 * 60)
 
 

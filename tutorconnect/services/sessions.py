@@ -224,13 +224,26 @@ def redeem_handoff(
     becomes a signed-in token: session fixation is impossible.
     """
     user_id = consume_token(session, TokenPurpose.SESSION_HANDOFF, code, what="sign-in link")
+    return rotate_into_new_session(session, ctx, user_id, previous_token=previous_token)
+
+
+def rotate_into_new_session(
+    session: Session, ctx: RequestContext, user_id: uuid.UUID, *, previous_token: str | None
+) -> str:
+    """A new session token for the cookie, revoking the browser's previous session.
+
+    Every sign-in path ends here, so a token that existed before sign-in never becomes
+    a signed-in token (no session fixation).
+    """
     if previous_token and looks_like_secret(previous_token):
-        old = session.exec(
-            select(UserSession).where(UserSession.token_hash == hash_secret(previous_token))
-        ).first()
-        if old is not None and old.revoked_at is None:
-            old.revoked_at = _now()
-            old.revoked_reason = "rotated"
+        session.execute(
+            update(UserSession)
+            .where(
+                col(UserSession.token_hash) == hash_secret(previous_token),
+                col(UserSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=_now(), revoked_reason="rotated")
+        )
     return create_session(session, ctx, user_id)
 
 

@@ -20,6 +20,7 @@ LOGIN_ERRORS = {
     "google_unverified": "Your Google email is not verified, so we cannot link it to an existing account. Sign in with your password.",
     "google_disabled": "Google sign-in is not available right now.",
     "google_expired": "That Google sign-in took too long. Please try again.",
+    "rate_limited": "Too many sign-in attempts from your network. Please wait a few minutes.",
     "session": "We could not complete sign-in. Please try again.",
     "network": "The network failed while signing you in. Please try again.",
 }
