@@ -174,9 +174,10 @@ def _local_secret_key() -> str:
 
 def _describe(err: ValidationError) -> str:
     first = err.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-    name = field.upper() if field != "settings" else "configuration"
-    return f"Configuration error: {name}: {first.get('msg', 'invalid')}"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    field = ".".join(str(p) for p in first.get("loc", ()))
+    # Whole-model checks name the setting in their message already.
+    return f"Configuration error: {field.upper()}: {message}" if field else f"Configuration error: {message}"
 
 
 @functools.lru_cache(maxsize=1)
