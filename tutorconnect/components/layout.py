@@ -83,9 +83,10 @@ def user_menu() -> rx.Component:
 
 def _signed_out_actions() -> rx.Component:
     return rx.hstack(
-        rx.link(rx.button("Sign in", variant="ghost"), href="/login", id="nav-login"),
+        rx.link(rx.button("Sign in", variant="soft", color_scheme="gray"), href="/login", id="nav-login"),
         rx.link(rx.button("Get started"), href="/register", id="nav-register"),
         spacing="2",
+        align="center",
     )
 
 

@@ -202,6 +202,7 @@ def account() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
+            align="start",
         ),
         width="100%",
     )

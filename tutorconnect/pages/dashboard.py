@@ -33,6 +33,7 @@ def _student() -> rx.Component:
         _tile("calendar", "Your lessons", "Upcoming and past lessons with join links.", soon=True),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
+        width="100%",
     )
 
 
@@ -42,6 +43,7 @@ def _tutor() -> rx.Component:
         _tile("calendar-range", "Availability", "Publish weekly hours in your own time zone.", soon=True),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
+        width="100%",
     )
 
 
@@ -51,6 +53,7 @@ def _admin() -> rx.Component:
         _tile("scroll-text", "Audit log", "Every change to roles, sessions and passwords.", "/admin/audit"),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
+        width="100%",
     )
 
 

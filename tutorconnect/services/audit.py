@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from tutorconnect.models import AuditLog
+from tutorconnect.models import AuditLog, User
 from tutorconnect.services.context import RequestContext
 
 
@@ -44,6 +44,7 @@ class AuditEntry:
     id: int
     created_at: datetime
     actor_user_id: str
+    actor_email: str
     action: str
     target_type: str
     target_id: str
@@ -74,14 +75,18 @@ def list_entries(
         query = query.where(c)
         count = count.where(c)
     total = session.exec(count).one()
+    page, per_page = max(1, int(page)), min(max(1, int(per_page)), 100)
     rows = session.exec(
         query.order_by(col(AuditLog.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
+    actor_ids = {r.actor_user_id for r in rows if r.actor_user_id}
+    emails = dict(session.exec(select(User.id, User.email).where(col(User.id).in_(actor_ids))).all()) if actor_ids else {}
     return [
         AuditEntry(
             id=r.id or 0,
             created_at=r.created_at,
             actor_user_id=str(r.actor_user_id or ""),
+            actor_email=emails.get(r.actor_user_id, "") if r.actor_user_id else "",
             action=r.action,
             target_type=r.target_type,
             target_id=r.target_id,
