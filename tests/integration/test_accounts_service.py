@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tutorconnect.config import get_settings
-from tutorconnect.db import get_engine, session_scope
+from tutorconnect.db import session_scope
 from tutorconnect.integrations import ratelimit_store
 from tutorconnect.integrations.ratelimit_store import PostgresHitStore
 from tutorconnect.models import User
@@ -35,6 +35,7 @@ from tutorconnect.services.errors import (
     TokenInvalid,
 )
 from tutorconnect.services.passwords import hash_password
+from tests.support.db import scalar, sql
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -59,15 +60,6 @@ def new_ctx(actor: uuid.UUID | None = None) -> RequestContext:
     )
 
 
-def sql(statement: str, **params):
-    with get_engine().begin() as conn:
-        result = conn.execute(text(statement), params)
-        return result.all() if result.returns_rows else result.rowcount
-
-
-def scalar(statement: str, **params):
-    with get_engine().begin() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 @functools.lru_cache(maxsize=None)

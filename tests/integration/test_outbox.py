@@ -19,18 +19,10 @@ from sqlmodel import Session
 from tutorconnect.config import get_settings
 from tutorconnect.db import get_engine, session_scope
 from tutorconnect.services import jobs, mail, outbox
+from tests.support.db import scalar, sql
 
 
 # Helpers -------------------------------------------------------------------------------
-def sql(statement: str, **params):
-    with get_engine().begin() as conn:
-        result = conn.execute(text(statement), params)
-        return result.all() if result.returns_rows else result.rowcount
-
-
-def scalar(statement: str, **params):
-    with get_engine().begin() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 def enqueue(n: int = 1, job: str = "test.noop", **kw) -> list[int]:

@@ -11,28 +11,19 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from tutorconnect.config import get_settings
-from tutorconnect.db import get_engine, session_scope
+from tutorconnect.db import session_scope
 from tutorconnect.models import AuthToken, User
 from tutorconnect.models.base import utcnow
 from tutorconnect.services import sessions
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound, TokenInvalid
 from tutorconnect.services.tokens import hash_secret
+from tests.support.db import scalar, sql
 
 
 # Helpers -------------------------------------------------------------------------------
-def sql(statement: str, **params):
-    with get_engine().begin() as conn:
-        result = conn.execute(text(statement), params)
-        return result.all() if result.returns_rows else result.rowcount
-
-
-def scalar(statement: str, **params):
-    with get_engine().begin() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 def new_user(email: str = "ada@example.com", *, role: str = "student", verified: bool = False) -> uuid.UUID:
