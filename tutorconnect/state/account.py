@@ -39,7 +39,7 @@ class VerificationState(SessionState):
     @rx.event
     async def resend(self):
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
             await in_transaction(accounts.resend_verification, self._ctx(user), user.user_id)
         except DomainError as err:
             return self._refuse(err)
@@ -64,7 +64,7 @@ class AccountState(FormState):
     async def load(self):
         self.error, self.field_errors, self.loading = "", {}, False
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
         except DomainError as err:
             return self._refuse(err)
         profile = await in_transaction(accounts.get_profile, user.user_id)
@@ -95,7 +95,7 @@ class AccountState(FormState):
         self._start()
         yield
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
             data = parse_form(form_data, {"full_name": 120, "time_zone": 64})
             profile = await in_transaction(
                 accounts.update_profile, self._ctx(user), user_id=user.user_id,
@@ -107,7 +107,7 @@ class AccountState(FormState):
         self.loading = False
         self.full_name, self.time_zone = profile.full_name, profile.time_zone
         self.user_name, self.user_time_zone = profile.full_name, profile.time_zone
-        await self._load_sessions(await self._require())
+        await self._load_sessions(await self._require(allow_unverified=True))
         yield rx.toast.success("Profile saved.")
 
     @rx.event
@@ -115,7 +115,7 @@ class AccountState(FormState):
         self.password_loading, self.password_error, self.password_field_errors = True, "", {}
         yield
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
             data = parse_form(form_data, {"current_password": 128, "password": 128, "confirm": 128})
             if data["password"] != data["confirm"]:
                 raise InvalidInput("confirm", "The two passwords do not match.")
@@ -141,7 +141,7 @@ class AccountState(FormState):
     async def revoke(self, session_id: Any):
         raw = short_str(session_id, 36)
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
             try:
                 sid = uuid.UUID(raw or "")
             except ValueError:
@@ -168,7 +168,7 @@ class AccountState(FormState):
     async def sign_out_everywhere(self):
         self.confirm_sign_out_all = False
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
             await in_transaction(sessions.revoke_all, self._ctx(user), user_id=user.user_id, reason="sign_out_everywhere")
         except DomainError as err:
             return self._refuse(err)

@@ -18,6 +18,7 @@ import reflex as rx
 
 from tutorconnect.api.cookies import token_from_cookie_header
 from tutorconnect.background import nudge
+from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.logging_setup import request_id_var
 from tutorconnect.services import sessions
@@ -100,14 +101,20 @@ class SessionState(rx.State):
             return None
         return await in_transaction(sessions.resolve, token)
 
-    async def _require(self, *roles: str) -> CurrentUser:
-        """The signed-in user, or raise NotAuthenticated / PermissionDenied."""
+    async def _require(self, *roles: str, allow_unverified: bool = False) -> CurrentUser:
+        """The signed-in user, or raise NotAuthenticated / PermissionDenied.
+
+        With FEATURE_REQUIRE_VERIFIED_EMAIL on, an unverified account may only reach the
+        handlers that pass `allow_unverified` (account settings, the dashboard).
+        """
         user = await self._current_user()
         if user is None:
             self._apply_user(None)
             raise NotAuthenticated()
         if roles and user.role not in roles:
             raise PermissionDenied()
+        if not (allow_unverified or user.email_verified) and get_settings().feature_require_verified_email:
+            raise PermissionDenied("Please confirm your email address first: we sent you a link.")
         return user
 
     def _apply_user(self, user: CurrentUser | None) -> None:

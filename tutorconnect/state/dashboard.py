@@ -14,7 +14,7 @@ class DashboardState(SessionState):
     @rx.event
     async def load(self):
         try:
-            user = await self._require()
+            user = await self._require(allow_unverified=True)
         except DomainError as err:
             return self._refuse(err)
         self._apply_user(user)

@@ -1,0 +1,77 @@
+"""/health says the process is alive; /ready checks the database (migrated to head) and
+Redis when configured, answering 503 with the failing check otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from tutorconnect.api.app import build_api
+from tutorconnect.config import get_settings
+from tutorconnect.db import reset_engine_cache
+
+
+@pytest.fixture
+def client(db):
+    with TestClient(build_api()) as c:
+        yield c
+
+
+def _use_database(monkeypatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_engine_cache()
+
+
+def test_health_answers_ok_and_sets_a_request_id(client):
+    response = client.get("/health", headers={"X-Request-ID": "abc123"})
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response.headers["x-request-id"] == "abc123"
+
+
+def test_a_hostile_request_id_is_replaced(client):
+    response = client.get("/health", headers={"X-Request-ID": "evil\r\nheader: x" + "y" * 100})
+    assert response.headers["x-request-id"].isalnum() and len(response.headers["x-request-id"]) <= 64
+
+
+def test_ready_when_the_database_is_at_head(client):
+    body = client.get("/ready").json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["redis"] == {"ok": True, "configured": False}
+
+
+def test_not_ready_when_migrations_are_behind(client, database_url, monkeypatch):
+    # given an empty database that was never migrated
+    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "tc_ready_probe" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "tc_ready_probe"'))
+    try:
+        _use_database(monkeypatch, make_url(database_url).set(database="tc_ready_probe").render_as_string(hide_password=False))
+        response = client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"]["database"] == {"ok": False, "revision": None, "head": response.json()["checks"]["database"]["head"]}
+    finally:
+        _use_database(monkeypatch, database_url)
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "tc_ready_probe" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_not_ready_when_redis_is_configured_but_down(client, monkeypatch):
+    from tutorconnect.integrations.redis_client import get_redis
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    get_redis.cache_clear()
+    try:
+        response = client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"]["redis"]["ok"] is False
+    finally:
+        monkeypatch.delenv("REDIS_URL")
+        get_settings.cache_clear()
+        get_redis.cache_clear()
