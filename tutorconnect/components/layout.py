@@ -136,7 +136,7 @@ def navbar() -> rx.Component:
     return rx.box(
         rx.hstack(
             logo(),
-            rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="6"),
+            rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="1.5rem"),
             rx.spacer(),
             color_mode_toggle(),
             rx.box(
@@ -152,8 +152,9 @@ def navbar() -> rx.Component:
             spacing="3",
             max_width=MAX_WIDTH,
             margin_x="auto",
-            padding_x="4",
+            padding_x="1rem",
             height="64px",
+            width="100%",
         ),
         as_="header",
         position="sticky",
@@ -180,7 +181,7 @@ def verify_banner() -> rx.Component:
             size="1",
             max_width=MAX_WIDTH,
             margin_x="auto",
-            margin_top="3",
+            margin_top="0.75rem",
             width="calc(100% - 2rem)",
         ),
     )
@@ -198,8 +199,9 @@ def footer() -> rx.Component:
             ),
             max_width=MAX_WIDTH,
             margin_x="auto",
-            padding="5",
+            padding="1.25rem 1rem",
             wrap="wrap",
+            gap="2",
         ),
         as_="footer",
         border_top=f"1px solid {rx.color('gray', 4)}",
