@@ -24,12 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def _same_origin(request: Request) -> bool:
+    """The Origin is one we serve: a configured origin, or exactly this request's own."""
     origin = request.headers.get("origin")
     if origin is None:  # non-browser clients send none; browsers always do on POST fetch
         return True
-    allowed = set(get_settings().allowed_origins)
-    host = request.headers.get("host", "")
-    return origin.rstrip("/") in allowed or origin.split("://", 1)[-1] == host
+    origin = origin.rstrip("/")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return origin in set(get_settings().allowed_origins) or origin == own
 
 
 def _error(message: str, status: int) -> JSONResponse:

@@ -52,13 +52,22 @@ class AccountState(FormState):
     email: str = ""
     has_password: bool = True
     member_since: str = ""
-    sessions: list[SessionRow] = []
+    _sessions: list[SessionRow] = []
+    _sessions_owner: str = ""
     sessions_loading: bool = True
     password_loading: bool = False
     password_error: str = ""
     password_field_errors: dict[str, str] = {}
     zones: list[str] = []
     confirm_sign_out_all: bool = False
+
+    @rx.var(cache=False)
+    def sessions(self) -> list[SessionRow]:
+        return self._sessions if self._may_see(self._sessions_owner) else []
+
+    def _clear_private(self) -> None:
+        self.full_name = self.email = self.member_since = ""
+        self._sessions, self._sessions_owner, self.sessions_loading = [], "", True
 
     @rx.event
     async def load(self):
@@ -77,7 +86,8 @@ class AccountState(FormState):
 
     async def _load_sessions(self, user: sessions.CurrentUser) -> None:
         rows = await in_transaction(sessions.list_active, user.user_id, user.session_id)
-        self.sessions = [
+        self._sessions_owner = self._bind_private()
+        self._sessions = [
             SessionRow(
                 id=r.id,
                 device=_describe_agent(r.user_agent),
@@ -173,4 +183,5 @@ class AccountState(FormState):
         except DomainError as err:
             return self._refuse(err)
         self._apply_user(None)
+        self._wipe_loaded_states()
         return sign_out_script("/login")

@@ -41,7 +41,9 @@ class UserView:
 
 
 class AdminUsersState(SessionState):
-    rows: list[UserView] = []
+    # Other users' data: held in a backend var, shown only to the session that loaded it.
+    _rows: list[UserView] = []
+    _rows_owner: str = ""
     total: int = 0
     page: int = 1
     query: str = ""
@@ -54,6 +56,14 @@ class AdminUsersState(SessionState):
     @rx.var
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
+
+    @rx.var(cache=False)
+    def rows(self) -> list[UserView]:
+        return self._rows if self._may_see(self._rows_owner) else []
+
+    def _clear_private(self) -> None:
+        self._rows, self._rows_owner, self.total = [], "", 0
+        self.pending_user_id = self.pending_name = self.pending_role = ""
 
     @rx.event
     async def load(self):
@@ -73,9 +83,10 @@ class AdminUsersState(SessionState):
                 page=self.page, per_page=PER_PAGE,
             )
         except DomainError as err:
-            self.rows, self.loading = [], False
+            self.loading = False
             return self._refuse(err)
-        self.rows = [
+        self._rows_owner = self._bind_private()
+        self._rows = [
             UserView(
                 id=r.id, email=r.email, name=r.full_name, role=r.role,
                 verified=r.email_verified, is_self=r.id == str(admin.user_id),
@@ -119,7 +130,7 @@ class AdminUsersState(SessionState):
             await self._require("admin")
         except DomainError as err:
             return self._refuse(err)
-        row = next((r for r in self.rows if r.id == short_str(user_id, 36)), None)
+        row = next((r for r in self._rows if r.id == short_str(user_id, 36)), None)
         if row is None or role not in ROLES:
             return rx.toast.error("Choose a user and a role from the list.")
         self.pending_user_id, self.pending_name, self.pending_role = row.id, row.name, str(role)
@@ -147,7 +158,8 @@ class AdminUsersState(SessionState):
 
 
 class AdminAuditState(SessionState):
-    entries: list[dict[str, str]] = []
+    _entries: list[dict[str, str]] = []
+    _entries_owner: str = ""
     total: int = 0
     page: int = 1
     action: str = ""
@@ -156,6 +168,13 @@ class AdminAuditState(SessionState):
     @rx.var
     def pages(self) -> int:
         return max(1, -(-self.total // 25))
+
+    @rx.var(cache=False)
+    def entries(self) -> list[dict[str, str]]:
+        return self._entries if self._may_see(self._entries_owner) else []
+
+    def _clear_private(self) -> None:
+        self._entries, self._entries_owner, self.total = [], "", 0
 
     @rx.event
     async def load(self):
@@ -170,9 +189,10 @@ class AdminAuditState(SessionState):
             admin = await self._require("admin")
             entries, total = await in_transaction(self._list, admin.user_id, self.action, self.page)
         except DomainError as err:
-            self.entries, self.loading = [], False
+            self.loading = False
             return self._refuse(err)
-        self.entries = [
+        self._entries_owner = self._bind_private()
+        self._entries = [
             {
                 "id": str(e.id), "when": format_instant(e.created_at, admin.time_zone), "action": e.action,
                 "target": f"{e.target_type} {e.target_id[:8]}", "actor": e.actor_email or (e.actor_user_id[:8] if e.actor_user_id else "system"),

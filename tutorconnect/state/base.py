@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from urllib.parse import urlencode
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from tutorconnect.services import sessions
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, NotAuthenticated, PermissionDenied
 from tutorconnect.services.sessions import CurrentUser
+from tutorconnect.services.tokens import hash_secret
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,11 +130,45 @@ class SessionState(rx.State):
 
     def _login_redirect(self) -> rx.event.EventSpec:
         path = self.router.url.path or "/"
-        return rx.redirect(f"/login?next={path}")
+        return rx.redirect(f"/login?{urlencode({'next': path})}")
+
+    def _owner_key(self) -> str:
+        token = self._cookie_token()
+        return hash_secret(token) if token else ""
+
+    def _bind_private(self) -> str:
+        """Remember which session loaded the private data about to be stored."""
+        return self._owner_key()
+
+    def _may_see(self, owner: str) -> bool:
+        """Private data is shown only to a connection carrying the cookie that loaded it:
+        a tab's server-side state reached with another cookie, or none, shows nothing."""
+        return bool(owner) and owner == self._owner_key()
+
+    def _clear_private(self) -> None:
+        """Forget vars holding this user's (or, for admins, other users') data.
+
+        Substates that load personal data override this; it runs whenever a handler is
+        refused and, for every loaded substate, at sign-out, so a tab's server-side state
+        never keeps data its next holder may not see.
+        """
+
+    def _wipe_loaded_states(self) -> None:
+        root: Any = self
+        while root.parent_state is not None:
+            root = root.parent_state
+        pending = [root]
+        while pending:
+            state = pending.pop()
+            if isinstance(state, SessionState):
+                state._clear_private()
+            pending.extend(state.substates.values())
 
     def _refuse(self, err: DomainError) -> Any:
-        """Map a domain error to what the person sees."""
+        """Map a domain error to what the person sees, dropping data they may not see."""
+        self._clear_private()
         if isinstance(err, NotAuthenticated):
+            self._wipe_loaded_states()
             return [rx.toast.warning(err.message), self._login_redirect()]
         return rx.toast.error(err.message)
 
@@ -145,5 +181,6 @@ class SessionState(rx.State):
     @rx.event
     async def sign_out(self):
         self._apply_user(None)
+        self._wipe_loaded_states()
         return sign_out_script("/")
 
