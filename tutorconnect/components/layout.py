@@ -256,11 +256,11 @@ def page(
     return decorator
 
 
-def page_header(title: str, subtitle: str | rx.Var = "", *actions: rx.Component) -> rx.Component:
+def page_header(title: str | rx.Var, subtitle: str | rx.Var = "", *actions: rx.Component) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.heading(title, size="7", weight="bold"),
-            rx.cond(subtitle != "", rx.text(subtitle, color=rx.color("gray", 11), size="3")) if isinstance(subtitle, rx.Var) else (rx.text(subtitle, color=rx.color("gray", 11), size="3") if subtitle else rx.fragment()),
+            rx.text(subtitle, color=rx.color("gray", 11), size="3"),
             spacing="1",
         ),
         rx.spacer(),
@@ -268,5 +268,6 @@ def page_header(title: str, subtitle: str | rx.Var = "", *actions: rx.Component)
         align="end",
         wrap="wrap",
         gap="3",
-        margin_bottom="5",
+        margin_bottom="1.25rem",
+        width="100%",
     )
