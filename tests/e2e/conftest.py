@@ -39,3 +39,35 @@ def artifacts() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# -- added for the account/admin/visual flows ---------------------------------------------
+@pytest.fixture(scope="session")
+def base_url(live_app) -> str:
+    """pytest-playwright's contexts resolve relative URLs (page.goto("/login")) against it."""
+    return live_app.base_url
+
+
+@pytest.fixture(scope="session")
+def demo_login(browser, live_app):
+    """demo_login(email) -> a storage_state (cookies only) signed in as that demo account.
+
+    Each demo account signs in through the login form once per session, so the suite stays
+    well under the per-IP sign-in limit (30 per 15 minutes). Only cookies are kept: the
+    colour-mode choice and Reflex's client token must not leak from one context to another.
+    """
+    from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+
+    cache: dict[str, dict] = {}
+
+    def get(email: str) -> dict:
+        if email not in cache:
+            ctx = browser.new_context(base_url=live_app.base_url)
+            try:
+                sign_in(ctx.new_page(), email, DEMO_PASSWORD)
+                cache[email] = {"cookies": ctx.storage_state()["cookies"], "origins": []}
+            finally:
+                ctx.close()
+        return cache[email]
+
+    return get

@@ -1,0 +1,94 @@
+"""Small steps shared by the browser tests: navigate and wait for hydration, sign in as a
+person would, register, read toasts."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+DEMO_PASSWORD = "demo-password-1"
+ADMIN_EMAIL = "admin@tutorconnect.test"
+STUDENT_EMAIL = "student@tutorconnect.test"
+TUTOR_EMAIL = "tutor@tutorconnect.test"
+STUDENT_NAME = "Aarav Patel"
+
+TIMEOUT = 15_000  # ms: argon2 plus a websocket round trip is well under this
+
+
+def hydrated(page: Page) -> None:
+    """The websocket has connected and the state arrived (prerendered HTML comes earlier)."""
+    page.wait_for_selector("#hydrated", state="attached", timeout=TIMEOUT)
+
+
+def goto(page: Page, url: str) -> None:
+    page.goto(url)
+    hydrated(page)
+
+
+def path_is(path: str, query: str | None = None) -> re.Pattern[str]:
+    """A URL pattern: this exact path (the static build may add a trailing slash) on any
+    origin, and no query unless `query` (a regex for what follows "?") is given."""
+    pattern = r"^https?://[^/]+" + re.escape(path.rstrip("/")) + "/?"
+    if query is not None:
+        pattern += r"\?" + query
+    return re.compile(pattern + "$")
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def new_password() -> str:
+    return "Maple-" + uuid.uuid4().hex[:6] + "-river"
+
+
+def sign_in(page: Page, email: str, password: str, *, next_path: str | None = None, expect_path: str | None = None) -> None:
+    """Sign in through the login form; wait for the full-page navigation that follows."""
+    goto(page, "/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(path_is(expect_path or next_path or "/dashboard"), timeout=TIMEOUT)
+    hydrated(page)
+
+
+def register(page: Page, name: str, email: str, password: str, *, tutor: bool = False) -> None:
+    goto(page, "/register" + ("?as=tutor" if tutor else ""))
+    page.fill("#full_name", name)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    page.click("#submit")
+    page.wait_for_url(path_is("/dashboard", "welcome=1"), timeout=TIMEOUT)
+    hydrated(page)
+    expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.click("#user-menu")
+    page.click("#sign-out")
+    page.wait_for_url(path_is("/"), timeout=TIMEOUT)
+    hydrated(page)
+    expect(page.locator("#nav-login")).to_be_visible()
+
+
+def expect_signed_out_on_next_navigation(page: Page, path: str = "/account") -> None:
+    goto(page, path)
+    expect(page).to_have_url(path_is("/login", next_query(path)), timeout=TIMEOUT)
+
+
+def next_query(path: str) -> str:
+    """The query of the sign-in redirect for `path`: the static build may add a trailing
+    slash, and the path may be URL-encoded (/ as %2F)."""
+    slash = "(/|%2F)"
+    return "next=" + slash.join(re.escape(part) for part in path.rstrip("/").split("/")) + slash + "?"
+
+
+def toast(page: Page, text: str):
+    return page.locator("[data-sonner-toast]", has_text=text)
+
+
+def session_cookie(context: BrowserContext) -> dict | None:
+    return next((c for c in context.cookies() if c["name"] == "tc_session"), None)
