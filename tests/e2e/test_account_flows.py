@@ -130,13 +130,6 @@ def _change_password(page, old: str, new: str) -> None:
     hydrated(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AccountState.change_password (tutorconnect/state/account.py) yields the success "
-    "toast and then install_session_script(code, '/account'), whose full-page reload wipes the "
-    "toast within ~100 ms: the person never sees that the password changed. Fix: redirect to "
-    "'/account?changed=password' and have AccountState.load show the toast/callout from that flag.",
-)
 def test_change_password_confirmation_is_visible_after_the_reload(page):
     email, old, new = unique_email("chpwtoast"), new_password(), new_password()
     register(page, "Anya Ghosh", email, old)
@@ -254,12 +247,6 @@ def _google_chooser(page, live_app):
     expect(page.get_by_role("heading", name="Choose an account")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tutorconnect/pages/auth.py google_button() uses rx.el.a, which Reflex 0.10 compiles "
-    "to a react-router <Link>: the click is routed client-side to the SPA's 404 page and "
-    "/api/auth/google/start is never requested. Fix: rx.el.a(..., reload_document=True).",
-)
 def test_google_button_click_reaches_the_account_chooser(page, live_app):
     goto(page, "/login")
     page.click("#google-signin")

@@ -90,42 +90,18 @@ def test_phone_width(name, new_context, demo_login, artifacts):
         expect(menu.get_by_role("menuitem", name="Create account")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tutorconnect/components/layout.py builds the header, main and footer with "
-    "rx.box(as_=...), but rx.box has no `as` prop: Reflex compiles it into a CSS property "
-    "(css: {as: 'main'}), so every page renders plain <div>s with no <header>/<main>/<footer> "
-    "landmarks for screen readers. Fix: rx.el.header / rx.el.main / rx.el.footer, same styles.",
-)
 def test_pages_have_landmarks(page):
     goto(page, "/login")
     counts = page.evaluate("['header', 'main', 'footer'].map(t => document.querySelectorAll(t).length)")
     assert counts == [1, 1, 1], counts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tutorconnect/tutorconnect.py registers the 404 page with app.add_page(not_found, ...) "
-    "and no on_load, so SessionState.load_session never runs there: session_checked stays False and "
-    "the navigation shows its loading skeleton forever, with no Sign in / account menu. "
-    "Fix: app.add_page(not_found, route='404', ..., on_load=SessionState.load_session).",
-)
 def test_404_page_navigation_finishes_loading(page):
     goto(page, "/no-such-page")
     expect(page.get_by_text("We could not find that page")).to_be_visible()
     expect(page.locator("#nav-login")).to_be_visible(timeout=5_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: spacing given as bare Radix scale strings in style props compiles to CSS like "
-    "`gap: 2` / `margin-bottom: 4`, which the browser drops. Visible: the subject badges on / "
-    "touch each other (pages/home.py _subjects rx.flex(gap='2')); the search box touches the role "
-    "filter on /admin/users (pages/admin.py _filters gap='3', margin_bottom='4'). Same pattern in "
-    "home.py hero gap='8'/padding_y, admin.py dialog and pager, account.py dialog, forms.py "
-    "auth_card padding_y='6', not_found.py padding_y='9', layout.py footer gap='2', page_header "
-    "gap='3', user-menu padding. Fix: real units ('0.5rem') or the components' spacing= prop.",
-)
 def test_spacing_props_take_effect(new_context, demo_login):
     page = _open(new_context, demo_login, "home")
     badge_gap = page.evaluate(
@@ -141,13 +117,6 @@ def test_spacing_props_take_effect(new_context, demo_login):
     assert badge_gap > 0 and filter_gap > 0, {"subject badge gap": badge_gap, "search/role filter gap": filter_gap}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pages/home.py _tutor_card: the time-zone badge sits in an hstack next to the price "
-    "with no truncation or wrapping, so long zones ('Australia/Sydney', 'America/New_York') run "
-    "past the card edge and are clipped. Fix: wrap='wrap' on that hstack, or truncate the "
-    "badge text (min_width=0 + text-overflow: ellipsis) with the full zone as title.",
-)
 def test_tutor_card_contents_stay_inside_the_card(new_context, demo_login):
     page = _open(new_context, demo_login, "home")
     overflowing = page.evaluate(
@@ -159,11 +128,6 @@ def test_tutor_card_contents_stay_inside_the_card(new_context, demo_login):
     assert overflowing == [], overflowing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pages/account.py _session_row: the device icon is a flex item beside a long "
-    "label and shrinks to ~8 px wide (the 16 px icon is squeezed). Fix: flex_shrink='0' on the icon.",
-)
 def test_session_device_icon_keeps_its_size(new_context, demo_login):
     # The demo tutor has exactly one session in this suite: the table's layout is fixed.
     page = new_context(viewport=DESKTOP, storage_state=demo_login(TUTOR_EMAIL)).new_page()

@@ -84,5 +84,5 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
             width="100%",
             max_width="440px",
         ),
-        padding_y="6",
+        padding_y="2rem",
     )

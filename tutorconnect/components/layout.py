@@ -67,7 +67,7 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), padding_x="2", padding_y="1"),
+            rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), padding_x="0.5rem", padding_y="0.25rem"),
             rx.menu.separator(),
             rx.menu.item(rx.icon("layout-dashboard", size=14), "Dashboard", on_select=rx.redirect("/dashboard")),
             rx.menu.item(rx.icon("settings", size=14), "Account settings", on_select=rx.redirect("/account")),
@@ -133,7 +133,7 @@ def mobile_menu() -> rx.Component:
 
 
 def navbar() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             logo(),
             rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="1.5rem"),
@@ -156,7 +156,6 @@ def navbar() -> rx.Component:
             height="64px",
             width="100%",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -188,7 +187,7 @@ def verify_banner() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.hstack(
             rx.text("© 2026 TutorConnect · Learn from people, at your time.", size="1", color=rx.color("gray", 10)),
             rx.spacer(),
@@ -201,9 +200,8 @@ def footer() -> rx.Component:
             margin_x="auto",
             padding="1.25rem 1rem",
             wrap="wrap",
-            gap="2",
+            gap="0.5rem",
         ),
-        as_="footer",
         border_top=f"1px solid {rx.color('gray', 4)}",
         margin_top="auto",
     )
@@ -213,9 +211,8 @@ def shell(content: rx.Component, *, wide: bool = False) -> rx.Component:
     return rx.flex(
         navbar(),
         verify_banner(),
-        rx.box(
+        rx.el.main(
             content,
-            as_="main",
             width="100%",
             max_width="100%" if wide else MAX_WIDTH,
             margin_x="auto",
@@ -267,7 +264,7 @@ def page_header(title: str | rx.Var, subtitle: str | rx.Var = "", *actions: rx.C
         *actions,
         align="end",
         wrap="wrap",
-        gap="3",
+        gap="0.75rem",
         margin_bottom="1.25rem",
         width="100%",
     )

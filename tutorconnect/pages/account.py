@@ -128,7 +128,7 @@ def _session_row(s) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.hstack(
-                rx.icon("monitor-smartphone", size=16),
+                rx.icon("monitor-smartphone", size=16, flex_shrink="0"),
                 rx.text(s["device"], weight="medium"),
                 rx.cond(s["current"], rx.badge("This device", color_scheme="indigo")),
                 align="center",
@@ -182,9 +182,9 @@ def sessions_section() -> rx.Component:
                 rx.flex(
                     rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=AccountState.cancel_sign_out_all)),
                     rx.alert_dialog.action(rx.button("Sign out everywhere", color_scheme="tomato", on_click=AccountState.sign_out_everywhere, id="confirm-sign-out-all")),
-                    gap="3",
+                    gap="0.75rem",
                     justify="end",
-                    margin_top="4",
+                    margin_top="1rem",
                 ),
             ),
             open=AccountState.confirm_sign_out_all,

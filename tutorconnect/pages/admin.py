@@ -18,7 +18,7 @@ def pager(state, page_var, pages_var) -> rx.Component:
         align="center",
         justify="center",
         width="100%",
-        padding_top="3",
+        padding_top="0.75rem",
     )
 
 
@@ -71,9 +71,9 @@ def _confirm_dialog() -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=AdminUsersState.cancel_role_change)),
                 rx.alert_dialog.action(rx.button("Change role", on_click=AdminUsersState.confirm_role_change, id="confirm-role")),
-                gap="3",
+                gap="0.75rem",
                 justify="end",
-                margin_top="4",
+                margin_top="1rem",
             ),
         ),
         open=AdminUsersState.pending_user_id != "",
@@ -96,16 +96,16 @@ def _filters() -> rx.Component:
             value=rx.cond(AdminUsersState.role_filter == "", "all", AdminUsersState.role_filter),
             on_change=AdminUsersState.filter_role,
         ),
-        gap="3",
+        gap="0.75rem",
         wrap="wrap",
-        margin_bottom="4",
+        margin_bottom="1rem",
     )
 
 
 @page("/admin/users", "Users", on_load=[AdminUsersState.load])
 def admin_users() -> rx.Component:
     return rx.vstack(
-        page_header("Users", AdminUsersState.total.to_string() + " accounts"),
+        page_header("Users", AdminUsersState.total.to_string() + rx.cond(AdminUsersState.total == 1, " account", " accounts")),
         _filters(),
         rx.cond(
             AdminUsersState.loading,
@@ -168,7 +168,7 @@ def admin_audit() -> rx.Component:
             rx.segmented_control.item("Sessions", value="session."),
             value=rx.cond(AdminAuditState.action == "", "all", AdminAuditState.action),
             on_change=AdminAuditState.filter_action,
-            margin_bottom="4",
+            margin_bottom="1rem",
         ),
         rx.cond(
             AdminAuditState.loading,

@@ -31,6 +31,8 @@ def google_button() -> rx.Component:
             type="button",
         ),
         href=LoginState.google_href,
+        # A full page load: the start route is an HTTP redirect, not a client-side page.
+        reload_document=True,
         id="google-signin",
         style={"width": "100%", "text_decoration": "none"},
     )

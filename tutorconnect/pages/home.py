@@ -35,7 +35,7 @@ def _hero() -> rx.Component:
                 _stat(HomeState.subject_count.to_string(), "subjects"),
                 _stat("24/7", "across time zones"),
                 spacing="6",
-                padding_top="3",
+                padding_top="0.75rem",
             ),
             spacing="4",
             max_width="620px",
@@ -47,9 +47,9 @@ def _hero() -> rx.Component:
             flex_shrink="0",
         ),
         direction=rx.breakpoints(initial="column", md="row"),
-        gap="8",
+        gap="3rem",
         align="center",
-        padding_y=rx.breakpoints(initial="4", md="8"),
+        padding_y=rx.breakpoints(initial="1rem", md="3rem"),
     )
 
 
@@ -73,9 +73,10 @@ def _tutor_card(t) -> rx.Component:
             rx.hstack(
                 rx.text(t["price"], rx.text.span(" / hour", size="1", color=rx.color("gray", 10), weight="regular"), weight="bold", size="3", white_space="nowrap"),
                 rx.spacer(),
-                rx.badge(rx.icon("globe", size=12), t["zone"], variant="soft", color_scheme="gray"),
+                rx.badge(rx.icon("globe", size=12), t["zone"], variant="soft", color_scheme="gray", title=t["zone"]),
                 align="center",
                 width="100%",
+                wrap="wrap",
             ),
             spacing="3",
         ),
@@ -97,7 +98,7 @@ def _featured() -> rx.Component:
         ),
         spacing="4",
         width="100%",
-        padding_y="6",
+        padding_y="2rem",
     )
 
 
@@ -110,11 +111,11 @@ def _subjects() -> rx.Component:
                 lambda s: rx.badge(s["name"], " · ", s["count"], size="3", variant="surface", radius="full"),
             ),
             wrap="wrap",
-            gap="2",
+            gap="0.5rem",
         ),
         spacing="4",
         width="100%",
-        padding_y="4",
+        padding_y="1rem",
     )
 
 
@@ -145,7 +146,7 @@ def _how_it_works() -> rx.Component:
         ),
         spacing="4",
         width="100%",
-        padding_y="6",
+        padding_y="2rem",
     )
 
 

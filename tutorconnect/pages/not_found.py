@@ -20,7 +20,7 @@ def not_found() -> rx.Component:
                 ),
                 align="center",
                 spacing="4",
-                padding_y="9",
+                padding_y="4rem",
             ),
         )
     )

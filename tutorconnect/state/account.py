@@ -83,6 +83,9 @@ class AccountState(FormState):
         if not self.zones:
             self.zones = common_time_zones()
         await self._load_sessions(user)
+        if self.router.url.query_parameters.get("changed") == "password":
+            return rx.toast.success("Password changed. Your other devices were signed out.")
+        return None
 
     async def _load_sessions(self, user: sessions.CurrentUser) -> None:
         rows = await in_transaction(sessions.list_active, user.user_id, user.session_id)
@@ -144,8 +147,8 @@ class AccountState(FormState):
                 self.password_error = err.message
             return
         self.password_loading = False
-        yield rx.toast.success("Password changed. Other devices were signed out.")
-        yield install_session_script(code, "/account")
+        # The toast is shown after the reload that installs the rotated session cookie.
+        yield install_session_script(code, "/account?changed=password")
 
     @rx.event
     async def revoke(self, session_id: Any):

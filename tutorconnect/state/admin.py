@@ -195,7 +195,7 @@ class AdminAuditState(SessionState):
         self._entries = [
             {
                 "id": str(e.id), "when": format_instant(e.created_at, admin.time_zone), "action": e.action,
-                "target": f"{e.target_type} {e.target_id[:8]}", "actor": e.actor_email or (e.actor_user_id[:8] if e.actor_user_id else "system"),
+                "target": f"{e.target_type} {e.target_id[:13]}", "actor": e.actor_email or (e.actor_user_id[:8] if e.actor_user_id else "system"),
                 "before": json.dumps(e.before or {}, sort_keys=True)[:300],
                 "after": json.dumps(e.after or {}, sort_keys=True)[:300], "ip": e.ip,
             }
