@@ -54,7 +54,12 @@ def cmd_seed() -> None:
 
     with session_scope() as s:
         summary = demo.load_demo_data(s)
-    _say(f"demo data ready: {summary}")
+    inserted = sum(summary.inserted.values())
+    _say(
+        f"demo data ready: {summary.approved_tutors} approved tutors in {summary.time_zones} time zones, "
+        f"{summary.subjects_taught} subjects, {summary.students} students, {summary.admins} admin "
+        f"({inserted} rows added)"
+    )
 
 
 def _is_local(url: str) -> bool:
@@ -76,6 +81,18 @@ def _wait_http(url: str, timeout: float, give_up) -> bool:
     return False
 
 
+def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Own process group: stopping a child also stops everything it started.
+    return subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+
+
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def cmd_up() -> int:
     settings = get_settings()
     env = {**os.environ, **_database_env(), "REFLEX_USE_SYSTEM_BUN": "1"}
@@ -85,9 +102,8 @@ def cmd_up() -> int:
     cmd_seed()
     children: list[subprocess.Popen] = []
     if settings.google_emulator_url and _is_local(settings.google_emulator_url):
-        children.append(subprocess.Popen([sys.executable, "-m", "tutorconnect.emulators"], env=env, cwd=PROJECT_ROOT))
-    app_cmd = ["reflex", "run", "--env", "prod", "--loglevel", "warning"]
-    children.append(subprocess.Popen(app_cmd, env=env, cwd=PROJECT_ROOT))
+        children.append(_spawn([sys.executable, "-m", "tutorconnect.emulators"], env))
+    children.append(_spawn(["reflex", "run", "--env", "prod", "--loglevel", "warning"], env))
     url = f"http://localhost:{settings.app_port}"
     stopping = False
 
@@ -114,13 +130,15 @@ def cmd_up() -> int:
     finally:
         _say("stopping…")
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+            _signal_group(child, signal.SIGINT)
         for child in children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                pass
+            # Whatever is left of the group (Reflex's backend workers) goes too, before
+            # the database they use is stopped.
+            _signal_group(child, signal.SIGKILL)
         from tutorconnect.db import reset_engine_cache
         from tutorconnect.embedded_pg import stop_embedded
 
