@@ -344,6 +344,10 @@ class TestSignIn:
     def test_correct_password_signs_in_case_insensitively_and_records_success(self, db, ctx):
         uid = register(ctx)
         assert login(ctx, " ADA@example.com ", PASSWORD) == uid
+        # a password check alone is not a sign-in: the session it leads to records that
+        assert scalar("SELECT last_login_at FROM users WHERE id = :id", id=uid) is None
+        with session_scope() as s:
+            sessions.create_session(s, ctx, uid)
         assert scalar("SELECT last_login_at FROM users WHERE id = :id", id=uid) is not None
         (attempt,) = sql("SELECT * FROM login_attempts")
         assert (attempt.email, attempt.user_id, attempt.succeeded, attempt.reason, attempt.ip) == (

@@ -220,7 +220,6 @@ def authenticate(session: Session, ctx: RequestContext, *, email: object, passwo
         raise InvalidCredentials()
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = _now()
     _record_attempt(clean_email, user.id, ctx.ip, True, "ok")
     return user.id
 

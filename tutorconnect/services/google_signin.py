@@ -183,7 +183,6 @@ def _find_link_or_create(session: Session, ctx: RequestContext, identity: Google
         link, user = known
         _ensure_active(user)
         link.last_used_at = now
-        user.last_login_at = now
         return user.id
 
     email = _normalized_email(identity.email)
@@ -205,7 +204,6 @@ def _find_link_or_create(session: Session, ctx: RequestContext, identity: Google
             created_at=now, last_used_at=now,
         )
     )
-    user.last_login_at = now
     session.flush()
     return user.id
 

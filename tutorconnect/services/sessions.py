@@ -70,6 +70,7 @@ def create_session(session: Session, ctx: RequestContext, user_id: uuid.UUID) ->
         user_agent=ctx.user_agent[:300],
     )
     session.add(row)
+    session.execute(update(User).where(col(User.id) == user_id).values(last_login_at=now))
     session.flush()
     audit.record(
         session,

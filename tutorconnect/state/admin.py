@@ -110,13 +110,13 @@ class AdminUsersState(SessionState):
             data = parse_form(form_data, {"q": 100})
         except DomainError as err:
             return rx.toast.error(err.message)
-        self.query, self.page = data["q"].strip(), 1
+        self.query, self.page, self.loading = data["q"].strip(), 1, True
         return rx.redirect(self._url())
 
     @rx.event
     def filter_role(self, role: Any):
         self.role_filter = role if role in ROLES else ""
-        self.page = 1
+        self.page, self.loading = 1, True
         return rx.redirect(self._url())
 
     @rx.event
