@@ -23,8 +23,9 @@ from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.logging_setup import request_id_var
 from tutorconnect.services import sessions
+from tutorconnect.services.access import check_access
 from tutorconnect.services.context import RequestContext
-from tutorconnect.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from tutorconnect.services.errors import DomainError, NotAuthenticated
 from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tokens import hash_secret
 
@@ -112,12 +113,12 @@ class SessionState(rx.State):
         user = await self._current_user()
         if user is None:
             self._apply_user(None)
-            raise NotAuthenticated()
-        if roles and user.role not in roles:
-            raise PermissionDenied()
-        if not (allow_unverified or user.email_verified) and get_settings().feature_require_verified_email:
-            raise PermissionDenied("Please confirm your email address first: we sent you a link.")
-        return user
+        return check_access(
+            user,
+            roles,
+            allow_unverified=allow_unverified,
+            require_verified_email=get_settings().feature_require_verified_email,
+        )
 
     def _apply_user(self, user: CurrentUser | None) -> None:
         self.signed_in = user is not None
