@@ -22,6 +22,24 @@ from tutorconnect.models.accounts import User
 from tutorconnect.services import jobs, mail, outbox
 
 
+def run_in_own_loop(scenario) -> None:
+    """asyncio.run in a fresh thread: the browser tests' sync Playwright keeps an event
+    loop running on the main thread for the rest of the session."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # re-raised in the test's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 class _Capture:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
@@ -129,7 +147,7 @@ def test_local_loop_delivers_and_retries_failures_with_backoff(smtp, monkeypatch
         stop.set()
         await asyncio.wait_for(task, 5)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
     assert len(calls) >= 3 and len(smtp.to(to)) == 1
 
 
@@ -154,7 +172,7 @@ def test_nudge_wakes_the_loop_and_lifespan_task_cancels_cleanly(smtp):
         with pytest.raises(asyncio.CancelledError):
             await lifespan
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_housekeeping_deletes_only_stale_rows(smtp):
