@@ -7,7 +7,6 @@ down when the relay runs. Fails (never skips) when Redis is unreachable.
 
 from __future__ import annotations
 
-import email
 import fcntl
 import os
 import signal
@@ -26,6 +25,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from tests.support import slow_job
+from tests.support.smtp import MessageSink, free_port as _free_port
 from tutorconnect import background
 from tutorconnect.config import PROJECT_ROOT, get_settings
 from tutorconnect.db import session_scope
@@ -38,30 +38,9 @@ TEST_REDIS_URL = os.environ.get("TEST_CELERY_REDIS_URL", "redis://127.0.0.1:6379
 
 
 # Fixtures -------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Capture:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, addr: str) -> list[email.message.Message]:
-        with self._lock:
-            return [m for m in self.messages if m["To"] == addr]
-
-
 @pytest.fixture
 def smtp():
-    capture = _Capture()
+    capture = MessageSink()
     controller = Controller(capture, hostname="127.0.0.1", port=_free_port())
     controller.start()
     capture.port = controller.port

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import socket
 import threading
 import time
@@ -15,6 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from tests.support import slow_job
+from tests.support.smtp import MessageSink
 from tutorconnect import background
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
@@ -40,28 +40,13 @@ def run_in_own_loop(scenario) -> None:
         raise errors[0]
 
 
-class _Capture:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, addr: str) -> list[email.message.Message]:
-        with self._lock:
-            return [m for m in self.messages if m["To"] == addr]
-
-
 @pytest.fixture
 def smtp(db, monkeypatch):
     """A capture SMTP server, and the app's settings pointing at it (no REDIS_URL)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    capture = _Capture()
+    capture = MessageSink()
     controller = Controller(capture, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.delenv("REDIS_URL", raising=False)
