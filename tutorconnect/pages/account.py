@@ -197,12 +197,15 @@ def account() -> rx.Component:
     return rx.vstack(
         page_header("Account settings", "Member since " + AccountState.member_since),
         rx.grid(
-            rx.vstack(profile_section(), password_section(), spacing="4", width="100%"),
-            sessions_section(),
+            profile_section(),
+            password_section(),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
             align="start",
         ),
+        # Full width: the devices table needs room for dates and addresses.
+        sessions_section(),
         width="100%",
+        spacing="4",
     )
