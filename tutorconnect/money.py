@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 
@@ -17,5 +19,7 @@ def format_money(amount_minor: int, currency: str, *, locale: str = "en_IN") -> 
     """'₹1,500' for whole amounts, '₹1,499.50' otherwise, in the viewer's locale."""
     value = minor_to_decimal(amount_minor, currency)
     if value == value.to_integral_value():
-        return format_currency(value, currency, locale=locale, format="¤#,##0", currency_digits=False)
+        # The locale's own pattern (Indian grouping for en_IN) without the decimals.
+        pattern = re.sub(r"\.0+", "", Locale.parse(locale).currency_formats["standard"].pattern)
+        return format_currency(value, currency, locale=locale, format=pattern, currency_digits=False)
     return format_currency(value, currency, locale=locale)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -95,7 +95,3 @@ def pending_count(session: Session) -> int:
             text("SELECT count(*) FROM outbox WHERE completed_at IS NULL AND dead_at IS NULL")
         ).scalar_one()
     )
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
