@@ -10,7 +10,20 @@ from tutorconnect.models.accounts import (
     UserSession,
 )
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
-from tutorconnect.models.tutors import Subject, SubjectLevel, TutorProfile, TutorStatus, TutorSubject
+from tutorconnect.models.tutors import (
+    Favorite,
+    Notification,
+    Review,
+    Subject,
+    SubjectLevel,
+    TutorDocument,
+    TutorLanguage,
+    TutorPrice,
+    TutorProfile,
+    TutorStatus,
+    TutorStatusEvent,
+    TutorSubject,
+)
 
 __all__ = [
     "AuditLog",
@@ -29,4 +42,11 @@ __all__ = [
     "TutorProfile",
     "TutorStatus",
     "TutorSubject",
+    "Favorite",
+    "Notification",
+    "Review",
+    "TutorDocument",
+    "TutorLanguage",
+    "TutorPrice",
+    "TutorStatusEvent",
 ]
