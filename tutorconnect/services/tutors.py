@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
@@ -26,6 +27,9 @@ class TutorCard:
     currency: str
     time_zone: str
     photo_path: str | None
+    tutor_id: str = ""
+    rating_count: int = 0
+    rating_average: Decimal | None = None  # two decimal places; None without reviews
 
 
 @dataclass(frozen=True)
@@ -85,20 +89,45 @@ def featured_tutors(session: Session, limit: int = 6) -> list[TutorCard]:
         )
         .limit(limit)
     ).all()
+    return _cards(session, rows)
+
+
+def _average(profile: TutorProfile) -> Decimal | None:
+    if not profile.rating_count:
+        return None
+    return (Decimal(profile.rating_sum) / profile.rating_count).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _cards(session: Session, rows) -> list[TutorCard]:
     subjects = _subject_names(session, [p.user_id for p, _, _ in rows])
     return [
         TutorCard(
             slug=p.slug,
-            name=name,
+            name=p.display_name or name,
             headline=p.headline,
             subjects=subjects.get(p.user_id, ()),
             hourly_rate_minor=p.hourly_rate_minor,
             currency=p.currency,
             time_zone=zone,
             photo_path=p.photo_path,
+            tutor_id=str(p.user_id),
+            rating_count=p.rating_count,
+            rating_average=_average(p),
         )
         for p, name, zone in rows
     ]
+
+
+def cards_for(session: Session, tutor_ids: list[uuid.UUID]) -> list[TutorCard]:
+    """Cards of those of `tutor_ids` that are listed now (order not preserved)."""
+    if not tutor_ids:
+        return []
+    rows = session.exec(
+        select(TutorProfile, User.full_name, User.time_zone)
+        .join(User, col(User.id) == col(TutorProfile.user_id))
+        .where(_listed(), col(TutorProfile.user_id).in_(tutor_ids))
+    ).all()
+    return _cards(session, rows)
 
 
 def subject_catalog(session: Session) -> list[SubjectItem]:
