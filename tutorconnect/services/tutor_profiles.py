@@ -421,7 +421,7 @@ def completeness(session: Session, tutor_id: uuid.UUID) -> Completeness:
 # Search document ---------------------------------------------------------------------
 _REFRESH = """
 UPDATE tutor_profiles p SET
-    search_text = lower(concat_ws(' ', d.name, p.headline, d.subjects)),
+    search_text = lower(concat_ws(' ', nullif(d.name, ''), nullif(p.headline, ''), nullif(d.subjects, ''))),
     search_vector = setweight(to_tsvector('simple', d.name), 'A')
         || setweight(to_tsvector('simple', d.subjects), 'A')
         || setweight(to_tsvector('simple', p.headline), 'B')
@@ -500,11 +500,12 @@ def _write_atomically(directory: Path, key: str, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, final)  # readers see the whole file or none
-    except BaseException:
+        # A hard link publishes the complete file under its key in one step and, unlike
+        # a rename, refuses to replace an existing file.
+        os.link(tmp, final)
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
     return final
 
 
