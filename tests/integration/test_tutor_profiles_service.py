@@ -356,16 +356,24 @@ def test_a_removed_document_can_no_longer_be_opened(tutor, doc_dir):
     assert _completeness(tutor).score == 0
 
 
-def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir):
+def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir, monkeypatch):
     def refuse():
         raise RuntimeError("database went away")
 
+    write = tutor_profiles._write_atomically
+    written = []
+
+    def write_then_fail_the_flush(*args):
+        written.append(write(*args))
+        s.flush = refuse  # the file is on disk; now the row insert fails
+        return written[-1]
+
+    monkeypatch.setattr(tutor_profiles, "_write_atomically", write_then_fail_the_flush)
     with pytest.raises(RuntimeError), session_scope() as s:
-        s.flush = refuse
         tutor_profiles.add_document(s, as_(tutor), tutor, kind="education", title="B", issuer="", year=None,
                                     filename="b.pdf", data=PDF)
     assert scalar("SELECT count(*) FROM tutor_documents") == 0
-    assert list(doc_dir.iterdir()) == []
+    assert written and list(doc_dir.iterdir()) == []
 
 
 def test_a_storage_key_is_never_overwritten(tutor, doc_dir, monkeypatch):
