@@ -2,6 +2,7 @@
 forbidden one, who may make each, compare-and-swap under concurrency, history, audit and
 notifications, and the admin review queue."""
 
+# ruff: noqa: F811  (pytest fixtures imported from test_tutor_support are parameters here)
 from __future__ import annotations
 
 import itertools

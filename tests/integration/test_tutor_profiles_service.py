@@ -1,6 +1,7 @@
 """Tutor onboarding steps on real PostgreSQL: validation of every field, completeness,
 who may edit when, the search document, and private documents."""
 
+# ruff: noqa: F811  (pytest fixtures imported from test_tutor_support are parameters here)
 from __future__ import annotations
 
 import uuid

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tutorconnect.models import Subject
-from tutorconnect.services import audit
+from tutorconnect.models import Subject, TutorSubject
+from tutorconnect.services import audit, tutor_profiles
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound
@@ -98,13 +98,17 @@ def _locked(session: Session, subject_id: uuid.UUID) -> Subject:
 
 
 def rename_subject(session: Session, ctx: RequestContext, subject_id: uuid.UUID, *, name: object) -> SubjectRow:
-    """Change the display name; the slug (used in URLs and saved searches) stays."""
+    """Change the display name; the slug (used in URLs and saved searches) stays. The
+    search documents of tutors teaching it are rebuilt in the same transaction."""
     require_admin(session, ctx.actor_user_id)
     subject = _locked(session, subject_id)
     clean_name = _clean("name", name, 80)
     if clean_name != subject.name:
         before = {"name": subject.name}
         subject.name = clean_name
+        session.flush()
+        teaching = session.exec(select(TutorSubject.tutor_id).where(TutorSubject.subject_id == subject.id)).all()
+        tutor_profiles.refresh_search_documents(session, list(teaching))
         audit.record(session, ctx, action="subject.renamed", target_type="subject", target_id=subject.id,
                      before=before, after={"name": clean_name})
     return _row(subject)
