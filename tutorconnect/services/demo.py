@@ -19,6 +19,13 @@ What it loads: 24 subjects in 8 categories; 48 approved tutors teaching 1-4 subj
 (INR, stored in paise); 4 more tutors in `submitted` or `draft` status; 12 students; one
 admin. Every demo account has a verified email. Each tutor gets a generated SVG avatar
 in `assets/avatars/<slug>.svg` (written only if missing), served at `/avatars/<slug>.svg`.
+
+Marketplace details: approved tutors have a display name, 1-4 spoken languages with
+levels, offered lesson lengths (with a few per-length prices), a trial price for about
+two thirds of them, booking confirmation for a few, and 0-12 reviews each from the demo
+students (varied ratings and texts, some with the tutor's reply); rating_count and
+rating_sum equal the aggregate of the visible reviews. Search documents are rebuilt for
+every demo tutor on each run (deterministic, so a second run changes no value).
 """
 
 from __future__ import annotations
@@ -30,12 +37,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, func, select
 
-from tutorconnect.models import Role, Subject, TutorProfile, TutorStatus, TutorSubject, User
-from tutorconnect.services import audit, avatars
+from tutorconnect.models import (
+    Review,
+    Role,
+    Subject,
+    TutorLanguage,
+    TutorPrice,
+    TutorProfile,
+    TutorStatus,
+    TutorSubject,
+    User,
+)
+from tutorconnect.services import audit, avatars, tutor_profiles
 from tutorconnect.services import tutors as tutor_service
 from tutorconnect.services.context import SYSTEM, RequestContext
 from tutorconnect.services.passwords import check_policy, hash_password
@@ -78,6 +95,7 @@ class DemoSummary:
     admins: int
     inserted: dict[str, int] = field(default_factory=dict)
     avatars_written: int = 0
+    reviews: int = 0  # visible reviews in the database
     logins: tuple[DemoLogin, ...] = DEMO_LOGINS
 
     @property
@@ -336,6 +354,75 @@ _LOGISTICS = (
 )
 
 
+# Marketplace details ------------------------------------------------------------------
+# Native language by city (India) or time zone; everyone teaches in English too.
+_CITY_LANGUAGE = {
+    "Pune": "mr", "Mumbai": "mr", "Chennai": "ta", "Kochi": "ml", "Thiruvananthapuram": "ml",
+    "Hyderabad": "te", "Bengaluru": "kn", "Mysuru": "kn", "Kolkata": "bn", "Ahmedabad": "gu",
+}
+_ZONE_LANGUAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Europe/London": (("en", "native"), ("fr", "B1")),
+    "America/New_York": (("en", "native"), ("es", "B1")),
+    "Europe/Madrid": (("es", "native"), ("en", "C1")),
+    "America/Sao_Paulo": (("pt", "native"), ("en", "C1"), ("es", "B2")),
+    "Europe/Berlin": (("de", "native"), ("en", "C1")),
+    "Asia/Singapore": (("en", "native"), ("zh", "C1"), ("ms", "B1")),
+    "Australia/Sydney": (("en", "native"),),
+    "Africa/Nairobi": (("sw", "native"), ("en", "C2")),
+    "Europe/Paris": (("fr", "native"), ("en", "B2")),
+    "Asia/Tokyo": (("ja", "native"), ("en", "B2")),
+    "America/Los_Angeles": (("en", "native"), ("es", "C1")),
+    "Asia/Dubai": (("ar", "native"), ("en", "C2"), ("hi", "B2")),
+    "America/Toronto": (("fr", "native"), ("en", "native")),
+    "Africa/Lagos": (("yo", "native"), ("en", "C2")),
+    "America/Mexico_City": (("es", "native"), ("en", "B2")),
+}
+_DISPLAY_NAMES = {"Daniel Okafor": "Dr Daniel Okafor", "Lena Fischer": "Dr Lena Fischer",
+                  "Arvind Krishnan": "Arvind K.", "Mei Ling Tan": "Ms Mei Ling"}
+_LENGTHS = ((60,), (30, 60), (45, 60, 90), (30, 45, 60, 90), (60, 90))
+_RATINGS = (5, 5, 4, 5, 4, 3, 5, 5, 4, 2, 5, 4, 5, 1, 4, 5, 3, 5)
+_REVIEW_TEXTS = (
+    "{first} explains {subject} so clearly. I finally understand topics I struggled with for months.",
+    "Very patient and well prepared. Every lesson had a clear goal and useful practice afterwards.",
+    "Great lessons! My marks went up within a few weeks.",
+    "Friendly and knowledgeable. Sometimes we ran a couple of minutes over, which I did not mind at all.",
+    "Good teacher, but the pace was a little fast for me at the start.",
+    "",
+    "Excellent {subject} tutor. The notes after each lesson are gold.",
+    "Lessons were fine, though I would have liked more exam-style practice.",
+    "We rescheduled twice on short notice; the teaching itself was good.",
+    "Best tutor I have had. Highly recommended for anyone preparing for exams.",
+    "Structured, encouraging and honest about what I need to work on.",
+    "Made {subject} fun for my daughter, who used to dread it.",
+)
+_REPLIES = (
+    "Thank you so much! It was a pleasure working with you.",
+    "Thanks for the honest feedback. I will keep more time for practice questions in our next lessons.",
+    "Glad the notes help! See you next week.",
+    "Sorry about the rescheduling, and thank you for your patience.",
+)
+
+
+def _languages(tutor: _Tutor) -> list[tuple[str, str]]:
+    if tutor.zone != _KOL:
+        langs = list(_ZONE_LANGUAGES.get(tutor.zone, (("en", "C1"),)))
+    else:
+        native = _CITY_LANGUAGE.get(tutor.city, "hi")
+        langs = [(native, "native"), ("en", "C2")] + ([("hi", "C1")] if native != "hi" else [])
+    if any(s in ("french", "spanish", "german", "japanese") for s, _ in tutor.subjects):
+        code = {"french": "fr", "spanish": "es", "german": "de", "japanese": "ja"}
+        for slug, _ in tutor.subjects:
+            if slug in code and code[slug] not in dict(langs):
+                langs.append((code[slug], "C1"))
+    if "en" not in dict(langs):
+        langs.append(("en", "B2"))
+    return langs
+
+
+def demo_review_id(tutor_slug: str, k: int) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"review:{tutor_slug}:{k}")
+
+
 # Helpers ------------------------------------------------------------------------------
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -455,6 +542,8 @@ def load_demo_data(
     }
     profile_rows: list[dict[str, Any]] = []
     link_rows: list[dict[str, Any]] = []
+    language_rows: list[dict[str, Any]] = []
+    price_rows: list[dict[str, Any]] = []
     avatars_written = 0
     for i, (email, tutor) in enumerate(zip(tutor_emails, TUTORS)):
         account = accounts.get(email)
@@ -479,10 +568,20 @@ def load_demo_data(
                 "photo_path": photo_path,
                 "created_at": joined,
                 "updated_at": joined + timedelta(days=2),
+                **_marketplace_fields(i, tutor, joined),
             }
         )
         for subject_slug, level in tutor.subjects:
             link_rows.append({"tutor_id": user_id, "subject_id": subject_ids[subject_slug], "level": level})
+        if tutor.about:
+            for code, level in _languages(tutor):
+                language_rows.append({"tutor_id": user_id, "language_code": code, "level": level})
+        if tutor.status == TutorStatus.APPROVED.value and tutor.rupees and i % 4 == 1:
+            # A discount for the longest lesson offered.
+            longest = max(_LENGTHS[i % len(_LENGTHS)])
+            derived = tutor_profiles.price_for_length(tutor.rupees * 100, longest)
+            price_rows.append({"tutor_id": user_id, "length_minutes": longest,
+                               "price_minor": derived - (derived // 10) // 100 * 100})
     inserted["tutor_profiles"] = _insert(session, TutorProfile, profile_rows)
     # Only for profiles that exist (a profile skipped on a slug conflict gets no subjects).
     present = set(
@@ -493,12 +592,99 @@ def load_demo_data(
     inserted["tutor_subjects"] = _insert(
         session, TutorSubject, [r for r in link_rows if r["tutor_id"] in present]
     )
+    inserted["tutor_languages"] = _insert(
+        session, TutorLanguage, [r for r in language_rows if r["tutor_id"] in present]
+    )
+    inserted["tutor_prices"] = _insert(session, TutorPrice, [r for r in price_rows if r["tutor_id"] in present])
+    inserted["reviews"] = _insert_reviews(session, tutor_emails, accounts, subject_names, now)
+    tutor_profiles.refresh_search_documents(session, sorted(present))
 
     if any(inserted.values()):
         audit.record(session, ctx, action="demo.loaded", target_type="system", target_id="demo-data",
                      after={"inserted": inserted})
     session.flush()
     return _summary(session, inserted, avatars_written)
+
+
+def _marketplace_fields(i: int, tutor: _Tutor, joined: datetime) -> dict[str, Any]:
+    approved = tutor.status == TutorStatus.APPROVED.value
+    # Every row of a multi-row INSERT carries the same keys.
+    fields: dict[str, Any] = {
+        "trial_price_minor": None, "submitted_at": None, "reviewed_at": None, "approved_at": None,
+        "display_name": _DISPLAY_NAMES.get(tutor.name, tutor.name) if tutor.about else "",
+        "lesson_lengths": list(_LENGTHS[i % len(_LENGTHS)]) if tutor.rupees else [60],
+        "requires_confirmation": i % 7 == 3,
+    }
+    if tutor.rupees and i % 3 != 0:
+        fields["trial_price_minor"] = max(100, tutor.rupees // 2 // 50 * 50) * 100
+    if tutor.status != TutorStatus.DRAFT.value:
+        fields["submitted_at"] = joined + timedelta(days=1)
+    if approved:
+        fields["reviewed_at"] = fields["approved_at"] = joined + timedelta(days=2)
+    return fields
+
+
+def _insert_reviews(
+    session: Session,
+    tutor_emails: list[str],
+    accounts: dict[str, tuple[uuid.UUID, str, datetime]],
+    subject_names: dict[str, str],
+    now: datetime,
+) -> int:
+    """0-12 reviews per approved demo tutor; the rating aggregates grow by exactly what
+    was inserted (atomic increments), so they stay equal to the rows."""
+    students = session.exec(
+        select(User.id).where(
+            col(User.email).in_([normalize_email(e or demo_email(n)) for n, _, e in STUDENTS]),
+            User.role == Role.STUDENT.value,
+        ).order_by(col(User.email))
+    ).all()
+    listed = set(session.exec(select(TutorProfile.user_id).where(
+        TutorProfile.status == TutorStatus.APPROVED.value)).all())
+    if not students:
+        return 0
+    rows: list[dict[str, Any]] = []
+    for i, (email, tutor) in enumerate(zip(tutor_emails, TUTORS)):
+        account = accounts.get(email)
+        if tutor.status != TutorStatus.APPROVED.value or account is None or account[0] not in listed:
+            continue
+        slug, first = slugify(tutor.name), tutor.name.split()[0]
+        subject = subject_names[tutor.subjects[0][0]]
+        for k in range((i * 5 + 3) % 13):
+            rating = _RATINGS[(i * 7 + k) % len(_RATINGS)]
+            created = now - timedelta(days=3 + k * 17 + i % 11, hours=(i * 3 + k) % 24)
+            body = _REVIEW_TEXTS[(i + k * 5) % len(_REVIEW_TEXTS)]
+            if rating <= 2:
+                body = _REVIEW_TEXTS[(7 + k) % 2 + 7]
+            replied = k % 3 == 0 or rating <= 3
+            rows.append({
+                "id": demo_review_id(slug, k),
+                "tutor_id": account[0],
+                "student_id": students[(i + k * 5) % len(students)],
+                "booking_id": None,
+                "rating": rating,
+                "body": body.format(first=first, subject=subject),
+                "created_at": created,
+                "reply_body": _REPLIES[(i + k) % len(_REPLIES)] if replied else None,
+                "replied_at": created + timedelta(hours=20) if replied else None,
+            })
+    if not rows:
+        return 0
+    added = session.execute(
+        insert(Review.__table__).values(rows).on_conflict_do_nothing()
+        .returning(Review.__table__.c.tutor_id, Review.__table__.c.rating)
+    ).all()
+    totals: dict[uuid.UUID, list[int]] = {}
+    for tutor_id, rating in added:
+        totals.setdefault(tutor_id, []).append(rating)
+    for tutor_id, ratings in totals.items():
+        session.execute(
+            update(TutorProfile).where(col(TutorProfile.user_id) == tutor_id).values(
+                rating_count=TutorProfile.rating_count + len(ratings),
+                rating_sum=TutorProfile.rating_sum + sum(ratings),
+            )
+        )
+    return len(added)
 
 
 def _summary(session: Session, inserted: dict[str, int], avatars_written: int) -> DemoSummary:
@@ -533,4 +719,5 @@ def _summary(session: Session, inserted: dict[str, int], avatars_written: int) -
         admins=roles.get(Role.ADMIN.value, 0),
         inserted=inserted,
         avatars_written=avatars_written,
+        reviews=session.exec(select(func.count()).select_from(Review).where(col(Review.hidden_at).is_(None))).one(),
     )
