@@ -249,6 +249,20 @@ def test_a_short_bio_is_listed_as_missing(tutor):
     assert any("introduction" in m for m in _completeness(tutor).missing)
 
 
+def test_the_wizard_resumes_with_everything_saved_so_far(tutor, doc_dir):
+    complete_profile(tutor, doc_dir, subjects=(("physics", "advanced"), ("mathematics", "expert")))
+    with session_scope() as s:
+        d = tutor_profiles.load_draft(s, as_(tutor), tutor)
+    assert (d.display_name, d.headline, d.years_experience, d.time_zone) == ("Ms Priya", BASICS["headline"], 11, "Asia/Kolkata")
+    assert d.subjects == [("mathematics", "expert"), ("physics", "advanced")]
+    assert d.languages == [("en", "C2"), ("hi", "native")]
+    assert (d.hourly_rate_minor, d.trial_price_minor, d.lesson_lengths) == (1200_00, 300_00, [30, 60])
+    assert d.overrides == {30: 700_00} and d.prices == {30: 700_00, 60: 1200_00}
+    assert d.status == "draft" and d.completeness.score == 100
+    with pytest.raises(PermissionDenied), session_scope() as s:
+        tutor_profiles.load_draft(s, as_(make_user("student")), tutor)
+
+
 # Status rules -----------------------------------------------------------------------------
 def test_editing_is_refused_while_under_review_and_allowed_once_approved(tutor, doc_dir):
     admin = make_user("admin")

@@ -418,6 +418,59 @@ def completeness(session: Session, tutor_id: uuid.UUID) -> Completeness:
     return Completeness(score, [label for key, _, label in WEIGHTS if not has[key]])
 
 
+# Resuming the wizard -----------------------------------------------------------------
+@dataclass(frozen=True)
+class ProfileDraft:
+    """Everything the wizard shows the tutor about their own profile, as plain values."""
+
+    tutor_id: str
+    slug: str
+    status: str
+    rejection_reason: str | None
+    display_name: str
+    headline: str
+    bio: str
+    years_experience: int | None
+    time_zone: str
+    subjects: list[tuple[str, str]]  # (slug, level), by subject name
+    languages: list[tuple[str, str]]  # (code, level), by code
+    hourly_rate_minor: int | None
+    trial_price_minor: int | None
+    currency: str
+    lesson_lengths: list[int]
+    overrides: dict[int, int]
+    prices: dict[int, int]
+    requires_confirmation: bool
+    photo_path: str | None
+    intro_video_url: str | None
+    completeness: Completeness
+
+
+def load_draft(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> ProfileDraft:
+    """The tutor's own profile for the wizard (created as a draft on first use)."""
+    p = get_or_create_draft(session, ctx, tutor_id)
+    user = session.get(User, tutor_id)
+    assert user is not None
+    subjects = session.exec(
+        select(Subject.slug, TutorSubject.level).join(Subject, col(Subject.id) == col(TutorSubject.subject_id))
+        .where(TutorSubject.tutor_id == tutor_id).order_by(col(Subject.name))
+    ).all()
+    languages = session.exec(
+        select(TutorLanguage.language_code, TutorLanguage.level).where(TutorLanguage.tutor_id == tutor_id)
+        .order_by(col(TutorLanguage.language_code))
+    ).all()
+    overrides = dict(session.exec(
+        select(TutorPrice.length_minutes, TutorPrice.price_minor).where(TutorPrice.tutor_id == tutor_id)
+    ).all())
+    return ProfileDraft(
+        str(p.user_id), p.slug, p.status, p.rejection_reason, p.display_name, p.headline, p.bio,
+        p.years_experience, user.time_zone, [tuple(r) for r in subjects], [tuple(r) for r in languages],
+        p.hourly_rate_minor, p.trial_price_minor, p.currency, list(p.lesson_lengths), overrides,
+        prices(session, tutor_id), p.requires_confirmation, p.photo_path, p.intro_video_url,
+        completeness(session, tutor_id),
+    )
+
+
 # Search document ---------------------------------------------------------------------
 _REFRESH = """
 UPDATE tutor_profiles p SET
