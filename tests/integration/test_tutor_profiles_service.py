@@ -397,3 +397,21 @@ def test_a_storage_key_is_never_overwritten(tutor, doc_dir, monkeypatch):
     with pytest.raises(FileExistsError):
         _save("add_document", tutor, kind="education", title="B", issuer="", year=None, filename="b.pdf", data=PDF + b"2")
     assert [p.read_bytes() for p in doc_dir.iterdir()] == [PDF]
+
+
+def test_a_tutor_renaming_their_account_is_found_by_the_new_name(db, ctx):
+    from sqlalchemy import text as sql_text
+
+    from tutorconnect.db import get_engine, session_scope
+    from tutorconnect.services import accounts, tutor_profiles
+
+    with session_scope() as s:
+        uid = accounts.register(s, ctx, email="rename.me@example.com", password="a long enough passphrase",
+                                full_name="Old Name", role="tutor", time_zone="UTC")
+    with session_scope() as s:
+        tutor_profiles.get_or_create_draft(s, ctx.acting_as(uid), uid)
+    with session_scope() as s:
+        accounts.update_profile(s, ctx.acting_as(uid), user_id=uid, full_name="Zebulon Quixote", time_zone="UTC")
+    with get_engine().connect() as conn:
+        search_text = conn.execute(sql_text("SELECT search_text FROM tutor_profiles WHERE user_id = :id"), {"id": uid}).scalar()
+    assert "zebulon quixote" in search_text and "old name" not in search_text

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, or_, select
 from tutorconnect.config import get_settings
 from tutorconnect.db import autonomous_scope
 from tutorconnect.models import AuthToken, LoginAttempt, Role, TokenPurpose, User
-from tutorconnect.services import audit, mail, ratelimit, sessions
+from tutorconnect.services import audit, mail, ratelimit, sessions, tutor_profiles
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import (
     AccountLocked,
@@ -361,6 +361,10 @@ def update_profile(
         user.full_name, user.time_zone, user.updated_at = name, zone, _now()
         audit.record(session, ctx, action="user.profile_updated", target_type="user",
                      target_id=user.id, before=before, after=after)
+        if user.role == Role.TUTOR.value and before["full_name"] != name:
+            session.flush()
+            # A tutor's name is searchable: rebuild their search document (no-op without a profile).
+            tutor_profiles.refresh_search_document(session, user.id)
     return _profile(user)
 
 
