@@ -13,7 +13,7 @@ from tutorconnect.logging_setup import configure_logging
 from tutorconnect.state.base import SessionState
 
 # Importing the page modules registers their routes (each uses the @page decorator).
-from tutorconnect.pages import account, admin, auth, dashboard, hello, home  # noqa: F401
+from tutorconnect.pages import account, admin, auth, dashboard, favorites, hello, home, tutor_page  # noqa: F401
 from tutorconnect.pages.not_found import not_found
 
 _settings = get_settings()

@@ -59,7 +59,7 @@ def _stat(value, label: str) -> rx.Component:
 
 def _tutor_card(t) -> rx.Component:
     return rx.card(
-        rx.vstack(
+        rx.link(rx.vstack(
             rx.hstack(
                 rx.avatar(src=t["photo"], fallback=t["name"][:1], size="5", radius="full"),
                 rx.vstack(
@@ -79,8 +79,10 @@ def _tutor_card(t) -> rx.Component:
                 wrap="wrap",
             ),
             spacing="3",
-        ),
+        ), href="/tutors/" + t["slug"], underline="none", color="inherit", aria_label=t["name"]),
         size="2",
+        as_child=True,
+        class_name="tutor-card",
     )
 
 

@@ -28,7 +28,7 @@ class HomeState(SessionState):
         cards, subjects, count = await in_transaction(read)
         self.featured = [
             {
-                "name": c.name, "headline": c.headline, "subjects": ", ".join(c.subjects[:3]),
+                "name": c.name, "slug": c.slug, "headline": c.headline, "subjects": ", ".join(c.subjects[:3]),
                 "price": format_money(c.hourly_rate_minor, c.currency) if c.hourly_rate_minor else "",
                 "photo": c.photo_path or "", "zone": c.time_zone,
             }

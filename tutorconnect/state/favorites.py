@@ -1,0 +1,86 @@
+"""/favorites: a student's saved tutors. The list is this student's own: it is kept in a
+backend var and shown only to the session that loaded it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.money import format_money
+from tutorconnect.services import favorites
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import short_str
+
+
+def _tutor_arg(value: Any) -> uuid.UUID:
+    text = short_str(value, 64)
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        raise InvalidInput("tutor", "That tutor could not be found. Please reload the page.") from None
+
+
+class FavoritesState(SessionState):
+    _rows: list[dict[str, str]] = []
+    _rows_owner: str = ""
+    loading: bool = True
+
+    @rx.var(cache=False)
+    def rows(self) -> list[dict[str, str]]:
+        return self._rows if self._may_see(self._rows_owner) else []
+
+    def _clear_private(self) -> None:
+        self._rows, self._rows_owner = [], ""
+
+    async def _reload(self, user) -> None:
+        cards = await in_transaction(favorites.list_favorites, self._ctx(user), user.user_id)
+        self._rows = [
+            {
+                "id": c.tutor_id, "slug": c.slug, "name": c.name, "headline": c.headline,
+                "subjects": ", ".join(c.subjects[:3]), "photo": c.photo_path or "", "zone": c.time_zone,
+                "price": format_money(c.hourly_rate_minor, c.currency) if c.hourly_rate_minor else "",
+                "rating": f"{c.rating_average:.2f} ({c.rating_count})" if c.rating_average is not None else "New",
+            }
+            for c in cards
+        ]
+        self._rows_owner = self._bind_private()
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        try:
+            user = await self._require("student")
+            await self._reload(user)
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+
+    @rx.event
+    async def remove(self, tutor_id: Any):
+        try:
+            user = await self._require("student")
+            tid = _tutor_arg(tutor_id)
+            name = next((r["name"] for r in self._rows if r["id"] == str(tid)), "The tutor")
+            await in_transaction(favorites.remove_favorite, self._ctx(user), user.user_id, tid)
+            await self._reload(user)
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.toast.info(
+            f"{name} was removed from your favorites.", id="favorite-removed",
+            action={"label": "Undo", "on_click": FavoritesState.undo(str(tid))},
+        )
+
+    @rx.event
+    async def undo(self, tutor_id: Any):
+        try:
+            user = await self._require("student")
+            tid = _tutor_arg(tutor_id)
+            await in_transaction(favorites.add_favorite, self._ctx(user), user.user_id, tid)
+            await self._reload(user)
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.toast.success("Saved again.", id="favorite-restored")

@@ -1,0 +1,192 @@
+"""A tutor's public page: the profile, prices, ratings and reviews of one listed tutor.
+
+Everything here is public except `is_favorite` (whether this student saved the tutor),
+which is cleared with the rest of the private data on refusal and sign-out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from tutorconnect.money import format_money
+from tutorconnect.services import favorites, reviews
+from tutorconnect.services.errors import DomainError
+from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import short_str
+
+REVIEWS_PER_PAGE = 10
+LANGUAGE_NAMES = {
+    "en": "English", "hi": "Hindi", "ja": "Japanese", "fr": "French", "de": "German", "es": "Spanish",
+    "ta": "Tamil", "te": "Telugu", "bn": "Bengali", "mr": "Marathi", "gu": "Gujarati", "kn": "Kannada",
+    "ml": "Malayalam", "pa": "Punjabi", "ur": "Urdu", "zh": "Chinese", "ko": "Korean", "ar": "Arabic",
+    "pt": "Portuguese", "ru": "Russian", "it": "Italian",
+}
+
+
+def _language(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code.upper())
+
+
+def _local_time(zone: str) -> str:
+    try:
+        now = datetime.now(ZoneInfo(zone))
+    except Exception:  # an unknown zone name: show UTC rather than fail
+        now = datetime.now(timezone.utc)
+    return now.strftime("%a %H:%M")
+
+
+def _page_arg(value: Any) -> int:
+    if isinstance(value, bool):
+        return 1
+    try:
+        page = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), 10_000)
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y") if value else ""
+
+
+class TutorPageState(SessionState):
+    loading: bool = True
+    found: bool = False
+    tutor_slug: str = ""
+    name: str = ""
+    headline: str = ""
+    bio: str = ""
+    photo: str = ""
+    zone: str = ""
+    local_time: str = ""
+    years: str = ""
+    subjects: list[dict[str, str]] = []
+    languages: list[dict[str, str]] = []
+    prices: list[dict[str, str]] = []
+    trial_price: str = ""
+    rating_average: str = ""
+    rating_count: int = 0
+    distribution: list[dict[str, str]] = []
+    reviews: list[dict[str, str]] = []
+    review_total: int = 0
+    review_page: int = 1
+    is_favorite: bool = False
+    placeholder: str = ""  # "message" | "book" while the "opening soon" dialog shows
+    _tutor_id: str = ""
+
+    @rx.var
+    def review_pages(self) -> int:
+        return max(1, -(-self.review_total // REVIEWS_PER_PAGE))
+
+    @rx.var
+    def show_favorite(self) -> bool:
+        # Students save tutors; a signed-out visitor is sent to sign in; others never see it.
+        return self.user_role in ("", "student")
+
+    def _clear_private(self) -> None:
+        self.is_favorite = False
+
+    def _reset(self) -> None:
+        self.found, self._tutor_id, self.tutor_slug = False, "", ""
+        self.name = self.headline = self.bio = self.photo = self.zone = self.local_time = self.years = ""
+        self.subjects, self.languages, self.prices, self.distribution, self.reviews = [], [], [], [], []
+        self.trial_price = self.rating_average = ""
+        self.rating_count = self.review_total = 0
+        self.review_page, self.is_favorite, self.placeholder = 1, False, ""
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        self._reset()
+        slug = short_str(self.router.page.params.get("slug"), SLUG_MAX)
+        page = _page_arg(self.router.url.query_parameters.get("page"))
+        user = await self._current_user()
+        student_id = uuid.UUID(str(user.user_id)) if user is not None and user.role == "student" else None
+
+        def read(session):
+            profile = public_profile(session, slug) if slug else None
+            if profile is None:
+                return None
+            tid = uuid.UUID(profile.tutor_id)
+            summary = reviews.rating_summary(session, tid)
+            items, total = reviews.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
+            saved = favorites.is_favorite(session, student_id, tid) if student_id else False
+            return profile, summary, items, total, saved
+
+        result = await in_transaction(read)
+        self.loading = False
+        if result is None:
+            return
+        profile, summary, items, total, saved = result
+        self.found, self._tutor_id, self.tutor_slug = True, profile.tutor_id, profile.slug
+        self.name, self.headline, self.bio = profile.name, profile.headline, profile.bio
+        self.photo, self.zone, self.local_time = profile.photo_path or "", profile.time_zone, _local_time(profile.time_zone)
+        self.years = "" if profile.years_experience is None else str(profile.years_experience)
+        self.subjects = [{"name": n, "level": lv.title()} for n, lv in profile.subjects]
+        self.languages = [{"name": _language(c), "level": lv if lv != "native" else "Native"} for c, lv in profile.languages]
+        self.prices = [{"minutes": f"{m} min", "price": format_money(p, profile.currency)} for m, p in profile.prices.items()]
+        self.trial_price = format_money(profile.trial_price_minor, profile.currency) if profile.trial_price_minor else ""
+        self.rating_average = f"{summary.average:.2f}" if summary.average is not None else ""
+        self.rating_count = summary.count
+        top = max(summary.distribution.values()) if summary.distribution else 0
+        self.distribution = [
+            {"stars": str(s), "count": str(summary.distribution.get(s, 0)),
+             "width": f"{(100 * summary.distribution.get(s, 0) / top) if top else 0:.0f}%"}
+            for s in range(5, 0, -1)
+        ]
+        self._set_reviews(items, total, page)
+        self.is_favorite = saved
+
+    def _set_reviews(self, items, total: int, page: int) -> None:
+        self.review_total, self.review_page = total, page
+        self.reviews = [
+            {"id": r.id, "name": r.student_name, "stars": "★" * r.rating + "☆" * (5 - r.rating), "rating": str(r.rating),
+             "body": r.body, "date": _date(r.created_at), "reply": r.reply_body or "", "reply_date": _date(r.replied_at)}
+            for r in items
+        ]
+
+    @rx.event
+    async def go_to_reviews(self, page: Any):
+        if not self._tutor_id:
+            return
+        target = min(_page_arg(page), self.review_pages)
+        tid = uuid.UUID(self._tutor_id)
+        items, total = await in_transaction(reviews.list_reviews, tid, page=target, per_page=REVIEWS_PER_PAGE)
+        self._set_reviews(items, total, target)
+
+    @rx.event
+    async def toggle_favorite(self):
+        try:
+            user = await self._require("student")
+        except DomainError as err:
+            return self._refuse(err)
+        if not self._tutor_id:
+            return
+        tid = uuid.UUID(self._tutor_id)
+        ctx = self._ctx(user)
+        adding = not self.is_favorite
+        try:
+            await in_transaction(favorites.add_favorite if adding else favorites.remove_favorite, ctx, user.user_id, tid)
+        except DomainError as err:
+            return self._refuse(err)
+        self.is_favorite = adding
+        if adding:
+            return rx.toast.success(
+                f"{self.name} is saved to your favorites.", id="favorite-toast",
+                action={"label": "View favorites", "on_click": rx.redirect("/favorites")},
+            )
+        return rx.toast.info(f"{self.name} was removed from your favorites.", id="favorite-toast")
+
+    @rx.event
+    def open_placeholder(self, which: Any):
+        self.placeholder = which if which in ("message", "book") else ""
+
+    @rx.event
+    def close_placeholder(self):
+        self.placeholder = ""
