@@ -178,7 +178,7 @@ def explain(session: Session, params: dict) -> str:
         discovery.search_tutors(session, discovery.SearchQuery.from_params(params))
     finally:
         session.execute = original  # type: ignore[method-assign]
-    statement, bound = captured[-1]
+    statement, bound = next((st, b) for st, b in captured if "OVER ()" in st)
     rows = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + statement), bound).all()
     return "\n".join(r[0] for r in rows)
 
