@@ -4,10 +4,14 @@ The filters live in the URL, so a search is a `SearchQuery` parsed from raw quer
 values (`SearchQuery.from_params`) and written back (`to_params`) for shareable links.
 Only approved profiles of active (not deleted) accounts are ever returned.
 
-Text matching combines full text (`search_vector @@ websearch_to_tsquery('simple', q)`,
-GIN) with trigram word similarity (`search_text %> q`, GIN gin_trgm_ops) so that a typo
-("mathematcs", "pyton") still finds the tutor. search_text holds name, headline and
-subject names (not the bio: trigrams over long prose match nearly anything).
+Text matching is full text first (`search_vector @@ websearch_to_tsquery('simple', q)`,
+GIN; name and subjects weigh most, then headline, then bio). When the words as typed match
+no listed tutor, it falls back to trigram word similarity (`search_text %> q`, GIN
+gin_trgm_ops, threshold 0.5) so that a typo ("mathematcs", "pyton") still finds the tutor.
+search_text holds name, headline and subject names (not the bio: trigrams over long prose
+match nearly anything). The fallback, rather than an OR of both, keeps correctly spelled
+searches off the per-row trigram recheck (see search_tutors); the price is that a word
+that matches some tutor exactly does not also pull in near-spellings.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import text
 from sqlmodel import Session
