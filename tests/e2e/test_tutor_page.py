@@ -68,6 +68,7 @@ def test_a_visitor_opens_a_tutor_from_the_home_page_and_sees_prices_and_reviews(
         first = page.locator("#reviews .review").first.inner_text()
         page.click("#reviews-next")
         expect(page.locator("#reviews-page")).to_contain_text("Page 2 of")
+        expect(page.locator("#reviews-section").get_by_role("heading", name="Reviews")).to_be_in_viewport()
         expect(page.locator("#reviews .review")).to_have_count(min(count - 10, 10))
         assert page.locator("#reviews .review").first.inner_text() != first
 

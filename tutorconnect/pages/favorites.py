@@ -49,7 +49,7 @@ def _empty() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("heart", size=36, color=rx.color("gray", 9)),
-            rx.heading("No saved tutors yet", size="5"),
+            rx.heading("No saved tutors yet", size="5", as_="h2"),
             rx.text("Tap the heart on a tutor's page to keep them here.", color=rx.color("gray", 11)),
             rx.link(rx.button("Find a tutor"), href="/"),
             align="center",

@@ -11,7 +11,7 @@ MUTED = rx.color("gray", 11)
 
 
 def _section(title: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"), size="2", width="100%", **props)
+    return rx.card(rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"), size="2", width="100%", **props)
 
 
 def _favorite_button() -> rx.Component:
@@ -203,6 +203,8 @@ def _reviews() -> rx.Component:
             ),
             rx.text("No reviews yet: students review a tutor after a completed lesson.", color=MUTED),
         ),
+        id="reviews-section",
+        scroll_margin_top="80px",  # clear of the sticky navigation bar
     )
 
 

@@ -159,6 +159,7 @@ class TutorPageState(SessionState):
         tid = uuid.UUID(self._tutor_id)
         items, total = await in_transaction(reviews.list_reviews, tid, page=target, per_page=REVIEWS_PER_PAGE)
         self._set_reviews(items, total, target)
+        return rx.scroll_to("reviews-section")
 
     @rx.event
     async def toggle_favorite(self):
