@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -49,6 +50,16 @@ def _page_arg(value: Any) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(page, 1), 10_000)
+
+
+def _slug_from_path(path: str | None) -> str:
+    """The [slug] of /tutors/[slug] (RouterData.page.params is deprecated in Reflex 0.10)."""
+    path = (path or "").rstrip("/")
+    prefix = "/tutors/"
+    if not path.startswith(prefix):
+        return ""
+    slug = unquote(path[len(prefix):])
+    return "" if "/" in slug else slug
 
 
 def _date(value: datetime | None) -> str:
@@ -104,7 +115,7 @@ class TutorPageState(SessionState):
     async def load(self):
         self.loading = True
         self._reset()
-        slug = short_str(self.router.page.params.get("slug"), SLUG_MAX)
+        slug = short_str(_slug_from_path(self.router.url.path), SLUG_MAX)
         page = _page_arg(self.router.url.query_parameters.get("page"))
         user = await self._current_user()
         student_id = uuid.UUID(str(user.user_id)) if user is not None and user.role == "student" else None
