@@ -48,6 +48,7 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 def _role_links() -> rx.Component:
     return rx.fragment(
         rx.cond(SessionState.signed_in, _nav_link("Dashboard", "/dashboard", "layout-dashboard")),
+        rx.cond(SessionState.user_role == "student", _nav_link("Favorites", "/favorites", "heart")),
         rx.cond(
             SessionState.user_role == "admin",
             rx.fragment(_nav_link("Users", "/admin/users", "users"), _nav_link("Audit log", "/admin/audit", "scroll-text")),
@@ -110,6 +111,10 @@ def mobile_menu() -> rx.Component:
                     SessionState.signed_in,
                     rx.fragment(
                         rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                        rx.cond(
+                            SessionState.user_role == "student",
+                            rx.menu.item("Favorites", on_select=rx.redirect("/favorites")),
+                        ),
                         rx.menu.item("Account settings", on_select=rx.redirect("/account")),
                         rx.cond(
                             SessionState.user_role == "admin",

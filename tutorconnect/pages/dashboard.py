@@ -30,6 +30,7 @@ def _tile(icon: str, title: str, body: str, href: str = "", soon: bool = False) 
 def _student() -> rx.Component:
     return rx.box(
         _tile("search", "Find a tutor", "Search by subject, price and availability.", soon=True),
+        _tile("heart", "Favorites", "Tutors you saved to compare and book later.", "/favorites"),
         _tile("calendar", "Your lessons", "Upcoming and past lessons with join links.", soon=True),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
