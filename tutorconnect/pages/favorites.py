@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.components.empty_state import empty_state
+
 from tutorconnect.components.layout import page, page_header
 from tutorconnect.state.favorites import FavoritesState as S
 
@@ -46,18 +48,9 @@ def _card(t) -> rx.Component:
 
 
 def _empty() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("heart", size=36, color=rx.color("gray", 9)),
-            rx.heading("No saved tutors yet", size="5", as_="h2"),
-            rx.text("Tap the heart on a tutor's page to keep them here.", color=rx.color("gray", 11)),
-            rx.link(rx.button("Find a tutor"), href="/"),
-            align="center",
-            spacing="3",
-        ),
-        padding_y="3rem",
-        width="100%",
-        id="favorites-empty",
+    return empty_state(
+        "heart", "No saved tutors yet", "Tap the heart on a tutor's page to keep them here.",
+        "Find a tutor", "/", id="favorites-empty",
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.components.empty_state import empty_state
+
 from tutorconnect.components.layout import page
 from tutorconnect.state.tutor_page import TutorPageState as S
 
@@ -246,18 +248,9 @@ def _skeleton() -> rx.Component:
 
 
 def _not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("user-x", size=40, color=MUTED),
-            rx.heading("Tutor not found", size="6"),
-            rx.text("This tutor's page does not exist or is not listed right now.", color=MUTED, text_align="center"),
-            rx.link(rx.button("Browse tutors on the home page"), href="/"),
-            align="center",
-            spacing="3",
-        ),
-        padding_y="4rem",
-        width="100%",
-        id="tutor-not-found",
+    return empty_state(
+        "user-x", "Tutor not found", "This tutor's page does not exist or is not listed right now.",
+        "Browse tutors on the home page", "/", id="tutor-not-found",
     )
 
 
