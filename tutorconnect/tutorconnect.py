@@ -12,8 +12,8 @@ from tutorconnect.config import get_settings
 from tutorconnect.logging_setup import configure_logging
 from tutorconnect.state.base import SessionState
 
-# Importing the page modules registers their routes (each uses the @page decorator).
-from tutorconnect.pages import account, admin, auth, dashboard, favorites, hello, home, tutor_page  # noqa: F401
+# Importing the pages package registers every route (each module uses the @page decorator).
+import tutorconnect.pages  # noqa: F401  (registers every page module)
 from tutorconnect.pages.not_found import not_found
 
 _settings = get_settings()

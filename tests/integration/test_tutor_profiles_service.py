@@ -24,7 +24,7 @@ from tests.integration.test_tutor_support import (
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
 from tutorconnect.models import User
-from tutorconnect.services import tutor_approval, tutor_profiles
+from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 from tutorconnect.services.tutor_profiles import ProfileLocked
 
@@ -38,8 +38,9 @@ def tutor(db):
 
 
 def _save(step: str, tutor_id: uuid.UUID, *args, **kwargs):
+    module = tutor_documents if step.endswith("_document") else tutor_profiles
     with session_scope() as s:
-        return getattr(tutor_profiles, step)(s, as_(tutor_id), tutor_id, *args, **kwargs)
+        return getattr(module, step)(s, as_(tutor_id), tutor_id, *args, **kwargs)
 
 
 def _snapshot(tutor_id):
@@ -307,7 +308,7 @@ def test_documents_are_typed_by_their_bytes_and_stored_privately(tutor, doc_dir,
     doc_id = _save("add_document", tutor, kind="education", title="BSc", issuer="Univ", year=2010,
                    filename=filename, data=data)
     with session_scope() as s:
-        path, ctype, name = tutor_profiles.open_document(s, as_(tutor), doc_id)
+        path, ctype, name = tutor_documents.open_document(s, as_(tutor), doc_id)
     assert ctype == content_type and name == filename
     assert path.parent == doc_dir and path.read_bytes() == data
     assert "assets" not in path.parts and "uploaded_files" not in path.parts
@@ -317,9 +318,9 @@ def test_documents_are_typed_by_their_bytes_and_stored_privately(tutor, doc_dir,
 def test_the_document_directory_is_private_and_outside_every_served_folder():
     from tutorconnect.config import PROJECT_ROOT
 
-    assert tutor_profiles.DOCUMENT_DIR == PROJECT_ROOT / "var" / "private" / "documents"
+    assert tutor_documents.DOCUMENT_DIR == PROJECT_ROOT / "var" / "private" / "documents"
     for served in (PROJECT_ROOT / "assets", PROJECT_ROOT / "uploaded_files", PROJECT_ROOT / ".web"):
-        assert not tutor_profiles.DOCUMENT_DIR.is_relative_to(served)
+        assert not tutor_documents.DOCUMENT_DIR.is_relative_to(served)
 
 
 @pytest.mark.parametrize("data,message", [
@@ -350,16 +351,16 @@ def test_only_the_owning_tutor_or_an_admin_can_open_a_document(tutor, doc_dir):
                    filename="../../etc/passwd.pdf", data=PDF)
     admin, student, other_tutor = make_user("admin"), make_user("student"), make_user("tutor")
     with session_scope() as s:
-        path, _, name = tutor_profiles.open_document(s, as_(admin), doc_id)
+        path, _, name = tutor_documents.open_document(s, as_(admin), doc_id)
         assert name == "passwd.pdf" and path.exists()
-        assert [d.id for d in tutor_profiles.list_documents(s, as_(admin), tutor)] == [str(doc_id)]
+        assert [d.id for d in tutor_documents.list_documents(s, as_(admin), tutor)] == [str(doc_id)]
     for stranger in (student, other_tutor, None):
         with pytest.raises(PermissionDenied), session_scope() as s:
-            tutor_profiles.open_document(s, as_(stranger), doc_id)
+            tutor_documents.open_document(s, as_(stranger), doc_id)
         with pytest.raises(PermissionDenied), session_scope() as s:
-            tutor_profiles.list_documents(s, as_(stranger), tutor)
+            tutor_documents.list_documents(s, as_(stranger), tutor)
     with pytest.raises(NotFound), session_scope() as s:
-        tutor_profiles.open_document(s, as_(admin), uuid.uuid4())
+        tutor_documents.open_document(s, as_(admin), uuid.uuid4())
 
 
 def test_a_removed_document_can_no_longer_be_opened(tutor, doc_dir):
@@ -367,7 +368,7 @@ def test_a_removed_document_can_no_longer_be_opened(tutor, doc_dir):
                    filename="d.pdf", data=PDF)
     _save("remove_document", tutor, doc_id)
     with pytest.raises(NotFound), session_scope() as s:
-        tutor_profiles.open_document(s, as_(tutor), doc_id)
+        tutor_documents.open_document(s, as_(tutor), doc_id)
     assert _completeness(tutor).score == 0
 
 
@@ -375,7 +376,7 @@ def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir, monkeypatch):
     def refuse():
         raise RuntimeError("database went away")
 
-    write = tutor_profiles._write_atomically
+    write = tutor_documents._write_atomically
     written = []
 
     def write_then_fail_the_flush(*args):
@@ -383,9 +384,9 @@ def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir, monkeypatch):
         s.flush = refuse  # the file is on disk; now the row insert fails
         return written[-1]
 
-    monkeypatch.setattr(tutor_profiles, "_write_atomically", write_then_fail_the_flush)
+    monkeypatch.setattr(tutor_documents, "_write_atomically", write_then_fail_the_flush)
     with pytest.raises(RuntimeError), session_scope() as s:
-        tutor_profiles.add_document(s, as_(tutor), tutor, kind="education", title="B", issuer="", year=None,
+        tutor_documents.add_document(s, as_(tutor), tutor, kind="education", title="B", issuer="", year=None,
                                     filename="b.pdf", data=PDF)
     assert scalar("SELECT count(*) FROM tutor_documents") == 0
     assert written and list(doc_dir.iterdir()) == []

@@ -12,7 +12,7 @@ import pytest
 
 from tutorconnect.db import session_scope
 from tutorconnect.models import Subject, TutorProfile, User
-from tutorconnect.services import tutor_approval, tutor_profiles
+from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
 from tutorconnect.services.context import RequestContext
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -67,7 +67,7 @@ def complete_profile(tutor_id: uuid.UUID, doc_dir, subjects=(("mathematics", "ex
         tutor_profiles.save_pricing(s, ctx, tutor_id, **PRICING)
         tutor_profiles.save_media(s, ctx, tutor_id, photo_path="/avatars/priya.svg",
                                   intro_video_url="https://www.youtube.com/watch?v=abc123")
-        tutor_profiles.add_document(s, ctx, tutor_id, kind="education", title="MSc Mathematics", issuer="IIT Bombay",
+        tutor_documents.add_document(s, ctx, tutor_id, kind="education", title="MSc Mathematics", issuer="IIT Bombay",
                                     year=2012, filename="degree.pdf", data=PDF, directory=doc_dir)
 
 
@@ -99,5 +99,5 @@ def profile(tutor_id: uuid.UUID) -> TutorProfile:
 @pytest.fixture
 def doc_dir(tmp_path, monkeypatch):
     path = tmp_path / "private-documents"
-    monkeypatch.setattr(tutor_profiles, "DOCUMENT_DIR", path)
+    monkeypatch.setattr(tutor_documents, "DOCUMENT_DIR", path)
     return path

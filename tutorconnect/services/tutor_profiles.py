@@ -19,20 +19,16 @@ ProfileLocked.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel.numbers import get_currency_precision
 from sqlalchemy import delete, text
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from tutorconnect.models import (
     Subject,
@@ -44,13 +40,10 @@ from tutorconnect.models import (
     TutorSubject,
     User,
 )
-from tutorconnect.config import PROJECT_ROOT
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.tutors import (
     BIO_MAX,
     DISPLAY_NAME_MAX,
-    DOCUMENT_KINDS,
-    DOCUMENT_MAX_BYTES,
     HEADLINE_MAX,
     LANGUAGE_LEVELS,
     LESSON_LENGTHS,
@@ -217,7 +210,7 @@ def get_or_create_draft(session: Session, ctx: RequestContext, user_id: uuid.UUI
     return profile
 
 
-def _touch(session: Session, profile: TutorProfile) -> None:
+def touch(session: Session, profile: TutorProfile) -> None:
     profile.updated_at = datetime.now(timezone.utc)
     session.add(profile)
     session.flush()
@@ -249,7 +242,7 @@ def save_basics(
     assert user is not None
     user.time_zone = zone
     session.add(user)
-    _touch(session, profile)
+    touch(session, profile)
 
 
 def _pairs(field: str, value: object, limit: int) -> list[tuple[object, object]]:
@@ -278,7 +271,7 @@ def save_subjects(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, su
         raise InvalidInput("subjects", f"We do not offer {', '.join(map(str, unknown[:3]))!s} as a subject; choose from the list.")
     session.execute(delete(TutorSubject).where(col(TutorSubject.tutor_id) == tutor_id))
     session.add_all([TutorSubject(tutor_id=tutor_id, subject_id=active[s], level=str(level)) for s, level in pairs])
-    _touch(session, profile)
+    touch(session, profile)
 
 
 def save_languages(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, languages: object) -> None:
@@ -296,7 +289,7 @@ def save_languages(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, l
         raise InvalidInput("languages", "Choose each language once.")
     session.execute(delete(TutorLanguage).where(col(TutorLanguage.tutor_id) == tutor_id))
     session.add_all([TutorLanguage(tutor_id=tutor_id, language_code=c, level=lv) for c, lv in cleaned])
-    _touch(session, profile)
+    touch(session, profile)
 
 
 def save_pricing(
@@ -359,7 +352,7 @@ def save_pricing(
     profile.lesson_lengths, profile.requires_confirmation = lengths, requires_confirmation
     session.execute(delete(TutorPrice).where(col(TutorPrice.tutor_id) == tutor_id))
     session.add_all([TutorPrice(tutor_id=tutor_id, length_minutes=m, price_minor=p) for m, p in clean_overrides.items()])
-    _touch(session, profile)
+    touch(session, profile)
 
 
 def save_media(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *, photo_path: object, intro_video_url: object) -> None:
@@ -368,7 +361,7 @@ def save_media(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *, ph
     profile = editable_profile(session, ctx, tutor_id)
     profile.photo_path = clean_photo_path(photo_path)
     profile.intro_video_url = clean_video_url(intro_video_url)
-    _touch(session, profile)
+    touch(session, profile)
 
 
 # Completeness ------------------------------------------------------------------------
@@ -508,155 +501,3 @@ def refresh_search_documents(session: Session, tutor_ids: list[uuid.UUID] | None
     return session.execute(
         text(_REFRESH.format(where="WHERE p2.user_id = ANY(:ids)")), {"ids": list(tutor_ids)}
     ).rowcount
-
-
-# Documents ---------------------------------------------------------------------------
-# Private storage: outside assets/ and Reflex's upload directory, so no public route can
-# serve these files; they are read only through open_document's permission check.
-DOCUMENT_DIR = PROJECT_ROOT / "var" / "private" / "documents"
-MAX_DOCUMENTS = 20
-_MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
-
-
-@dataclass(frozen=True)
-class DocumentItem:
-    id: str
-    kind: str
-    title: str
-    issuer: str
-    year: int | None
-    filename: str
-    content_type: str
-    size_bytes: int
-    created_at: datetime
-
-
-def sniff_content_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None if not PDF/PNG/JPEG."""
-    for magic, content_type, ext in _MAGIC:
-        if data.startswith(magic):
-            return content_type, ext
-    return None
-
-
-def _write_atomically(directory: Path, key: str, data: bytes) -> Path:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    final = directory / key
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        # A hard link publishes the complete file under its key in one step and, unlike
-        # a rename, refuses to replace an existing file.
-        os.link(tmp, final)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    return final
-
-
-def add_document(
-    session: Session,
-    ctx: RequestContext,
-    tutor_id: uuid.UUID,
-    *,
-    kind: object,
-    title: object,
-    issuer: object,
-    year: object,
-    filename: object,
-    data: object,
-    directory: Path | None = None,
-) -> uuid.UUID:
-    """Store an education/certification document privately for the tutor's own profile.
-
-    The type comes from the file's magic bytes (PDF, PNG or JPEG), never from its name;
-    1 byte..10 MB. The file is written atomically before the row; if the row cannot be
-    stored the file is removed. Raises InvalidInput, PermissionDenied, ProfileLocked.
-    """
-    editable_profile(session, ctx, tutor_id)
-    if kind not in DOCUMENT_KINDS:
-        raise InvalidInput("kind", "Choose education or certification.")
-    clean_title = clean_text("title", title, max_len=200, min_len=1)
-    clean_issuer = clean_text("issuer", issuer, max_len=200)
-    this_year = datetime.now(timezone.utc).year
-    clean_year = None if year is None else clean_int("year", year, low=1950, high=this_year)
-    name = clean_text("filename", filename if isinstance(filename, str) else "", max_len=500)
-    name = (name.replace("\\", "/").rsplit("/", 1)[-1] or "document")[:200]
-    if not isinstance(data, (bytes, bytearray)) or not data:
-        raise InvalidInput("file", "Choose a file to upload.")
-    if len(data) > DOCUMENT_MAX_BYTES:
-        raise InvalidInput("file", "The file is larger than 10 MB. Upload a smaller scan or PDF.")
-    sniffed = sniff_content_type(bytes(data[:8]))
-    if sniffed is None:
-        raise InvalidInput("file", "Upload a PDF, PNG or JPEG file.")
-    content_type, ext = sniffed
-    count = session.exec(select(func.count()).select_from(TutorDocument).where(
-        TutorDocument.tutor_id == tutor_id, col(TutorDocument.deleted_at).is_(None))).one()
-    if count >= MAX_DOCUMENTS:
-        raise InvalidInput("file", f"You can keep at most {MAX_DOCUMENTS} documents; remove one first.")
-    key = uuid.uuid4().hex + ext
-    path = _write_atomically(directory or DOCUMENT_DIR, key, bytes(data))
-    doc = TutorDocument(tutor_id=tutor_id, kind=str(kind), title=clean_title, issuer=clean_issuer, year=clean_year,
-                        storage_key=key, original_filename=name, content_type=content_type, size_bytes=len(data))
-    try:
-        session.add(doc)
-        session.flush()
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        raise
-    profile = session.get(TutorProfile, tutor_id)
-    assert profile is not None
-    _touch(session, profile)
-    return doc.id
-
-
-def _can_see_documents(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> None:
-    if ctx.actor_user_id is None:
-        raise PermissionDenied()
-    actor = session.exec(select(User).where(User.id == ctx.actor_user_id, col(User.deleted_at).is_(None))).first()
-    if actor is None or not (actor.role == Role.ADMIN.value or (actor.id == tutor_id and actor.role == Role.TUTOR.value)):
-        raise PermissionDenied()
-
-
-def list_documents(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> list[DocumentItem]:
-    """The tutor's documents, oldest first; for the tutor themselves or an admin."""
-    _can_see_documents(session, ctx, tutor_id)
-    rows = session.exec(select(TutorDocument).where(
-        TutorDocument.tutor_id == tutor_id, col(TutorDocument.deleted_at).is_(None)
-    ).order_by(col(TutorDocument.created_at), col(TutorDocument.id))).all()
-    return [DocumentItem(str(d.id), d.kind, d.title, d.issuer, d.year, d.original_filename, d.content_type,
-                         d.size_bytes, d.created_at) for d in rows]
-
-
-def open_document(
-    session: Session, ctx: RequestContext, document_id: uuid.UUID, *, directory: Path | None = None
-) -> tuple[Path, str, str]:
-    """(file path, content type, original filename) for the owning tutor or an admin.
-
-    Raises NotFound (unknown or removed document), PermissionDenied (anyone else).
-    """
-    doc = session.get(TutorDocument, document_id)
-    if doc is None or doc.deleted_at is not None:
-        raise NotFound("That document")
-    _can_see_documents(session, ctx, doc.tutor_id)
-    return (directory or DOCUMENT_DIR) / doc.storage_key, doc.content_type, doc.original_filename
-
-
-def remove_document(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, document_id: uuid.UUID) -> None:
-    """Soft-delete one of the tutor's own documents (the file stays for the audit trail)."""
-    profile = editable_profile(session, ctx, tutor_id)
-    doc = session.get(TutorDocument, document_id)
-    if doc is None or doc.tutor_id != tutor_id or doc.deleted_at is not None:
-        raise NotFound("That document")
-    doc.deleted_at = datetime.now(timezone.utc)
-    session.add(doc)
-    _touch(session, profile)

@@ -1,0 +1,201 @@
+"""What every websocket attack test shares: signed-in people (demo admin, student and a
+second student), tabs on the live app, a snapshot of what an attack could write, and the
+assertions for a refusal. Test modules import these names (fixtures included) with
+`from tests.e2e.attack_support import *`."""
+
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.reflex_ws import (
+    ReflexSocket,
+    Reply,
+    handoff_code,
+    random_loopback_ip,
+    redeem,
+    session_cookie,
+)
+from tutorconnect.db import normalize_url
+from tutorconnect.services.demo import demo_email
+from tutorconnect.services.errors import NotAuthenticated, PermissionDenied
+from tutorconnect.state.auth import LoginState
+from tutorconnect.state.base import SessionState
+
+
+PASSWORD = "demo-password-1"
+SIGN_IN_FIRST = NotAuthenticated().message
+NO_PERMISSION = PermissionDenied().message
+HANDLER_ERROR_LOG = "unhandled error in event handler"
+# This run's sign-ins come from a loopback address of their own: the per-IP login limit
+# lives in Redis, which concurrent test runs' apps may share.
+CLIENT_IP = random_loopback_ip()
+
+
+# -- people, tabs and the database ------------------------------------------------------------
+@dataclass
+class Person:
+    email: str
+    id: uuid.UUID
+    cookie: str  # "tc_session=<token>", as the browser sends it
+    set_cookie: str  # the Set-Cookie header that installed it
+    session_id: uuid.UUID
+
+    @property
+    def token(self) -> str:
+        return self.cookie.split("=", 1)[1]
+
+
+@dataclass
+class People:
+    admin: Person
+    student: Person
+    other_student: Person
+
+
+@pytest.fixture(scope="module")
+def db(live_app):
+    engine = create_engine(normalize_url(live_app.database_url))
+    yield engine
+    engine.dispose()
+
+
+def query(db, sql: str, **params: Any) -> list[Any]:
+    with db.connect() as conn:
+        return list(conn.execute(text(sql), params))
+
+
+def user_id(db, email: str) -> uuid.UUID:
+    return query(db, "select id from users where email = :e", e=email)[0][0]
+
+
+def active_session_ids(db, uid: uuid.UUID) -> set[uuid.UUID]:
+    rows = query(db, "select id from user_sessions where user_id = :u and revoked_at is null", u=uid)
+    return {r[0] for r in rows}
+
+
+def all_emails(db) -> list[str]:
+    return [r[0] for r in query(db, "select email from users")]
+
+
+def login_reply(base_url: str, email: str) -> Reply:
+    """LoginState.submit over the websocket, as the sign-in form sends it."""
+    with ReflexSocket(base_url, page="/login", source_ip=CLIENT_IP) as tab:
+        return tab.call(LoginState.submit, {"form_data": {"email": email, "password": PASSWORD}})
+
+
+def sign_in(base_url: str, db, email: str) -> Person:
+    """The browser's sign-in: the handler's handoff code, redeemed at /api/auth/session."""
+    uid = user_id(db, email)
+    before = active_session_ids(db, uid)
+    response = redeem(base_url, handoff_code(login_reply(base_url, email)))
+    assert response.status_code == 200, response.text
+    (new_session,) = active_session_ids(db, uid) - before
+    return Person(email, uid, session_cookie(response), response.headers["set-cookie"], new_session)
+
+
+@pytest.fixture(scope="module")
+def people(live_app, db) -> People:
+    # Diya Kapoor is another demo student (first.last@tutorconnect.test).
+    emails = ("admin@tutorconnect.test", "student@tutorconnect.test", demo_email("Diya Kapoor"))
+    return People(*(sign_in(live_app.base_url, db, e) for e in emails))
+
+
+@pytest.fixture
+def open_tab(live_app) -> Iterator[Callable[..., ReflexSocket]]:
+    """open_tab(person_or_None, page, **ReflexSocket options) -> a connected, hydrated tab
+    (with that person's session cookie); all are closed after the test."""
+    tabs: list[ReflexSocket] = []
+
+    def open_(person: Person | None = None, page: str = "/", **kwargs: Any) -> ReflexSocket:
+        kwargs.setdefault("cookie", person.cookie if person else None)
+        tab = ReflexSocket(live_app.base_url, page=page, **kwargs)
+        tabs.append(tab)
+        return tab.connect()
+
+    yield open_
+    for tab in tabs:
+        tab.close()
+
+
+def db_state(db) -> dict[str, Any]:
+    """Everything an attack could write: accounts, sessions, audit, tokens, jobs, attempts."""
+    return {
+        "users": query(db, "select id, email, role, full_name, time_zone, password_hash, email_verified_at,"
+                           " password_changed_at, deleted_at, updated_at from users order by id"),
+        "sessions": query(db, "select id, user_id, revoked_at, revoked_reason from user_sessions order by id"),
+        "audit_log": query(db, "select count(*), coalesce(max(id), 0) from audit_log"),
+        "auth_tokens": query(db, "select id, used_at from auth_tokens order by id"),
+        "outbox": query(db, "select count(*), coalesce(max(id), 0) from outbox"),
+        "login_attempts": query(db, "select count(*) from login_attempts"),
+    }
+
+
+@contextmanager
+def nothing_written(db) -> Iterator[None]:
+    before = db_state(db)
+    yield
+    after = db_state(db)
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert not changed, f"the database changed: {changed}"
+
+
+def app_log_size(live_app) -> int:
+    log = live_app.log_dir / "app.log"
+    return log.stat().st_size if log.exists() else 0
+
+
+def handler_errors_since(live_app, offset: int) -> int:
+    """"unhandled error in event handler" lines logged by the app after `offset`."""
+    log = live_app.log_dir / "app.log"
+    data = log.read_bytes() if log.exists() else b""
+    if len(data) < offset:  # the log was started afresh meanwhile
+        offset = 0
+    return data[offset:].count(HANDLER_ERROR_LOG.encode())
+
+
+@pytest.fixture(autouse=True)
+def no_unhandled_errors(request, live_app):
+    """No handler may fail with an unhandled exception, unless the test says it expects one."""
+    offset = app_log_size(live_app)
+    yield
+    if "handler_errors_expected" not in request.fixturenames:
+        assert handler_errors_since(live_app, offset) == 0, f"a handler raised: see {live_app.log_dir}/app.log"
+
+
+@pytest.fixture
+def handler_errors_expected():
+    """Marks a test in which Reflex itself rejects the call before the handler runs."""
+
+
+# -- what a refusal looks like -------------------------------------------------------------------
+def assert_no_personal_data(reply: Reply, db, *, allowed: tuple[str, ...] = ()) -> None:
+    leaked = [e for e in all_emails(db) if e not in allowed and e in reply.text]
+    assert not leaked, f"other people's emails in the reply: {leaked}"
+
+
+def assert_sent_to_login(reply: Reply) -> None:
+    assert not reply.crashed, reply.text
+    assert ("warning", SIGN_IN_FIRST) in reply.toasts, reply.text
+    assert reply.redirects and all(r.startswith("/login?next=") for r in reply.redirects), reply.redirects
+    assert not reply.scripts
+
+
+def assert_denied(reply: Reply, message: str = NO_PERMISSION) -> None:
+    assert not reply.crashed, reply.text
+    assert ("error", message) in reply.toasts, reply.text
+    assert not reply.scripts
+
+
+def assert_still_works(tab: ReflexSocket, person: Person | None = None) -> None:
+    """A follow-up event on the same socket gets its normal answer."""
+    reply = tab.call(SessionState.load_session)
+    assert reply.var(SessionState, "session_checked") is True, reply.text
+    assert reply.var(SessionState, "user_email") == (person.email if person else "")
