@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from tutorconnect.api import auth_routes, google_routes, health_routes
+from tutorconnect.api import auth_routes, google_routes, health_routes, media_routes
 
 
 def build_api() -> Starlette:
-    routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes]
+    routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes, *media_routes.routes]
     return Starlette(routes=routes, middleware=[Middleware(health_routes.RequestIdMiddleware)])
