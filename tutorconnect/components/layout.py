@@ -11,6 +11,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from tutorconnect.state.base import SessionState
+from tutorconnect.state.notifications import BellState
 
 MAX_WIDTH = "1120px"
 
@@ -46,13 +47,55 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 
 
 def _role_links() -> rx.Component:
+    # Below 1024px the admin's secondary links move to the user menu, so the bar never wraps.
+    wide_only = {"display": rx.breakpoints(initial="none", md="flex")}
     return rx.fragment(
+        _nav_link("Find tutors", "/tutors", "search"),
         rx.cond(SessionState.signed_in, _nav_link("Dashboard", "/dashboard", "layout-dashboard")),
         rx.cond(SessionState.user_role == "student", _nav_link("Favorites", "/favorites", "heart")),
+        rx.cond(SessionState.user_role == "tutor", _nav_link("My profile", "/tutor/profile", "id-card")),
         rx.cond(
             SessionState.user_role == "admin",
-            rx.fragment(_nav_link("Users", "/admin/users", "users"), _nav_link("Audit log", "/admin/audit", "scroll-text")),
+            rx.fragment(
+                _nav_link("Tutors", "/admin/tutors", "user-check"),
+                _nav_link("Subjects", "/admin/subjects", "book-open"),
+                rx.box(_nav_link("Users", "/admin/users", "users"), **wide_only),
+                rx.box(_nav_link("Audit log", "/admin/audit", "scroll-text"), **wide_only),
+            ),
         ),
+    )
+
+
+def notification_bell() -> rx.Component:
+    """The bell with the unread count (hidden at 0); BellState.refresh runs on every page load."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=18),
+            rx.cond(
+                BellState.unread > 0,
+                rx.badge(
+                    BellState.unread_label,
+                    color_scheme="tomato",
+                    variant="solid",
+                    radius="full",
+                    size="1",
+                    position="absolute",
+                    top="-6px",
+                    right="-9px",
+                    padding_x="0.35rem",
+                    id="bell-count",
+                ),
+            ),
+            position="relative",
+            display="flex",
+            align_items="center",
+            padding="0.4rem",
+        ),
+        href="/notifications",
+        color=rx.color("gray", 11),
+        aria_label=rx.cond(BellState.unread > 0, "Notifications, " + BellState.unread_label + " unread", "Notifications"),
+        id="nav-bell",
+        _hover={"color": rx.color("accent", 11)},
     )
 
 
@@ -71,10 +114,26 @@ def user_menu() -> rx.Component:
             rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), padding_x="0.5rem", padding_y="0.25rem"),
             rx.menu.separator(),
             rx.menu.item(rx.icon("layout-dashboard", size=14), "Dashboard", on_select=rx.redirect("/dashboard")),
+            rx.menu.item(rx.icon("search", size=14), "Find tutors", on_select=rx.redirect("/tutors")),
+            rx.menu.item(rx.icon("bell", size=14), "Notifications", on_select=rx.redirect("/notifications")),
+            rx.cond(
+                SessionState.user_role == "student",
+                rx.menu.item(rx.icon("heart", size=14), "Favorites", on_select=rx.redirect("/favorites")),
+            ),
+            rx.cond(
+                SessionState.user_role == "tutor",
+                rx.menu.item(rx.icon("id-card", size=14), "My profile", on_select=rx.redirect("/tutor/profile")),
+            ),
             rx.menu.item(rx.icon("settings", size=14), "Account settings", on_select=rx.redirect("/account")),
             rx.cond(
                 SessionState.user_role == "admin",
-                rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
+                rx.fragment(
+                    rx.menu.separator(),
+                    rx.menu.item(rx.icon("user-check", size=14), "Review tutors", on_select=rx.redirect("/admin/tutors")),
+                    rx.menu.item(rx.icon("book-open", size=14), "Subjects", on_select=rx.redirect("/admin/subjects")),
+                    rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
+                    rx.menu.item(rx.icon("scroll-text", size=14), "Audit log", on_select=rx.redirect("/admin/audit")),
+                ),
             ),
             rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", color="tomato", on_select=SessionState.sign_out, id="sign-out"),
@@ -107,18 +166,27 @@ def mobile_menu() -> rx.Component:
             rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", aria_label="Open menu")),
             rx.menu.content(
                 rx.menu.item("Home", on_select=rx.redirect("/")),
+                rx.menu.item("Find tutors", on_select=rx.redirect("/tutors")),
                 rx.cond(
                     SessionState.signed_in,
                     rx.fragment(
                         rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                        rx.menu.item("Notifications", on_select=rx.redirect("/notifications")),
                         rx.cond(
                             SessionState.user_role == "student",
                             rx.menu.item("Favorites", on_select=rx.redirect("/favorites")),
+                        ),
+                        rx.cond(
+                            SessionState.user_role == "tutor",
+                            rx.menu.item("My profile", on_select=rx.redirect("/tutor/profile")),
                         ),
                         rx.menu.item("Account settings", on_select=rx.redirect("/account")),
                         rx.cond(
                             SessionState.user_role == "admin",
                             rx.fragment(
+                                rx.menu.separator(),
+                                rx.menu.item("Tutors", on_select=rx.redirect("/admin/tutors")),
+                                rx.menu.item("Subjects", on_select=rx.redirect("/admin/subjects")),
                                 rx.menu.item("Users", on_select=rx.redirect("/admin/users")),
                                 rx.menu.item("Audit log", on_select=rx.redirect("/admin/audit")),
                             ),
@@ -141,8 +209,9 @@ def navbar() -> rx.Component:
     return rx.el.header(
         rx.hstack(
             logo(),
-            rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="1.5rem"),
+            rx.hstack(_role_links(), spacing="5", class_name="tc-hide-sm", margin_left="1.5rem", align="center"),
             rx.spacer(),
+            rx.cond(SessionState.signed_in, notification_bell()),
             color_mode_toggle(),
             rx.box(
                 rx.cond(
@@ -252,7 +321,7 @@ def page(
             route=route,
             title=f"{title} · TutorConnect",
             description=description,
-            on_load=[SessionState.load_session, *(on_load or [])],
+            on_load=[SessionState.load_session, BellState.refresh, *(on_load or [])],
         )(render)
 
     return decorator

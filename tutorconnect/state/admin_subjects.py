@@ -1,0 +1,158 @@
+"""Admin subject taxonomy (/admin/subjects): add, rename inline, retire and unretire.
+Every handler re-checks admin; subject ids arrive from the browser and are parsed here,
+the services decide whether they exist."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.services import subjects, tutor_review
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import parse_form, short_str
+
+
+def _subject_arg(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(short_str(value, 64) or "")
+    except ValueError:
+        raise InvalidInput("subject", "That subject could not be found. Please reload the page.") from None
+
+
+def _listing(session, ctx):
+    rows = subjects.list_all(session, ctx)
+    return rows, tutor_review.subject_tutor_counts(session, ctx)
+
+
+class AdminSubjectsState(SessionState):
+    _rows: list[dict[str, str]] = []
+    _rows_owner: str = ""
+    loading: bool = True
+    add_error: str = ""
+    add_form_key: int = 0
+    editing_id: str = ""
+    rename_error: str = ""
+    pending_id: str = ""
+    pending_name: str = ""
+    pending_retire: bool = True
+
+    @rx.var(cache=False)
+    def rows(self) -> list[dict[str, str]]:
+        return self._rows if self._may_see(self._rows_owner) else []
+
+    @rx.var(cache=False)
+    def categories(self) -> list[str]:
+        return sorted({r["category"] for r in self.rows})
+
+    def _clear_private(self) -> None:
+        self._rows, self._rows_owner = [], ""
+        self.editing_id = self.pending_id = self.pending_name = ""
+
+    async def _reload(self, admin) -> None:
+        rows, counts = await in_transaction(_listing, self._ctx(admin))
+        self._rows = [
+            {"id": r.id, "slug": r.slug, "name": r.name, "category": r.category,
+             "retired": "retired" if r.retired else "", "tutors": str(counts.get(r.id, 0))}
+            for r in rows
+        ]
+        self._rows_owner = self._bind_private()
+
+    def _name_of(self, sid: uuid.UUID) -> str:
+        return next((r["name"] for r in self._rows if r["id"] == str(sid)), "")
+
+    @rx.event
+    async def load(self):
+        self.loading, self.add_error, self.rename_error, self.editing_id = True, "", "", ""
+        try:
+            await self._reload(await self._require("admin"))
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+        return None
+
+    @rx.event
+    async def add(self, form_data: Any):
+        try:
+            admin = await self._require("admin")
+            data = parse_form(form_data, {"name": 200, "category": 200})
+            row = await in_transaction(subjects.add_subject, self._ctx(admin), name=data["name"], category=data["category"])
+            await self._reload(admin)
+        except InvalidInput as err:
+            self.add_error = err.message
+            return None
+        except DomainError as err:
+            return self._refuse(err)
+        self.add_error = ""
+        self.add_form_key += 1  # re-mount the form: its inputs are cleared
+        return rx.toast.success(f"Added {row.name} to {row.category}.", id="subject-added")
+
+    @rx.event
+    async def start_rename(self, subject_id: Any):
+        try:
+            await self._require("admin")
+            sid = _subject_arg(subject_id)
+        except DomainError as err:
+            return self._refuse(err)
+        if not self._name_of(sid):
+            return rx.toast.error("That subject could not be found. Please reload the page.")
+        self.editing_id, self.rename_error = str(sid), ""
+        return None
+
+    @rx.event
+    def cancel_rename(self):
+        self.editing_id, self.rename_error = "", ""
+
+    @rx.event
+    async def save_rename(self, form_data: Any):
+        try:
+            admin = await self._require("admin")
+            sid = _subject_arg(self.editing_id)
+            data = parse_form(form_data, {"name": 200})
+            old = self._name_of(sid)
+            row = await in_transaction(subjects.rename_subject, self._ctx(admin), sid, name=data["name"])
+            await self._reload(admin)
+        except InvalidInput as err:
+            self.rename_error = err.message
+            return None
+        except DomainError as err:
+            return self._refuse(err)
+        self.editing_id, self.rename_error = "", ""
+        if old == row.name:
+            return rx.toast.info("The name is unchanged.")
+        return rx.toast.success(f"Renamed {old} to {row.name}.", id="subject-renamed")
+
+    @rx.event
+    async def ask_retire(self, subject_id: Any, retire: Any):
+        try:
+            await self._require("admin")
+            sid = _subject_arg(subject_id)
+        except DomainError as err:
+            return self._refuse(err)
+        name = self._name_of(sid)
+        if not name or not isinstance(retire, bool):
+            return rx.toast.error("That subject could not be found. Please reload the page.")
+        self.pending_id, self.pending_name, self.pending_retire = str(sid), name, retire
+        return None
+
+    @rx.event
+    def cancel_retire(self):
+        self.pending_id = self.pending_name = ""
+
+    @rx.event
+    async def confirm_retire(self):
+        target, retire = self.pending_id, self.pending_retire
+        self.pending_id = self.pending_name = ""
+        try:
+            admin = await self._require("admin")
+            sid = _subject_arg(target)
+            fn = subjects.retire_subject if retire else subjects.unretire_subject
+            row = await in_transaction(fn, self._ctx(admin), sid)
+            await self._reload(admin)
+        except DomainError as err:
+            return self._refuse(err)
+        verb = "retired" if retire else "back in use"
+        return rx.toast.success(f"{row.name} is {verb}.", id="subject-retired")

@@ -1,0 +1,312 @@
+"""Admin tutor review: the tabbed tutor list (/admin/tutors) and one tutor's review page
+(/admin/tutors/[tutor_id]) with the approval decisions. Every handler re-checks admin;
+other users' data lives in backend vars shown only to the session that loaded it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+import reflex as rx
+
+from tutorconnect.money import format_money
+from tutorconnect.services import tutor_approval, tutor_review
+from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
+from tutorconnect.services.tutor_approval import REASON_MAX, REASON_MIN, TransitionNotAllowed
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.tutor_page import LANGUAGE_NAMES
+from tutorconnect.timefmt import format_instant
+
+TABS = tuple(tutor_review.STATUS_FILTERS)
+STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under review", "approved": "Approved",
+                 "rejected": "Rejected", "suspended": "Suspended"}
+# action key -> (service function, needs a reason, past tense for the toast)
+ACTIONS: dict[str, tuple[Any, bool, str]] = {
+    "start_review": (tutor_approval.start_review, False, "Review started"),
+    "approve": (tutor_approval.approve_tutor, False, "Approved"),
+    "reject": (tutor_approval.reject_tutor, True, "Rejected"),
+    "suspend": (tutor_approval.suspend_tutor, True, "Suspended"),
+    "reinstate": (tutor_approval.reinstate_tutor, False, "Reinstated"),
+}
+RACE_MESSAGE = "Another admin decided on this tutor first. The page now shows the current status."
+
+
+def _page_arg(value: Any) -> int:
+    try:
+        page = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), 10_000)
+
+
+def _action_key(status: str, target: str) -> str:
+    if target == "under_review":
+        return "start_review"
+    if target == "approved":
+        return "reinstate" if status == "suspended" else "approve"
+    return {"rejected": "reject", "suspended": "suspend"}.get(target, "")
+
+
+class AdminTutorsState(SessionState):
+    _rows: list[dict[str, str]] = []
+    _rows_owner: str = ""
+    total: int = 0
+    page: int = 1
+    tab: str = "waiting"
+    query: str = ""
+    loading: bool = True
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // tutor_review.PER_PAGE))
+
+    @rx.var(cache=False)
+    def rows(self) -> list[dict[str, str]]:
+        return self._rows if self._may_see(self._rows_owner) else []
+
+    def _clear_private(self) -> None:
+        self._rows, self._rows_owner, self.total = [], "", 0
+
+    @rx.event
+    async def load(self):
+        params = self.router.url.query_parameters
+        tab = params.get("status") or "waiting"
+        self.tab = tab if tab in TABS else "waiting"
+        self.query = (params.get("q") or "")[: tutor_review.QUERY_MAX]
+        self.page = _page_arg(params.get("page"))
+        self.loading = True
+        try:
+            admin = await self._require("admin")
+            rows, total = await in_transaction(
+                tutor_review.list_tutors, self._ctx(admin), status=self.tab, q=self.query, page=self.page)
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self._rows_owner = self._bind_private()
+        self._rows = [
+            {
+                "id": r.tutor_id, "name": r.name, "email": r.email, "headline": r.headline or "—",
+                "status": r.status, "status_label": STATUS_LABELS.get(r.status, r.status),
+                "submitted": format_instant(r.submitted_at, admin.time_zone) or "—",
+                "updated": format_instant(r.updated_at, admin.time_zone),
+            }
+            for r in rows
+        ]
+        self.total, self.loading = total, False
+        return None
+
+    def _url(self) -> str:
+        params = {k: v for k, v in (("status", self.tab if self.tab != "waiting" else ""), ("q", self.query),
+                                    ("page", str(self.page) if self.page > 1 else "")) if v}
+        return "/admin/tutors" + (f"?{urlencode(params)}" if params else "")
+
+    @rx.event
+    async def search(self, form_data: Any):
+        try:
+            await self._require("admin")
+            data = parse_form(form_data, {"q": tutor_review.QUERY_MAX})
+        except DomainError as err:
+            return self._refuse(err)
+        self.query, self.page, self.loading = " ".join(data["q"].split()), 1, True
+        return rx.redirect(self._url())
+
+    @rx.event
+    async def choose_tab(self, tab: Any):
+        try:
+            await self._require("admin")
+        except DomainError as err:
+            return self._refuse(err)
+        self.tab = tab if isinstance(tab, str) and tab in TABS else "waiting"
+        self.page, self.loading = 1, True
+        return rx.redirect(self._url())
+
+    @rx.event
+    async def go_to_page(self, page: Any):
+        try:
+            await self._require("admin")
+        except DomainError as err:
+            return self._refuse(err)
+        self.page = _page_arg(page)
+        return rx.redirect(self._url())
+
+
+def _tutor_id_from_path(path: str | None) -> str:
+    path = (path or "").rstrip("/")
+    prefix = "/admin/tutors/"  # the page is /admin/tutors/[review_id]
+    if not path.startswith(prefix):
+        return ""
+    rest = unquote(path[len(prefix):])
+    return "" if "/" in rest else rest
+
+
+class AdminTutorReviewState(SessionState):
+    """One tutor's review page. The tutor's id comes from the URL when the page loads and
+    is kept server-side: decisions never take a tutor id from the browser."""
+
+    _tutor: str = ""
+    _view: dict[str, Any] = {}
+    _view_owner: str = ""
+    loading: bool = True
+    found: bool = True
+    pending_action: str = ""
+    reason_error: str = ""
+    busy: bool = False
+
+    def _clear_private(self) -> None:
+        self._view, self._view_owner = {}, ""
+        self.pending_action = self.reason_error = ""
+
+    def _visible(self) -> dict[str, Any]:
+        return self._view if self._may_see(self._view_owner) else {}
+
+    @rx.var(cache=False)
+    def profile(self) -> dict[str, str]:
+        return self._visible().get("profile", {})
+
+    @rx.var(cache=False)
+    def subjects(self) -> list[dict[str, str]]:
+        return self._visible().get("subjects", [])
+
+    @rx.var(cache=False)
+    def prices(self) -> list[dict[str, str]]:
+        return self._visible().get("prices", [])
+
+    @rx.var(cache=False)
+    def documents(self) -> list[dict[str, str]]:
+        return self._visible().get("documents", [])
+
+    @rx.var(cache=False)
+    def history(self) -> list[dict[str, str]]:
+        return self._visible().get("history", [])
+
+    @rx.var(cache=False)
+    def missing(self) -> list[str]:
+        return self._visible().get("missing", [])
+
+    @rx.var(cache=False)
+    def actions(self) -> list[str]:
+        return self._visible().get("actions", [])
+
+    @rx.var
+    def needs_reason(self) -> bool:
+        return self.pending_action in ("reject", "suspend")
+
+    async def _reload(self, admin) -> None:
+        view = await in_transaction(tutor_review.admin_tutor_view, self._ctx(admin), uuid.UUID(self._tutor))
+        zone = admin.time_zone
+
+        def money(minor: int | None) -> str:
+            return format_money(minor, view.currency) if minor is not None else "—"
+
+        self._view = {
+            "profile": {
+                "id": view.tutor_id, "slug": view.slug, "status": view.status,
+                "status_label": STATUS_LABELS.get(view.status, view.status),
+                "name": view.display_name or view.account_name, "account_name": view.account_name,
+                "email": view.email, "headline": view.headline or "—", "bio": view.bio or "—",
+                "photo": view.photo_path or "", "video": view.intro_video_url or "",
+                "languages": ", ".join(f"{LANGUAGE_NAMES.get(c, c.upper())} ({lv})" for c, lv in view.languages) or "—",
+                "hourly": money(view.hourly_rate_minor), "trial": money(view.trial_price_minor) if view.trial_price_minor else "No trial lesson",
+                "confirmation": "Tutor confirms each booking" if view.requires_confirmation else "Booked instantly",
+                "years": "—" if view.years_experience is None else f"{view.years_experience} years",
+                "time_zone": view.time_zone, "completeness": str(view.completeness.score),
+                "rejection_reason": view.rejection_reason or "",
+                "submitted": format_instant(view.submitted_at, zone) or "—",
+                "reviewed": format_instant(view.reviewed_at, zone) or "—",
+                "approved": format_instant(view.approved_at, zone) or "—",
+                "zone": zone,
+            },
+            "subjects": [{"name": n, "level": lv, "retired": "retired" if r else ""} for n, lv, r in view.subjects],
+            "prices": [{"minutes": f"{m} min", "price": money(p)} for m, p in view.prices.items()],
+            "documents": [
+                {"id": d.id, "title": d.title, "kind": d.kind.capitalize(), "issuer": d.issuer or "—",
+                 "year": str(d.year or "—"), "size": f"{d.size_bytes / 1_000_000:.1f} MB" if d.size_bytes >= 100_000
+                 else f"{max(1, round(d.size_bytes / 1000))} KB", "href": f"/api/tutor-documents/{d.id}"}
+                for d in view.documents
+            ],
+            "history": [
+                {"from": STATUS_LABELS.get(h.from_status, h.from_status), "to": STATUS_LABELS.get(h.to_status, h.to_status),
+                 "actor": h.actor, "when": format_instant(h.created_at, zone), "reason": h.reason or ""}
+                for h in view.history
+            ],
+            "missing": list(view.completeness.missing),
+            "actions": [k for k in (_action_key(view.status, t) for t in view.actions) if k],
+        }
+        self._view_owner = self._bind_private()
+        self.found = True
+
+    @rx.event
+    async def load(self):
+        self.loading, self.pending_action, self.reason_error = True, "", ""
+        self._clear_private()
+        raw = short_str(_tutor_id_from_path(self.router.url.path), 64) or ""
+        try:
+            admin = await self._require("admin")
+            try:
+                self._tutor = str(uuid.UUID(raw))
+            except ValueError:
+                self._tutor, self.found, self.loading = "", False, False
+                return None
+            await self._reload(admin)
+        except DomainError as err:
+            self.loading = False
+            if isinstance(err, NotFound):
+                self.found = False
+                return None
+            return self._refuse(err)
+        self.loading = False
+        return None
+
+    @rx.event
+    async def ask(self, action: Any):
+        try:
+            await self._require("admin")
+        except DomainError as err:
+            return self._refuse(err)
+        if not isinstance(action, str) or action not in self._visible().get("actions", []):
+            return rx.toast.error("That decision is not available for this tutor now. Reload the page.")
+        self.pending_action, self.reason_error = action, ""
+        return None
+
+    @rx.event
+    def cancel(self):
+        self.pending_action, self.reason_error = "", ""
+
+    @rx.event
+    async def confirm(self, form_data: Any = None):
+        action = self.pending_action
+        try:
+            admin = await self._require("admin")
+            if action not in ACTIONS or not self._tutor:
+                raise InvalidInput("action", "Choose a decision first.")
+            fn, needs_reason, done = ACTIONS[action]
+            if needs_reason:
+                data = parse_form(form_data if form_data is not None else {}, {"reason": 2000})
+                reason = data["reason"].strip()
+                if not REASON_MIN <= len(reason) <= REASON_MAX:
+                    self.reason_error = (f"Write a reason of {REASON_MIN} to {REASON_MAX} characters "
+                                         f"(you have {len(reason)}). The tutor will see it.")
+                    return None
+                await in_transaction(fn, self._ctx(admin), uuid.UUID(self._tutor), reason=reason)
+            else:
+                await in_transaction(fn, self._ctx(admin), uuid.UUID(self._tutor))
+        except TransitionNotAllowed:
+            self.pending_action, self.reason_error = "", ""
+            try:
+                await self._reload(admin)
+            except DomainError as err:
+                return self._refuse(err)
+            return rx.toast.warning(RACE_MESSAGE, id="decision-race")
+        except InvalidInput as err:
+            if err.field in ("reason", "form"):
+                self.reason_error = err.message
+                return None
+            return self._refuse(err)
+        except DomainError as err:
+            return self._refuse(err)
+        self.pending_action, self.reason_error = "", ""
+        name = self._view.get("profile", {}).get("name", "The tutor")
+        await self._reload(admin)
+        return rx.toast.success(f"{done}: {name}. They have been notified.", id="decision-done")
