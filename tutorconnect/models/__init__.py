@@ -9,6 +9,7 @@ from tutorconnect.models.accounts import (
     User,
     UserSession,
 )
+from tutorconnect.models.search import SearchLexicon, TutorSearch
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
 from tutorconnect.models.tutors import (
     Favorite,
@@ -26,6 +27,8 @@ from tutorconnect.models.tutors import (
 )
 
 __all__ = [
+    "SearchLexicon",
+    "TutorSearch",
     "AuditLog",
     "AuthToken",
     "LoginAttempt",

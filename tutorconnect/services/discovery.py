@@ -4,14 +4,15 @@ The filters live in the URL, so a search is a `SearchQuery` parsed from raw quer
 values (`SearchQuery.from_params`) and written back (`to_params`) for shareable links.
 Only approved profiles of active (not deleted) accounts are ever returned.
 
-Text matching is full text first (`search_vector @@ websearch_to_tsquery('simple', q)`,
-GIN; name and subjects weigh most, then headline, then bio). When the words as typed match
-no listed tutor, it falls back to trigram word similarity (`search_text %> q`, GIN
-gin_trgm_ops, threshold 0.5) so that a typo ("mathematcs", "pyton") still finds the tutor.
-search_text holds name, headline and subject names (not the bio: trigrams over long prose
-match nearly anything). The fallback, rather than an OR of both, keeps correctly spelled
-searches off the per-row trigram recheck (see search_tutors); the price is that a word
-that matches some tutor exactly does not also pull in near-spellings.
+Queries read tutor_search (models/search.py): one narrow row per listed tutor, kept by
+database triggers, with array columns for languages and subject levels, so a search is
+one bitmap scan over one table. Text matching is full text
+(`search_vector @@ websearch_to_tsquery('simple', q)`, GIN; name and subjects weigh most,
+then headline, then bio). When the words as typed match no listed tutor, each word is
+widened to its closest spellings in search_lexicon (trigram similarity on a small table)
+and the widened tsquery runs on the same index: a typo ("mathematcs", "pyton") finds the
+tutor at the cost of one extra small query, not a per-row trigram recheck. A word that
+matches some tutor exactly is not widened (the probe is on the whole query).
 """
 
 from __future__ import annotations
@@ -36,9 +37,6 @@ PER_PAGE_DEFAULT = 20
 PRICE_MAX_RUPEES = 1_000_000
 FREE_WITHIN_MAX = 60
 SUBJECTS_ON_CARD = 4
-# pg_trgm's default word-similarity threshold (0.6) misses one-letter typos in short words
-# ("pyton" ~ "python" scores 0.5); set per transaction, so other queries keep the default.
-WORD_SIMILARITY_THRESHOLD = 0.5
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _INT = re.compile(r"^[0-9]{1,9}$")
@@ -228,71 +226,94 @@ class Facets:
     languages: list[tuple[str, int]] = field(default_factory=list)  # (code, tutor count)
 
 
-_LISTED = "p.status = 'approved' AND u.deleted_at IS NULL"
-_LEVEL_RANK = "array_position(ARRAY['beginner','intermediate','advanced','expert'], {col})"
+_LISTED = "p.status = 'approved' AND u.deleted_at IS NULL"  # for facets over the source tables
+_LEVEL_RANK = {level: rank for rank, level in enumerate(SUBJECT_LEVELS, start=1)}
+_RATING_AVG = "(t.rating_sum::numeric / nullif(t.rating_count, 0))"
 _ORDER = {
-    "relevance": "relevance DESC, p.user_id",
-    "price_asc": "p.hourly_rate_minor ASC NULLS LAST, p.user_id",
-    "price_desc": "p.hourly_rate_minor DESC NULLS LAST, p.user_id",
-    "rating": "(p.rating_sum::numeric / nullif(p.rating_count, 0)) DESC NULLS LAST, p.rating_count DESC, p.user_id",
-    "reviews": "p.rating_count DESC, p.user_id",
+    "relevance": "relevance DESC, t.tutor_id",
+    "price_asc": "t.hourly_rate_minor ASC NULLS LAST, t.tutor_id",
+    "price_desc": "t.hourly_rate_minor DESC NULLS LAST, t.tutor_id",
+    # Matches the expression index ix_tutor_search_rating (walked when there is no text).
+    "rating": f"{_RATING_AVG} DESC NULLS LAST, t.rating_count DESC, t.tutor_id",
+    "reviews": "t.rating_count DESC, t.tutor_id",
 }
 # ts_rank_cd weights in {D, C, B, A} order: bio (C) counts a fifth of name/subjects (A).
-_RELEVANCE = "ts_rank_cd('{0.05, 0.2, 0.5, 1.0}', p.search_vector, x.tsq)"
-# A fuzzy match has no exact lexemes to rank: the closest spelling comes first.
-_FUZZY_RELEVANCE = "word_similarity(x.q, p.search_text)"
+_RELEVANCE = "ts_rank_cd('{0.05, 0.2, 0.5, 1.0}', t.search_vector, x.tsq)"
+# Typo correction: each query word is replaced by itself OR the lexicon words most like
+# it (trigram similarity >= SIMILARITY, best CORRECTIONS_PER_WORD), then the corrected
+# tsquery runs on the same full-text index as a correctly spelled search.
+SIMILARITY = 0.3
+CORRECTIONS_PER_WORD = 3
+_WORD = re.compile(r"[0-9a-z\u00c0-\uffff]+")
 
 
-def _filters(query: SearchQuery, subject_id, fuzzy: bool) -> tuple[list[str], dict]:
-    where = [_LISTED]
+def _filters(query: SearchQuery, subject_id) -> tuple[list[str], dict]:
+    where: list[str] = []
     params: dict = {}
     if query.q:
-        where.append("p.search_text %> x.q" if fuzzy else "p.search_vector @@ x.tsq")
+        where.append("t.search_vector @@ x.tsq")
     if subject_id is not None or query.level:
-        clauses = ["ts.tutor_id = p.user_id"]
-        if subject_id is not None:
-            clauses.append("ts.subject_id = :subject_id")
-            params["subject_id"] = subject_id
-        if query.level:
-            clauses.append(f"{_LEVEL_RANK.format(col='ts.level')} >= {_LEVEL_RANK.format(col=':level')}")
-            params["level"] = query.level
-        where.append(f"EXISTS (SELECT 1 FROM tutor_subjects ts WHERE {' AND '.join(clauses)})")
+        rank = _LEVEL_RANK[query.level] if query.level else 1
+        params["levels"] = [f"{subject_id if subject_id is not None else '*'}:{rank}"]
+        where.append("t.subject_levels @> CAST(:levels AS text[])")
     if query.price_min_minor is not None:
-        where.append("p.hourly_rate_minor >= :price_min")
+        where.append("t.hourly_rate_minor >= :price_min")
         params["price_min"] = query.price_min_minor
     if query.price_max_minor is not None:
-        where.append("p.hourly_rate_minor <= :price_max")
+        where.append("t.hourly_rate_minor <= :price_max")
         params["price_max"] = query.price_max_minor
     if query.min_rating is not None:
         # Exact: sum / count >= r  <=>  sum >= r * count (count > 0).
-        where.append("p.rating_count > 0 AND p.rating_sum >= :min_rating * p.rating_count")
+        where.append("t.rating_count > 0 AND t.rating_sum >= :min_rating * t.rating_count")
         params["min_rating"] = query.min_rating
     if query.language:
-        where.append(
-            "EXISTS (SELECT 1 FROM tutor_languages tl WHERE tl.tutor_id = p.user_id AND tl.language_code = :language)"
-        )
-        params["language"] = query.language
-    return where, params
+        where.append("t.languages @> CAST(:languages AS text[])")
+        params["languages"] = [query.language]
+    return where or ["true"], params
 
 
-def _from(query: SearchQuery) -> str:
-    source = "tutor_profiles p JOIN users u ON u.id = p.user_id"
-    if query.q:
-        # One tsquery per statement, not per row.
-        source += " CROSS JOIN (SELECT websearch_to_tsquery('simple', :q) AS tsq, CAST(:q AS text) AS q) x"
-    return source
+def _corrected_tsquery(session: Session, q: str) -> str | None:
+    """A tsquery text in which each word of `q` may also be one of its closest lexicon
+    words ("pyton" -> 'pyton' | 'python'), or None when no word has a near spelling."""
+    words = _WORD.findall(q.lower())[:8]
+    if not words:
+        return None
+    rows = session.execute(text("""
+        SELECT w.word, c.word AS correction
+          FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS w(word, n)
+          CROSS JOIN LATERAL (
+              SELECT l.word FROM search_lexicon l
+               WHERE l.word % w.word
+               ORDER BY similarity(l.word, w.word) DESC, l.word
+               LIMIT :per_word) c
+         ORDER BY w.n
+    """), {"words": words, "per_word": CORRECTIONS_PER_WORD}).all()
+    if not rows:
+        return None
+    options: dict[str, set[str]] = {w: {w} for w in words}
+    for word, correction in rows:
+        options[word].add(correction)
+    # Lexicon words come from to_tsvector('simple', ...), but quote them anyway: the
+    # tsquery is built from data, never spliced into SQL (it is a bound parameter).
+    def term(w: str) -> str:
+        return "'" + w.replace("\\", "\\\\").replace("'", "''") + "'"
+    return " & ".join("(" + " | ".join(term(w) for w in sorted(options[w])) + ")" for w in dict.fromkeys(words))
 
 
 def search_tutors(session: Session, query: SearchQuery) -> SearchPage:
-    """One page of listed tutors matching `query`.
+    """One page of listed tutors matching `query`, from the tutor_search index table.
+
+    Text: full text (`websearch_to_tsquery('simple', q)` on the GIN index). When the words
+    as typed match no listed tutor, each word is widened to its closest spellings from
+    search_lexicon and the search runs again on the same index, so "mathematcs" finds
+    Mathematics tutors without a per-row trigram recheck.
+
+    With text, the page and the total come from one statement (`count(*) OVER ()` over
+    the matches, which must all be read to be sorted anyway). Without text, the page is
+    an index walk in sort order (LIMIT stops early) and the total a separate count.
 
     `free_within_days` is validated but does not filter yet: tutors have no availability
     until the booking issue; the page says so with `availability_filter_applied=False`.
-
-    The page and the total come from one statement: `count(*) OVER ()` is computed over
-    the matching rows before LIMIT. Sorting by anything but the index order must read every
-    match anyway, so the count costs little more than the sort. Only when the page lies
-    past the end (no rows, so no window value) does a second, count-only query run.
 
     Raises InvalidInput("subject") when the subject slug names no active subject.
     """
@@ -303,67 +324,49 @@ def search_tutors(session: Session, query: SearchQuery) -> SearchPage:
         ).scalar()
         if subject_id is None:
             raise InvalidInput("subject", "That subject does not exist.")
-    fuzzy = False
-    if query.q:
-        # Typo tolerance as a fallback: when the words as typed match no listed tutor's
-        # full text, match by trigram word similarity instead. Checking `%>` costs a
-        # recheck per candidate row (about 10 us; a common subject has 10,000 candidates
-        # at 100k tutors), so correctly spelled searches stay on the cheap tsvector index.
-        fuzzy = not session.execute(text(f"""
-            SELECT EXISTS (SELECT 1 FROM tutor_profiles p JOIN users u ON u.id = p.user_id
-                           WHERE {_LISTED} AND p.search_vector @@ websearch_to_tsquery('simple', :q))
-        """), {"q": query.q.lower()}).scalar()
-    where, params = _filters(query, subject_id, fuzzy)
+    where, params = _filters(query, subject_id)
+    source = "tutor_search t"
+    tsquery_sql = "websearch_to_tsquery('simple', :q)"
     if query.q:
         params["q"] = query.q.lower()
-        session.execute(
-            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-            {"t": str(WORD_SIMILARITY_THRESHOLD)},
-        )
-        # pg_trgm declares its operators at cost 1, so the planner thinks checking
-        # `search_text %> q` on every row is cheap and picks a sequential scan (or a join
-        # order that rechecks 20,000 rows) over the GIN bitmaps: 1,150 ms against 80 ms at
-        # 100k tutors. Text searches therefore run with sequential scans discouraged, for
-        # this transaction only; search_tutors restores the setting after its statements.
-        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+        exact = session.execute(
+            text(f"SELECT EXISTS (SELECT 1 FROM tutor_search t WHERE t.search_vector @@ {tsquery_sql})"),
+            {"q": params["q"]},
+        ).scalar()
+        if not exact:
+            corrected = _corrected_tsquery(session, params["q"])
+            if corrected is not None:
+                tsquery_sql = "to_tsquery('simple', :tsq)"
+                params["tsq"] = corrected
+        # One tsquery per statement, not per row.
+        source += f" CROSS JOIN (SELECT {tsquery_sql} AS tsq) x"
     sort = query.effective_sort
-    relevance = "0"
-    if query.q and sort == "relevance":
-        relevance = _FUZZY_RELEVANCE if fuzzy else _RELEVANCE
-    params["limit"] = query.per_page
-    params["offset"] = (query.page - 1) * query.per_page
-    statement = f"""
-        SELECT p.user_id, p.slug, coalesce(nullif(p.display_name, ''), u.full_name) AS name, p.headline,
-               p.hourly_rate_minor, p.currency, p.rating_count, p.rating_sum, p.photo_path, u.time_zone,
-               ARRAY(SELECT s.name FROM tutor_subjects ts2 JOIN subjects s ON s.id = ts2.subject_id
-                     WHERE ts2.tutor_id = p.user_id AND s.retired_at IS NULL
-                     ORDER BY s.name LIMIT {SUBJECTS_ON_CARD}) AS subjects,
-               {relevance} AS relevance,
-               count(*) OVER () AS total
-        FROM {_from(query)}
-        WHERE {' AND '.join(where)}
+    relevance = _RELEVANCE if query.q and sort == "relevance" else "0"
+    condition = " AND ".join(where)
+    page_params = {**params, "limit": query.per_page, "offset": (query.page - 1) * query.per_page}
+    total_column = ", count(*) OVER () AS total" if query.q else ""
+    rows = session.execute(text(f"""
+        SELECT t.tutor_id, t.slug, t.name, t.headline, t.hourly_rate_minor, t.currency, t.rating_count,
+               t.rating_sum, t.photo_path, t.time_zone, t.subject_names[1:{SUBJECTS_ON_CARD}] AS subjects,
+               {relevance} AS relevance{total_column}
+        FROM {source}
+        WHERE {condition}
         ORDER BY {_ORDER[sort]}
         LIMIT :limit OFFSET :offset
-    """
-    rows = session.execute(text(statement), params).all()
-    if rows:
+    """), page_params).all()
+    if query.q and rows:
         total = int(rows[0].total)
-    elif query.page == 1:
+    elif query.q and query.page == 1:
         total = 0
-    else:
-        total = int(session.execute(
-            text(f"SELECT count(*) FROM {_from(query)} WHERE {' AND '.join(where)}"),
-            {k: v for k, v in params.items() if k not in ("limit", "offset")},
-        ).scalar())
-    if query.q:
-        session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
+    else:  # no text (count separately), or a page past the end (no row carries the total)
+        total = int(session.execute(text(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar())
     items = [
         SearchCard(
-            tutor_id=str(r.user_id),
+            tutor_id=str(r.tutor_id),
             slug=r.slug,
             name=r.name,
             headline=r.headline,
-            subjects=tuple(r.subjects),
+            subjects=tuple(r.subjects or ()),
             hourly_rate_minor=r.hourly_rate_minor,
             currency=r.currency,
             rating_average=(
