@@ -38,9 +38,54 @@ def _student() -> rx.Component:
     )
 
 
+def _missing(m) -> rx.Component:
+    return rx.el.li(rx.link(m["label"], href="/tutor/profile?step=" + m["step"], size="2"))
+
+
+def _profile_card() -> rx.Component:
+    S = DashboardState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.center(rx.icon("id-card", size=18), width="36px", height="36px", border_radius="10px",
+                          background=rx.color("accent", 3), color=rx.color("accent", 11)),
+                rx.text("Your tutor profile", weight="bold"),
+                rx.spacer(),
+                rx.badge(S.profile_status_label, variant="soft", id="profile-status-badge",
+                         color_scheme=rx.match(S.profile_status, ("approved", "green"), ("under_review", "amber"),
+                                               ("submitted", "blue"), ("rejected", "tomato"), ("suspended", "tomato"), "gray")),
+                width="100%", align="center",
+            ),
+            rx.hstack(
+                rx.progress(value=S.profile_score, max=100, size="2", width="100%", aria_label="Profile completeness"),
+                rx.text(S.profile_score.to_string() + "%", size="2", weight="bold", id="profile-score", white_space="nowrap"),
+                width="100%", align="center",
+            ),
+            rx.cond(
+                S.profile_missing.length() > 0,
+                rx.vstack(
+                    rx.text("Still missing:", size="2", color=rx.color("gray", 11)),
+                    rx.el.ul(rx.foreach(S.profile_missing, _missing), style={"margin": "0", "padding_left": "1.25rem"}),
+                    spacing="1", width="100%",
+                ),
+            ),
+            rx.link(
+                rx.button(rx.cond(S.profile_status == "draft", "Continue your profile", "Edit profile"),
+                          rx.icon("arrow-right", size=16)),
+                href="/tutor/profile", id="profile-cta",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="2",
+        id="tutor-profile-card",
+        grid_column=rx.breakpoints(initial="auto", sm="span 2"),
+    )
+
+
 def _tutor() -> rx.Component:
     return rx.box(
-        _tile("id-card", "Your tutor profile", "Tell students what you teach and set your prices.", soon=True),
+        _profile_card(),
         _tile("calendar-range", "Availability", "Publish weekly hours in your own time zone.", soon=True),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",

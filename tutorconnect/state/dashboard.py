@@ -1,22 +1,61 @@
-"""The signed-in landing page, by role."""
+"""The signed-in landing page, by role. Tutors also see how far their profile is."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
+from tutorconnect.services import tutor_profiles
 from tutorconnect.services.errors import DomainError
-from tutorconnect.state.base import SessionState
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.onboarding_support import LABEL_STEP, STATUS_LABELS
+
+_NO_PROFILE: dict[str, Any] = {"status": "", "score": 0, "missing": []}
 
 
 class DashboardState(SessionState):
     welcome: bool = False
+    _profile: dict[str, Any] = dict(_NO_PROFILE)
+    _profile_owner: str = ""
+
+    def _own_profile(self) -> dict[str, Any]:
+        return self._profile if self._may_see(self._profile_owner) else _NO_PROFILE
+
+    @rx.var(cache=False)
+    def profile_status(self) -> str:
+        return self._own_profile()["status"]
+
+    @rx.var(cache=False)
+    def profile_status_label(self) -> str:
+        return STATUS_LABELS.get(self._own_profile()["status"], "")
+
+    @rx.var(cache=False)
+    def profile_score(self) -> int:
+        return self._own_profile()["score"]
+
+    @rx.var(cache=False)
+    def profile_missing(self) -> list[dict[str, str]]:
+        return self._own_profile()["missing"]
+
+    def _clear_private(self) -> None:
+        self._profile, self._profile_owner = dict(_NO_PROFILE), ""
 
     @rx.event
     async def load(self):
         try:
             user = await self._require(allow_unverified=True)
+            self._apply_user(user)
+            self._clear_private()
+            if user.role == "tutor":
+                draft = await in_transaction(tutor_profiles.load_draft, self._ctx(user), user.user_id)
+                self._profile = {
+                    "status": draft.status,
+                    "score": draft.completeness.score,
+                    "missing": [{"label": m, "step": str(LABEL_STEP.get(m, 1))} for m in draft.completeness.missing],
+                }
+                self._profile_owner = self._bind_private()
         except DomainError as err:
             return self._refuse(err)
-        self._apply_user(user)
         self.welcome = self.router.url.query_parameters.get("welcome") == "1"
         return None

@@ -1,0 +1,487 @@
+"""The seven panels of the tutor onboarding wizard (one function per step)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorconnect.components.onboarding_parts import (
+    field_error, label, native_select, save_button, step_actions, step_card,
+)
+from tutorconnect.models.tutors import BIO_MAX, DISPLAY_NAME_MAX, HEADLINE_MAX, LANGUAGE_LEVELS, LESSON_LENGTHS, SUBJECT_LEVELS
+from tutorconnect.state.onboarding import OnboardingState as S
+from tutorconnect.state.onboarding_support import LANGUAGES
+
+PHOTO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
+DOCUMENT_TYPES = {"application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]}
+
+
+def _input(name: str, **props) -> rx.Component:
+    return rx.input(id=name, name=name, size="3", width="100%", **props)
+
+
+# 1 ------------------------------------------------------------------------------------
+def basics_step() -> rx.Component:
+    b = S.basics
+    return step_card(
+        "Basics", "Who you are and how you teach. Students read this first.",
+        rx.form(
+            rx.vstack(
+                label("Display name", "display_name", "Optional: leave empty to use your account name."),
+                _input("display_name", default_value=b.get("display_name", ""), max_length=DISPLAY_NAME_MAX,
+                       auto_complete="name"),
+                field_error("display_name"),
+                label("Headline", "headline", "One line that says what you teach and for whom."),
+                _input("headline", default_value=b.get("headline", ""), max_length=HEADLINE_MAX,
+                       placeholder="Patient maths tutor for classes 8-12 and JEE"),
+                field_error("headline"),
+                label("About you", "bio", "Your experience, your method and what a first lesson looks like."),
+                rx.text_area(id="bio", name="bio", default_value=b.get("bio", ""), rows="8", width="100%", size="3",
+                             max_length=BIO_MAX, on_change=S.bio_typed, aria_describedby="bio-counter"),
+                rx.text(S.bio_len.to_string() + f" / {BIO_MAX} characters · at least 100 for a complete profile",
+                        size="1", color=rx.cond(S.bio_len < 100, rx.color("amber", 11), rx.color("gray", 10)),
+                        id="bio-counter", aria_live="polite"),
+                field_error("bio"),
+                rx.grid(
+                    rx.vstack(
+                        label("Years of experience", "years_experience"),
+                        _input("years_experience", type="number", min="0", max="70", step="1", input_mode="numeric",
+                               default_value=b.get("years_experience", "")),
+                        field_error("years_experience"),
+                        spacing="1", width="100%",
+                    ),
+                    rx.vstack(
+                        label("Time zone", "time_zone"),
+                        native_select(rx.foreach(S.zones, lambda z: rx.el.option(z, value=z)),
+                                      id="time_zone", name="time_zone", default_value=b.get("time_zone", "UTC")),
+                        field_error("time_zone"),
+                        spacing="1", width="100%",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    gap="1rem",
+                    width="100%",
+                ),
+                step_actions(1, save_button(type="submit")),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=S.save_basics,
+            key=S.form_key,
+            id="basics-form",
+            width="100%",
+        ),
+        id="step-basics",
+    )
+
+
+# 2 ------------------------------------------------------------------------------------
+def _subject_row(row, i) -> rx.Component:
+    return rx.flex(
+        native_select(
+            rx.el.option("Choose a subject…", value=""),
+            rx.foreach(S.subject_groups, lambda g: rx.el.optgroup(
+                rx.foreach(g.subjects, lambda s: rx.el.option(s.name, value=s.slug)), label=g.category)),
+            value=row["slug"],
+            on_change=lambda v: S.set_subject(i, v),
+            aria_label="Subject " + (i + 1).to_string(),
+            class_name="subject-select",
+        ),
+        native_select(
+            *[rx.el.option(level.title(), value=level) for level in SUBJECT_LEVELS],
+            value=row["level"],
+            on_change=lambda v: S.set_subject_level(i, v),
+            aria_label="Level for subject " + (i + 1).to_string(),
+            class_name="subject-level",
+        ),
+        rx.icon_button(rx.icon("trash-2", size=16), variant="soft", color_scheme="gray", size="3", type="button",
+                       on_click=S.remove_subject_row(i), aria_label="Remove subject " + (i + 1).to_string(),
+                       class_name="subject-remove"),
+        gap="0.5rem",
+        width="100%",
+        direction=rx.breakpoints(initial="column", sm="row"),
+        class_name="subject-row",
+        padding_bottom="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def subjects_step() -> rx.Component:
+    return step_card(
+        "Subjects", "What you teach and up to which level: from 1 to 8 subjects.",
+        rx.foreach(S.subject_rows, _subject_row),
+        rx.cond(S.subject_rows.length() == 0,
+                rx.text("No subjects yet. Add the first one.", size="2", color=rx.color("gray", 10))),
+        field_error("subjects"),
+        rx.button(rx.icon("plus", size=16), "Add a subject", variant="soft", type="button", on_click=S.add_subject_row,
+                  disabled=S.subject_rows.length() >= 8, id="add-subject"),
+        step_actions(2, save_button(on_click=S.save_subjects)),
+        id="step-subjects",
+    )
+
+
+# 3 ------------------------------------------------------------------------------------
+def _language_row(row, i) -> rx.Component:
+    return rx.flex(
+        native_select(
+            rx.el.option("Choose a language…", value=""),
+            *[rx.el.option(name, value=code) for code, name in sorted(LANGUAGES, key=lambda x: x[1])],
+            value=row["code"],
+            on_change=lambda v: S.set_language(i, v),
+            aria_label="Language " + (i + 1).to_string(),
+            class_name="language-select",
+        ),
+        native_select(
+            *[rx.el.option("Native" if lv == "native" else lv, value=lv) for lv in LANGUAGE_LEVELS],
+            value=row["level"],
+            on_change=lambda v: S.set_language_level(i, v),
+            aria_label="Level for language " + (i + 1).to_string(),
+            class_name="language-level",
+        ),
+        rx.icon_button(rx.icon("trash-2", size=16), variant="soft", color_scheme="gray", size="3", type="button",
+                       on_click=S.remove_language_row(i), aria_label="Remove language " + (i + 1).to_string(),
+                       class_name="language-remove"),
+        gap="0.5rem",
+        width="100%",
+        direction=rx.breakpoints(initial="column", sm="row"),
+        class_name="language-row",
+        padding_bottom="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def languages_step() -> rx.Component:
+    return step_card(
+        "Languages", "The languages you can teach in, with your level (A1 beginner to C2 mastery, or native).",
+        rx.foreach(S.language_rows, _language_row),
+        rx.cond(S.language_rows.length() == 0,
+                rx.text("No languages yet. Add the first one.", size="2", color=rx.color("gray", 10))),
+        field_error("languages"),
+        rx.button(rx.icon("plus", size=16), "Add a language", variant="soft", type="button", on_click=S.add_language_row,
+                  disabled=S.language_rows.length() >= 8, id="add-language"),
+        step_actions(3, save_button(on_click=S.save_languages)),
+        id="step-languages",
+    )
+
+
+# 4 ------------------------------------------------------------------------------------
+def _rupee_input(name: str, value, on_change, placeholder: str = "", aria: str = "") -> rx.Component:
+    return rx.input(
+        rx.input.slot(rx.text("₹", size="2")),
+        id=name, value=value, on_change=on_change, placeholder=placeholder, input_mode="numeric",
+        size="3", width="100%", max_length=9, aria_label=aria or None,
+    )
+
+
+def _length_option(m: int) -> rx.Component:
+    offered = S.lengths.contains(m)
+    return rx.flex(
+        rx.checkbox(f"{m} minutes", checked=offered, on_change=lambda c: S.toggle_length(m, c), id=f"length-{m}",
+                    size="3", min_width="130px"),
+        rx.cond(
+            offered,
+            rx.box(
+                _rupee_input(f"override-{m}", S.overrides.get(str(m), ""), lambda v: S.set_override(m, v),
+                             placeholder="Derived from hourly rate", aria=f"Price for {m} minutes (optional)"),
+                field_error(f"override_{m}"),
+                width="100%", max_width="260px",
+            ),
+        ),
+        gap="0.75rem",
+        align=rx.breakpoints(initial="start", sm="center"),
+        direction=rx.breakpoints(initial="column", sm="row"),
+        width="100%",
+    )
+
+
+def _preview_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["minutes"] + " min"),
+        rx.table.cell(rx.text(row["price"], weight="bold")),
+        rx.table.cell(rx.text(row["source"], size="1", color=rx.color("gray", 10))),
+    )
+
+
+def pricing_step() -> rx.Component:
+    return step_card(
+        "Pricing", "Prices are in Indian rupees. A lesson's price is your hourly rate pro rata unless you set it.",
+        rx.grid(
+            rx.vstack(
+                label("Hourly rate", "hourly_rate", "₹100 to ₹50,000, whole rupees."),
+                _rupee_input("hourly_rate", S.pricing.get("hourly", ""), S.set_hourly, "1200"),
+                field_error("hourly_rate_minor"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                label("Trial lesson price", "trial_price", "Optional; at most your hourly rate."),
+                _rupee_input("trial_price", S.pricing.get("trial", ""), S.set_trial, "No trial lesson"),
+                field_error("trial_price_minor"),
+                spacing="1", width="100%",
+            ),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            gap="1rem",
+            width="100%",
+        ),
+        rx.vstack(
+            rx.text("Lesson lengths you offer", size="2", weight="medium", id="lengths-label"),
+            rx.text("Leave a price empty to derive it from your hourly rate.", size="1", color=rx.color("gray", 10)),
+            *[_length_option(m) for m in LESSON_LENGTHS],
+            field_error("lesson_lengths"),
+            field_error("overrides"),
+            spacing="2", width="100%", role="group", aria_labelledby="lengths-label",
+        ),
+        rx.flex(
+            rx.switch(checked=S.pricing.get("confirm", "") == "1", on_change=S.set_confirmation, id="requires-confirmation",
+                      size="3"),
+            rx.text("Bookings need my confirmation", as_="label", html_for="requires-confirmation", size="2"),
+            gap="0.75rem", align="center",
+        ),
+        field_error("requires_confirmation"),
+        rx.box(
+            rx.text("What students will pay", size="2", weight="medium", margin_bottom="0.25rem"),
+            rx.table.root(
+                rx.table.body(rx.foreach(S.preview, _preview_row)),
+                size="1", variant="surface", width="100%", id="price-preview",
+            ),
+            width="100%",
+        ),
+        step_actions(4, save_button(on_click=S.save_pricing)),
+        id="step-pricing",
+    )
+
+
+# 5 ------------------------------------------------------------------------------------
+def media_step() -> rx.Component:
+    return step_card(
+        "Photo and intro video", "A friendly, well-lit photo of your face. PNG, JPEG or WebP up to 5 MB; "
+        "we crop it to a square and remove location data.",
+        rx.flex(
+            rx.cond(
+                S.photo != "",
+                rx.image(src=S.photo, alt="Your profile photo", width="128px", height="128px", border_radius="999px",
+                         object_fit="cover", id="photo-preview", flex_shrink="0"),
+                rx.center(rx.icon("user-round", size=48, color=rx.color("gray", 9)), width="128px", height="128px",
+                          border_radius="999px", background=rx.color("gray", 3), flex_shrink="0", id="photo-placeholder"),
+            ),
+            rx.vstack(
+                rx.upload.root(
+                    rx.vstack(
+                        rx.icon("upload", size=22, color=rx.color("accent", 11)),
+                        rx.text(rx.cond(S.uploading, "Uploading…", "Drop a photo here, or click to choose one"),
+                                size="2", weight="medium"),
+                        align="center", spacing="1",
+                    ),
+                    id="photo",
+                    accept=PHOTO_TYPES,
+                    multiple=False,
+                    max_files=1,
+                    no_keyboard=False,
+                    disabled=S.uploading | S.locked,
+                    on_drop=S.upload_photo(rx.upload_files(upload_id="photo")),
+                    border=f"2px dashed {rx.color('gray', 7)}",
+                    border_radius="12px",
+                    padding="1.25rem",
+                    width="100%",
+                    cursor="pointer",
+                    class_name="photo-drop",
+                ),
+                field_error("photo"),
+                rx.cond(S.photo != "", rx.button("Remove photo", variant="ghost", color_scheme="gray", size="1",
+                                                 type="button", on_click=S.remove_photo, id="remove-photo")),
+                width="100%", spacing="2",
+            ),
+            gap="1.25rem",
+            align="center",
+            direction=rx.breakpoints(initial="column", sm="row"),
+            width="100%",
+        ),
+        rx.form(
+            rx.vstack(
+                label("Intro video link", "intro_video_url", "Optional: an https YouTube, Vimeo or Loom link."),
+                _input("intro_video_url", default_value=S.video, type="url", max_length=300,
+                       placeholder="https://www.youtube.com/watch?v=…"),
+                field_error("intro_video_url"),
+                step_actions(5, save_button(type="submit")),
+                spacing="2", width="100%",
+            ),
+            on_submit=S.save_video,
+            key=S.form_key,
+            id="media-form",
+            width="100%",
+        ),
+        id="step-media",
+    )
+
+
+# 6 ------------------------------------------------------------------------------------
+def _document_row(d) -> rx.Component:
+    return rx.flex(
+        rx.icon("file-text", size=20, color=rx.color("accent", 11), flex_shrink="0"),
+        rx.vstack(
+            rx.hstack(rx.text(d["title"], weight="bold", size="2"), rx.badge(d["kind"], variant="soft"), wrap="wrap",
+                      align="center"),
+            rx.text(d["issuer"], rx.cond(d["year"] != "", " · " + d["year"], ""), size="1", color=rx.color("gray", 11)),
+            rx.text(d["filename"] + " · " + d["size"], size="1", color=rx.color("gray", 10), word_break="break-all"),
+            spacing="0", flex="1", min_width="0",
+        ),
+        rx.hstack(
+            rx.el.a(rx.button(rx.icon("download", size=14), "Open", size="2", variant="soft", type="button", tab_index=-1),
+                    href=d["href"], class_name="document-open", aria_label="Open " + d["title"]),
+            rx.button(rx.icon("trash-2", size=14), "Remove", size="2", variant="soft", color_scheme="tomato",
+                      type="button", on_click=S.ask_remove_document(d["id"]), class_name="document-remove",
+                      aria_label="Remove " + d["title"]),
+            spacing="2",
+        ),
+        gap="0.75rem", align="center", wrap="wrap", width="100%",
+        padding="0.75rem", border=f"1px solid {rx.color('gray', 5)}", border_radius="10px",
+        class_name="document-row",
+    )
+
+
+def _remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this document?"),
+            rx.alert_dialog.description("Admins will no longer see it when they review your profile."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray",
+                                                 on_click=S.cancel_remove_document)),
+                rx.alert_dialog.action(rx.button("Remove", color_scheme="tomato", on_click=S.remove_document,
+                                                 id="confirm-remove-document")),
+                gap="0.75rem", justify="end", margin_top="1rem",
+            ),
+        ),
+        open=S.confirm_remove != "",
+    )
+
+
+def documents_step() -> rx.Component:
+    f = S.doc_form
+    return step_card(
+        "Education and certifications", "Degrees, teaching certificates and the like: PDF, PNG or JPEG up to 10 MB. "
+        "Only you and our admins can open them.",
+        rx.cond(
+            S.documents.length() > 0,
+            rx.vstack(rx.foreach(S.documents, _document_row), width="100%", spacing="2", id="document-list"),
+            rx.text("No documents yet.", size="2", color=rx.color("gray", 10), id="no-documents"),
+        ),
+        _remove_dialog(),
+        rx.heading("Add a document", size="3", as_="h3"),
+        rx.grid(
+            rx.vstack(
+                label("Kind", "doc_kind"),
+                native_select(rx.el.option("Education", value="education"),
+                              rx.el.option("Certification", value="certification"),
+                              id="doc_kind", value=f.get("kind", "education"),
+                              on_change=lambda v: S.set_doc_field("kind", v)),
+                field_error("kind"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                label("Title", "doc_title"),
+                rx.input(id="doc_title", value=f.get("title", ""), on_change=lambda v: S.set_doc_field("title", v),
+                         placeholder="MSc Mathematics", size="3", width="100%", max_length=200),
+                field_error("title"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                label("Issued by", "doc_issuer"),
+                rx.input(id="doc_issuer", value=f.get("issuer", ""), on_change=lambda v: S.set_doc_field("issuer", v),
+                         placeholder="University or body", size="3", width="100%", max_length=200),
+                field_error("issuer"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                label("Year", "doc_year"),
+                rx.input(id="doc_year", value=f.get("year", ""), on_change=lambda v: S.set_doc_field("year", v),
+                         placeholder="2019", size="3", width="100%", max_length=4, input_mode="numeric"),
+                field_error("year"),
+                spacing="1", width="100%",
+            ),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            gap="1rem",
+            width="100%",
+        ),
+        rx.upload.root(
+            rx.vstack(
+                rx.icon("file-up", size=22, color=rx.color("accent", 11)),
+                rx.cond(
+                    rx.selected_files("document").length() > 0,
+                    rx.text(rx.selected_files("document")[0], size="2", weight="medium", id="selected-document"),
+                    rx.text("Drop a PDF, PNG or JPEG here, or click to choose", size="2", weight="medium"),
+                ),
+                align="center", spacing="1",
+            ),
+            id="document",
+            accept=DOCUMENT_TYPES,
+            multiple=False,
+            max_files=1,
+            disabled=S.uploading | S.locked,
+            border=f"2px dashed {rx.color('gray', 7)}",
+            border_radius="12px",
+            padding="1.25rem",
+            width="100%",
+            cursor="pointer",
+            class_name="document-drop",
+        ),
+        field_error("file"),
+        rx.button(
+            rx.cond(S.uploading, rx.spinner(size="2"), rx.icon("upload", size=16)), "Upload document",
+            type="button", variant="soft", size="3", disabled=S.uploading | S.locked, id="upload-document",
+            on_click=S.upload_document(rx.upload_files(upload_id="document")),
+        ),
+        step_actions(6, rx.link(rx.button(rx.icon("arrow-right", size=16), "Continue", size="3", type="button",
+                                          tab_index=-1), href="/tutor/profile?step=7", id="documents-continue")),
+        id="step-documents",
+    )
+
+
+# 7 ------------------------------------------------------------------------------------
+def _missing_item(m) -> rx.Component:
+    return rx.el.li(
+        rx.link(m["label"], href="/tutor/profile?step=" + m["step"], class_name="missing-link"),
+        rx.text.span(" (step " + m["step"] + ")", color=rx.color("gray", 10)),
+    )
+
+
+def review_step() -> rx.Component:
+    return step_card(
+        "Review and submit", "An admin checks every profile before students can see it.",
+        rx.vstack(
+            rx.hstack(
+                rx.text("Profile completeness", size="2", weight="medium"),
+                rx.spacer(),
+                rx.text(S.score.to_string() + " / 100", weight="bold", id="completeness-score"),
+                width="100%",
+            ),
+            rx.progress(value=S.score, max=100, size="3", width="100%", aria_label="Profile completeness",
+                        color_scheme=rx.cond(S.score == 100, "green", "amber")),
+            width="100%", spacing="2",
+        ),
+        rx.cond(
+            S.missing.length() > 0,
+            rx.vstack(
+                rx.text("Still missing:", size="2", weight="medium"),
+                rx.el.ul(rx.foreach(S.missing, _missing_item), style={"margin": "0", "padding_left": "1.25rem"},
+                         id="missing-items"),
+                width="100%", spacing="1",
+            ),
+            rx.callout.root(rx.callout.icon(rx.icon("circle-check")),
+                            rx.callout.text("Everything is in place."), color_scheme="green", width="100%",
+                            id="profile-complete"),
+        ),
+        step_actions(
+            7,
+            rx.cond(
+                (S.status == "draft") | (S.status == "rejected"),
+                rx.button(rx.cond(S.saving, rx.spinner(size="2"), rx.icon("send", size=16)), "Submit for review",
+                          size="3", on_click=S.submit, disabled=S.saving | (S.score < 100), id="submit-profile"),
+            ),
+            rx.cond(
+                S.status == "submitted",
+                rx.button(rx.icon("undo-2", size=16), "Withdraw submission", size="3", variant="soft",
+                          color_scheme="gray", on_click=S.withdraw, disabled=S.saving, id="withdraw-profile"),
+            ),
+        ),
+        rx.cond((S.score < 100) & ((S.status == "draft") | (S.status == "rejected")),
+                rx.text("Complete every item above to submit.", size="1", color=rx.color("gray", 10))),
+        id="step-review",
+    )

@@ -1,0 +1,606 @@
+"""/tutor/profile: the tutor onboarding wizard (tutor role only).
+
+The wizard's data is the tutor's own: it lives in backend vars bound to the session that
+loaded it (`_owner`) and reaches the page only through computed vars that check
+`_may_see`. Every handler re-checks the role on the server, validates its arguments and
+calls one service; a refused or failed save changes nothing (the services validate the
+whole step before writing). The step lives in the URL (`?step=N`), so "Save and continue"
+redirects and `load` re-reads the saved profile: reload, back and forward all resume.
+Photos and documents arrive through Reflex's upload endpoint as bytes handed straight to
+the services; nothing is written to Reflex's public upload directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.services import subjects as subjects_service
+from tutorconnect.services import tutor_approval, tutor_documents, tutor_photos, tutor_profiles
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.validation import common_time_zones
+from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES, LANGUAGE_LEVELS, SUBJECT_LEVELS
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.onboarding_support import (
+    LANGUAGE_NAMES, LAST_STEP, MAX_ROWS, STATUS_LABELS, STEPS, choice_arg, document_rows, draft_view,
+    index_arg, lengths_arg, price_preview, rupees_arg, step_arg, uuid_arg,
+)
+
+_EMPTY: dict[str, Any] = {
+    "basics": {}, "subjects": [], "languages": [], "pricing": {}, "lengths": [], "overrides": {},
+    "photo": "", "video": "", "status": "", "reason": "", "slug": "", "score": 0, "missing": [], "documents": [],
+}
+
+
+@dataclasses.dataclass
+class SubjectOption:
+    slug: str
+    name: str
+
+
+@dataclasses.dataclass
+class SubjectGroup:
+    category: str
+    subjects: list[SubjectOption]
+
+
+class OnboardingState(SessionState):
+    step: int = 1
+    loading: bool = True
+    saving: bool = False
+    uploading: bool = False
+    error: str = ""
+    field_errors: dict[str, str] = {}
+    bio_len: int = 0
+    form_key: int = 0  # bumped on every load so uncontrolled forms show the saved values
+    confirm_remove: str = ""
+    subject_groups: list[SubjectGroup] = []
+    zones: list[str] = []
+    _v: dict[str, Any] = dict(_EMPTY)
+    _doc: dict[str, str] = {"kind": "education", "title": "", "issuer": "", "year": ""}
+    _owner: str = ""
+
+    # -- what the page may show ---------------------------------------------------------
+    def _mine(self) -> dict[str, Any]:
+        return self._v if self._may_see(self._owner) else _EMPTY
+
+    @rx.var(cache=False)
+    def basics(self) -> dict[str, str]:
+        return self._mine()["basics"]
+
+    @rx.var(cache=False)
+    def subject_rows(self) -> list[dict[str, str]]:
+        return self._mine()["subjects"]
+
+    @rx.var(cache=False)
+    def language_rows(self) -> list[dict[str, str]]:
+        return [{**r, "name": LANGUAGE_NAMES.get(r["code"], r["code"])} for r in self._mine()["languages"]]
+
+    @rx.var(cache=False)
+    def pricing(self) -> dict[str, str]:
+        return self._mine()["pricing"]
+
+    @rx.var(cache=False)
+    def lengths(self) -> list[int]:
+        return self._mine()["lengths"]
+
+    @rx.var(cache=False)
+    def overrides(self) -> dict[str, str]:
+        return self._mine()["overrides"]
+
+    @rx.var(cache=False)
+    def preview(self) -> list[dict[str, str]]:
+        v = self._mine()
+        return price_preview(v["pricing"].get("hourly", ""), v["lengths"], v["overrides"]) if v["pricing"] else []
+
+    @rx.var(cache=False)
+    def photo(self) -> str:
+        return self._mine()["photo"]
+
+    @rx.var(cache=False)
+    def video(self) -> str:
+        return self._mine()["video"]
+
+    @rx.var(cache=False)
+    def documents(self) -> list[dict[str, str]]:
+        return self._mine()["documents"]
+
+    @rx.var(cache=False)
+    def doc_form(self) -> dict[str, str]:
+        return self._doc if self._may_see(self._owner) else {}
+
+    @rx.var(cache=False)
+    def status(self) -> str:
+        return self._mine()["status"]
+
+    @rx.var(cache=False)
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self._mine()["status"], "")
+
+    @rx.var(cache=False)
+    def rejection_reason(self) -> str:
+        return self._mine()["reason"]
+
+    @rx.var(cache=False)
+    def public_href(self) -> str:
+        slug = self._mine()["slug"]
+        return f"/tutors/{slug}" if slug else ""
+
+    @rx.var(cache=False)
+    def score(self) -> int:
+        return self._mine()["score"]
+
+    @rx.var(cache=False)
+    def missing(self) -> list[dict[str, str]]:
+        return self._mine()["missing"]
+
+    @rx.var(cache=False)
+    def locked(self) -> bool:
+        return self._mine()["status"] == "under_review"
+
+    @rx.var(cache=False)
+    def steps(self) -> list[dict[str, str]]:
+        missing_steps = {m["step"] for m in self._mine()["missing"]}
+        loaded = bool(self._mine()["status"])
+        return [
+            {"num": str(n), "label": label, "icon": icon, "href": f"/tutor/profile?step={n}",
+             "state": "current" if n == self.step else ("todo" if not loaded or str(n) in missing_steps
+                                                         or (n == LAST_STEP and self._mine()["status"] in ("draft", "rejected"))
+                                                         else "done")}
+            for n, label, icon in STEPS
+        ]
+
+    def _clear_private(self) -> None:
+        self._v, self._owner, self.confirm_remove = dict(_EMPTY), "", ""
+        self._doc = {"kind": "education", "title": "", "issuer": "", "year": ""}
+        self.field_errors, self.error, self.bio_len = {}, "", 0
+
+    # -- loading ------------------------------------------------------------------------
+    async def _reload(self, user) -> None:
+        ctx = self._ctx(user)
+
+        def read(session):
+            draft = tutor_profiles.load_draft(session, ctx, user.user_id)
+            docs = tutor_documents.list_documents(session, ctx, user.user_id)
+            return draft, docs, subjects_service.list_active(session)
+
+        draft, docs, active = await in_transaction(read)
+        view = draft_view(draft)
+        view["documents"] = document_rows(docs)
+        self._v, self._owner = view, self._bind_private()
+        self.bio_len = len(view["basics"]["bio"])
+        self.form_key += 1
+        groups: dict[str, list[SubjectOption]] = {}
+        for s in active:
+            groups.setdefault(s.category, []).append(SubjectOption(s.slug, s.name))
+        # A subject the tutor kept after it was retired still shows in its row.
+        known = {s.slug for s in active}
+        kept = [r["slug"] for r in view["subjects"] if r["slug"] not in known]
+        if kept:
+            groups["No longer offered"] = [SubjectOption(k, k.replace("-", " ").title()) for k in kept]
+        self.subject_groups = [SubjectGroup(c, rows) for c, rows in groups.items()]
+
+    @rx.event
+    async def load(self):
+        self.step = step_arg(self.router.url.query_parameters.get("step"))
+        self.error, self.field_errors, self.saving, self.uploading, self.confirm_remove = "", {}, False, False, ""
+        try:
+            user = await self._require("tutor")
+            if not self.zones:
+                self.zones = common_time_zones()
+            await self._reload(user)
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+        return None
+
+    # -- shared plumbing ----------------------------------------------------------------
+    def _fail(self, err: DomainError) -> Any:
+        self.saving = self.uploading = False
+        if isinstance(err, InvalidInput) and err.field not in ("form", "row"):
+            self.field_errors = {err.field: err.message}
+            self.error = ""
+            return rx.toast.error("Please check the highlighted field.")
+        return self._refuse(err)
+
+    async def _saved(self, user, message: str, *, advance: bool = True) -> Any:
+        await self._reload(user)
+        self.saving = False
+        events: list[Any] = [rx.toast.success(message)]
+        if advance and self.step < LAST_STEP:
+            events.append(rx.redirect(f"/tutor/profile?step={self.step + 1}"))
+        return events
+
+    def _edit(self, key: str) -> Any:
+        if not self._may_see(self._owner):
+            raise InvalidInput("form", "Your profile is not loaded. Please reload the page.")
+        return self._v[key]
+
+    # -- step 1: basics -----------------------------------------------------------------
+    @rx.event
+    async def bio_typed(self, value: Any):
+        try:
+            await self._require("tutor")
+        except DomainError as err:
+            return self._refuse(err)
+        self.bio_len = len(value) if isinstance(value, str) else 0
+        return None
+
+    @rx.event
+    async def save_basics(self, form_data: Any):
+        self.saving, self.error, self.field_errors = True, "", {}
+        yield
+        try:
+            user = await self._require("tutor")
+            data = parse_form(form_data, {"display_name": 200, "headline": 400, "bio": 8000,
+                                          "years_experience": 8, "time_zone": 64})
+            years_text = data["years_experience"].strip()
+            if not years_text.isascii() or not years_text.isdigit():
+                raise InvalidInput("years_experience", "Enter your years of teaching experience as a whole number (0 is fine).")
+            await in_transaction(
+                tutor_profiles.save_basics, self._ctx(user), user.user_id,
+                display_name=data["display_name"], headline=data["headline"], bio=data["bio"],
+                years_experience=int(years_text), time_zone=data["time_zone"],
+            )
+            self.user_time_zone = data["time_zone"]
+            result = await self._saved(user, "Basics saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    # -- steps 2 and 3: rows of (choice, level) ------------------------------------------
+    def _rows(self, key: str) -> list[dict[str, str]]:
+        return self._edit(key)
+
+    async def _row_edit(self, key: str, fn) -> Any:
+        try:
+            await self._require("tutor")
+            rows = [dict(r) for r in self._rows(key)]
+            fn(rows)
+            self._v = {**self._v, key: rows}
+            self.field_errors = {}
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    def _subject_slugs(self) -> set[str]:
+        return {s.slug for g in self.subject_groups for s in g.subjects}
+
+    @rx.event
+    async def add_subject_row(self):
+        def add(rows):
+            if len(rows) >= MAX_ROWS:
+                raise InvalidInput("subjects", f"You can list at most {MAX_ROWS} subjects.")
+            rows.append({"slug": "", "level": "intermediate"})
+        return await self._row_edit("subjects", add)
+
+    @rx.event
+    async def remove_subject_row(self, index: Any):
+        return await self._row_edit("subjects", lambda rows: rows.pop(index_arg(index, len(rows))))
+
+    @rx.event
+    async def set_subject(self, index: Any, slug: Any):
+        def change(rows):
+            rows[index_arg(index, len(rows))]["slug"] = choice_arg(
+                "subjects", slug, self._subject_slugs(), "Choose a subject from the list.")
+        return await self._row_edit("subjects", change)
+
+    @rx.event
+    async def set_subject_level(self, index: Any, level: Any):
+        def change(rows):
+            rows[index_arg(index, len(rows))]["level"] = choice_arg(
+                "subjects", level, SUBJECT_LEVELS, "Choose a level from the list.")
+        return await self._row_edit("subjects", change)
+
+    @rx.event
+    async def save_subjects(self):
+        self.saving, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            rows = self._rows("subjects")
+            if any(not r["slug"] for r in rows):
+                raise InvalidInput("subjects", "Choose a subject in every row, or remove the empty row.")
+            await in_transaction(tutor_profiles.save_subjects, self._ctx(user), user.user_id,
+                                 [(r["slug"], r["level"]) for r in rows])
+            result = await self._saved(user, "Subjects saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    @rx.event
+    async def add_language_row(self):
+        def add(rows):
+            if len(rows) >= MAX_ROWS:
+                raise InvalidInput("languages", f"You can list at most {MAX_ROWS} languages.")
+            rows.append({"code": "", "level": "C1"})
+        return await self._row_edit("languages", add)
+
+    @rx.event
+    async def remove_language_row(self, index: Any):
+        return await self._row_edit("languages", lambda rows: rows.pop(index_arg(index, len(rows))))
+
+    @rx.event
+    async def set_language(self, index: Any, code: Any):
+        def change(rows):
+            rows[index_arg(index, len(rows))]["code"] = choice_arg(
+                "languages", code, tuple(LANGUAGE_NAMES), "Choose a language from the list.")
+        return await self._row_edit("languages", change)
+
+    @rx.event
+    async def set_language_level(self, index: Any, level: Any):
+        def change(rows):
+            rows[index_arg(index, len(rows))]["level"] = choice_arg(
+                "languages", level, LANGUAGE_LEVELS, "Choose a level: A1 to C2, or native.")
+        return await self._row_edit("languages", change)
+
+    @rx.event
+    async def save_languages(self):
+        self.saving, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            rows = self._rows("languages")
+            if any(not r["code"] for r in rows):
+                raise InvalidInput("languages", "Choose a language in every row, or remove the empty row.")
+            await in_transaction(tutor_profiles.save_languages, self._ctx(user), user.user_id,
+                                 [(r["code"], r["level"]) for r in rows])
+            result = await self._saved(user, "Languages saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    # -- step 4: pricing ----------------------------------------------------------------
+    async def _price_edit(self, fn) -> Any:
+        try:
+            await self._require("tutor")
+            self._edit("pricing")
+            fn()
+            self.field_errors = {}
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    def _set_price_text(self, key: str, value: Any) -> None:
+        text = short_str(value, 12) or ""
+        self._v = {**self._v, "pricing": {**self._v["pricing"], key: text}}
+
+    @rx.event
+    async def set_hourly(self, value: Any):
+        return await self._price_edit(lambda: self._set_price_text("hourly", value))
+
+    @rx.event
+    async def set_trial(self, value: Any):
+        return await self._price_edit(lambda: self._set_price_text("trial", value))
+
+    @rx.event
+    async def set_confirmation(self, checked: Any):
+        def change():
+            if not isinstance(checked, bool):
+                raise InvalidInput("requires_confirmation", "Choose whether bookings need your confirmation.")
+            self._v = {**self._v, "pricing": {**self._v["pricing"], "confirm": "1" if checked else ""}}
+        return await self._price_edit(change)
+
+    @rx.event
+    async def toggle_length(self, minutes: Any, checked: Any):
+        def change():
+            m = lengths_arg(minutes)
+            if not isinstance(checked, bool):
+                raise InvalidInput("lesson_lengths", "Choose lesson lengths with the checkboxes.")
+            lengths = set(self._v["lengths"]) - {m} | ({m} if checked else set())
+            self._v = {**self._v, "lengths": sorted(lengths)}
+        return await self._price_edit(change)
+
+    @rx.event
+    async def set_override(self, minutes: Any, value: Any):
+        def change():
+            m = lengths_arg(minutes)
+            text = short_str(value, 12) or ""
+            overrides = {k: v for k, v in self._v["overrides"].items() if k != str(m)}
+            if text:
+                overrides[str(m)] = text
+            self._v = {**self._v, "overrides": overrides}
+        return await self._price_edit(change)
+
+    @rx.event
+    async def save_pricing(self):
+        self.saving, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            p = self._edit("pricing")
+            lengths = list(self._v["lengths"])
+            overrides = {}
+            for m in lengths:
+                price = rupees_arg(f"override_{m}", self._v["overrides"].get(str(m), ""), optional=True,
+                                   label=f"the {m}-minute price")
+                if price is not None:
+                    overrides[m] = price
+            await in_transaction(
+                tutor_profiles.save_pricing, self._ctx(user), user.user_id,
+                hourly_rate_minor=rupees_arg("hourly_rate_minor", p.get("hourly", ""), label="your hourly rate"),
+                trial_price_minor=rupees_arg("trial_price_minor", p.get("trial", ""), optional=True, label="the trial price"),
+                currency="INR", lesson_lengths=lengths, overrides=overrides,
+                requires_confirmation=p.get("confirm") == "1",
+            )
+            result = await self._saved(user, "Pricing saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    # -- step 5: photo and video --------------------------------------------------------
+    @rx.event
+    async def upload_photo(self, files: list[rx.UploadFile]):
+        self.uploading, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            data = await _one_file(files, tutor_photos.PHOTO_MAX_BYTES, "photo",
+                                   "The photo is larger than 5 MB. Upload a smaller one.")
+            await in_transaction(tutor_photos.upload_photo, self._ctx(user), user.user_id, data=data)
+            await self._reload(user)
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        self.uploading = False
+        yield rx.toast.success("Photo saved.")
+
+    @rx.event
+    async def remove_photo(self):
+        try:
+            user = await self._require("tutor")
+            await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
+            await self._reload(user)
+        except DomainError as err:
+            return self._fail(err)
+        return rx.toast.info("Photo removed.")
+
+    @rx.event
+    async def save_video(self, form_data: Any):
+        self.saving, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            data = parse_form(form_data, {"intro_video_url": 400})
+            await in_transaction(tutor_profiles.save_media, self._ctx(user), user.user_id,
+                                 photo_path=self._edit("photo") or None, intro_video_url=data["intro_video_url"].strip())
+            result = await self._saved(user, "Photo and video saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    # -- step 6: documents --------------------------------------------------------------
+    @rx.event
+    async def set_doc_field(self, name: Any, value: Any):
+        try:
+            await self._require("tutor")
+            self._edit("documents")
+            if name not in ("kind", "title", "issuer", "year"):
+                raise InvalidInput("form", "That field does not exist. Please reload the page.")
+            text = value if isinstance(value, str) and len(value) <= 400 else None
+            if text is None:
+                raise InvalidInput(name, "That value could not be read (at most 400 characters).")
+            self._doc = {**self._doc, name: text}
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    @rx.event
+    async def upload_document(self, files: list[rx.UploadFile]):
+        self.uploading, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            self._edit("documents")
+            doc = dict(self._doc)
+            year_text = doc["year"].strip()
+            if year_text and not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+                raise InvalidInput("year", "Enter the year as four digits, like 2019, or leave it empty.")
+            data = await _one_file(files, DOCUMENT_MAX_BYTES, "file",
+                                   "The file is larger than 10 MB. Upload a smaller scan or PDF.")
+            name = files[0].filename or "document"
+            await in_transaction(
+                tutor_documents.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
+                issuer=doc["issuer"], year=int(year_text) if year_text else None, filename=name, data=data,
+            )
+            self._doc = {"kind": doc["kind"], "title": "", "issuer": "", "year": ""}
+            await self._reload(user)
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        self.uploading = False
+        yield [rx.clear_selected_files("document"), rx.toast.success("Document uploaded.")]
+
+    @rx.event
+    async def ask_remove_document(self, document_id: Any):
+        try:
+            await self._require("tutor")
+            did = str(uuid_arg(document_id))
+            if did not in {d["id"] for d in self._edit("documents")}:
+                raise InvalidInput("document", "That document could not be found. Please reload the page.")
+            self.confirm_remove = did
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    @rx.event
+    async def cancel_remove_document(self):
+        try:
+            await self._require("tutor")
+        except DomainError as err:
+            return self._refuse(err)
+        self.confirm_remove = ""
+        return None
+
+    @rx.event
+    async def remove_document(self):
+        try:
+            user = await self._require("tutor")
+            did = uuid_arg(self.confirm_remove)
+            self.confirm_remove = ""
+            await in_transaction(tutor_documents.remove_document, self._ctx(user), user.user_id, did)
+            await self._reload(user)
+        except DomainError as err:
+            self.confirm_remove = ""
+            return self._fail(err)
+        return rx.toast.info("Document removed.")
+
+    # -- step 7: submit -----------------------------------------------------------------
+    @rx.event
+    async def submit(self):
+        self.saving = True
+        yield
+        try:
+            user = await self._require("tutor")
+            await in_transaction(tutor_approval.submit_profile, self._ctx(user), user.user_id)
+            await self._reload(user)
+        except DomainError as err:
+            await self._reload_quietly()
+            yield self._fail(err)
+            return
+        self.saving = False
+        yield rx.toast.success("Submitted for review. We will let you know when an admin decides.")
+
+    @rx.event
+    async def withdraw(self):
+        self.saving = True
+        yield
+        try:
+            user = await self._require("tutor")
+            await in_transaction(tutor_approval.withdraw_submission, self._ctx(user), user.user_id)
+            await self._reload(user)
+        except DomainError as err:
+            await self._reload_quietly()
+            yield self._fail(err)
+            return
+        self.saving = False
+        yield rx.toast.info("Submission withdrawn. Your profile is a draft again.")
+
+    async def _reload_quietly(self) -> None:
+        """After a refused transition, show the status as it really is now."""
+        try:
+            user = await self._require("tutor")
+            await self._reload(user)
+        except DomainError:
+            pass
+
+
+async def _one_file(files: Any, limit: int, field: str, too_big: str) -> bytes:
+    """The bytes of exactly one uploaded file, read at most `limit` + 1 bytes deep."""
+    if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
+        raise InvalidInput(field, "Choose one file to upload.")
+    data = files[0].file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(field, too_big)
+    if not data:
+        raise InvalidInput(field, "That file is empty.")
+    return data
