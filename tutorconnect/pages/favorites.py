@@ -50,7 +50,7 @@ def _card(t) -> rx.Component:
 def _empty() -> rx.Component:
     return empty_state(
         "heart", "No saved tutors yet", "Tap the heart on a tutor's page to keep them here.",
-        "Find a tutor", "/", id="favorites-empty",
+        "Find a tutor", "/tutors", id="favorites-empty",
     )
 
 

@@ -20,6 +20,7 @@ def _hero() -> rx.Component:
                 size="4",
                 color=rx.color("gray", 11),
             ),
+            _search_box(),
             rx.hstack(
                 rx.cond(
                     SessionState.signed_in,
@@ -50,6 +51,33 @@ def _hero() -> rx.Component:
         gap="3rem",
         align="center",
         padding_y=rx.breakpoints(initial="1rem", md="3rem"),
+    )
+
+
+def _search_box() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=18)),
+                name="q",
+                id="home-search-q",
+                type="search",
+                placeholder="What do you want to learn? e.g. maths, IELTS, python",
+                max_length=100,
+                size="3",
+                width="100%",
+                aria_label="Search tutors",
+                auto_complete="off",
+            ),
+            rx.button("Find tutors", type="submit", size="3", id="home-search-submit"),
+            width="100%",
+            spacing="2",
+        ),
+        on_submit=HomeState.search,
+        reset_on_submit=False,
+        width="100%",
+        max_width="560px",
+        id="home-search",
     )
 
 
@@ -106,11 +134,22 @@ def _featured() -> rx.Component:
 
 def _subjects() -> rx.Component:
     return rx.vstack(
-        rx.heading("Popular subjects", size="6"),
+        rx.hstack(
+            rx.heading("Popular subjects", size="6"),
+            rx.spacer(),
+            rx.link("Browse all tutors", rx.icon("arrow-right", size=14), href="/tutors", size="2", id="browse-all"),
+            align="center",
+            width="100%",
+        ),
         rx.flex(
             rx.foreach(
                 HomeState.subjects,
-                lambda s: rx.badge(s["name"], " · ", s["count"], size="3", variant="surface", radius="full"),
+                lambda s: rx.link(
+                    rx.badge(s["name"], " · ", s["count"], size="3", variant="surface", radius="full"),
+                    href=s["href"],
+                    underline="none",
+                    class_name="subject-chip",
+                ),
             ),
             wrap="wrap",
             gap="0.5rem",

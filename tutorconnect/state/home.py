@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from tutorconnect.money import format_money
 from tutorconnect.services import tutors
+from tutorconnect.services.discovery import SearchQuery
+from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.discovery import search_url
 
 
 class HomeState(SessionState):
@@ -36,5 +41,20 @@ class HomeState(SessionState):
         ]
         taught = [s for s in subjects if s.tutor_count]
         self.subject_count = len(taught)
-        self.subjects = [{"name": s.name, "count": str(s.tutor_count)} for s in taught]
+        popular = sorted(taught, key=lambda s: (-s.tutor_count, s.name))
+        self.subjects = [
+            {"name": s.name, "count": str(s.tutor_count), "href": search_url({"subject": s.slug})} for s in popular
+        ]
         self.tutor_count, self.loading = count, False
+
+    @rx.event
+    async def search(self, form_data: Any):
+        """The home search box: go to /tutors?q=... (an empty box shows every tutor)."""
+        try:
+            raw = form_data.get("q") if isinstance(form_data, dict) else None
+            if raw is not None and (not isinstance(raw, str) or len(raw) > 400):
+                raise InvalidInput("q", "Search text can be at most 100 characters.")
+            query = SearchQuery.from_params({"q": raw or ""})
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.redirect(search_url(query.to_params()))
