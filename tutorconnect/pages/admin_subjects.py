@@ -1,4 +1,7 @@
-"""Admin: the subject taxonomy (/admin/subjects)."""
+"""Admin: the subject taxonomy (/admin/subjects).
+
+Form controls' ids equal their names: Reflex sends a control's id as a form field too.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +16,14 @@ def _add_form() -> rx.Component:
         rx.form(
             rx.flex(
                 rx.vstack(
-                    rx.text("Subject name", as_="label", html_for="subject-name", size="2", weight="medium"),
-                    rx.input(name="name", id="subject-name", placeholder="e.g. Organic Chemistry", max_length=80,
+                    rx.text("Subject name", as_="label", html_for="name", size="2", weight="medium"),
+                    rx.input(name="name", id="name", placeholder="e.g. Organic Chemistry", max_length=80,
                              required=True, width="100%"),
                     spacing="1", flex="2 1 200px",
                 ),
                 rx.vstack(
-                    rx.text("Category", as_="label", html_for="subject-category", size="2", weight="medium"),
-                    rx.el.input(name="category", id="subject-category", list="subject-categories", max_length=60,
+                    rx.text("Category", as_="label", html_for="category", size="2", weight="medium"),
+                    rx.el.input(name="category", id="category", list="subject-categories", max_length=60,
                                 required=True, placeholder="Pick one or type a new one", class_name="rt-reset rt-TextFieldInput",
                                 style={"width": "100%", "height": "var(--space-6)", "padding": "0 0.6rem",
                                        "border": f"1px solid {rx.color('gray', 7)}", "border_radius": "var(--radius-2)",
@@ -50,7 +53,7 @@ def _name_cell(r) -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.hstack(
-                    rx.input(name="name", default_value=r["name"], max_length=80, size="1", id="rename-input", auto_focus=True),
+                    rx.input(name="new_name", default_value=r["name"], max_length=80, size="1", id="new_name", auto_focus=True),
                     rx.button("Save", size="1", type="submit", id="rename-save"),
                     rx.button("Cancel", size="1", type="button", variant="soft", color_scheme="gray", on_click=S.cancel_rename),
                     spacing="2",

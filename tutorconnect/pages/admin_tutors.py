@@ -56,10 +56,11 @@ def admin_tutors() -> rx.Component:
                 max_width="100%",
                 overflow_x="auto",
             ),
+            # A form control's id is sent as a form field too: keep it equal to its name.
             rx.form(
                 rx.hstack(
                     rx.input(rx.input.slot(rx.icon("search", size=14)), name="q", placeholder="Name or email",
-                             default_value=L.query, key=L.query, max_length=100, width="220px", id="tutor-search"),
+                             default_value=L.query, key=L.query, max_length=100, width="220px", id="q"),
                     rx.button("Search", type="submit", variant="soft"),
                 ),
                 on_submit=L.search,

@@ -111,9 +111,9 @@ class AdminSubjectsState(SessionState):
         try:
             admin = await self._require("admin")
             sid = _subject_arg(self.editing_id)
-            data = parse_form(form_data, {"name": 200})
+            data = parse_form(form_data, {"new_name": 200})
             old = self._name_of(sid)
-            row = await in_transaction(subjects.rename_subject, self._ctx(admin), sid, name=data["name"])
+            row = await in_transaction(subjects.rename_subject, self._ctx(admin), sid, name=data["new_name"])
             await self._reload(admin)
         except InvalidInput as err:
             self.rename_error = err.message
