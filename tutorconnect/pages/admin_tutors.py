@@ -48,13 +48,17 @@ def admin_tutors() -> rx.Component:
     return rx.vstack(
         page_header("Tutors", L.total.to_string() + rx.cond(L.total == 1, " tutor", " tutors") + " in this list"),
         rx.flex(
-            rx.segmented_control.root(
-                *[rx.segmented_control.item(label, value=value) for value, label in TAB_LABELS],
-                value=L.tab,
-                on_change=L.choose_tab,
-                id="tutor-tabs",
+            # On a phone the five tabs scroll sideways inside their own strip.
+            rx.box(
+                rx.segmented_control.root(
+                    *[rx.segmented_control.item(label, value=value) for value, label in TAB_LABELS],
+                    value=L.tab,
+                    on_change=L.choose_tab,
+                    id="tutor-tabs",
+                ),
                 max_width="100%",
                 overflow_x="auto",
+                padding_bottom="2px",
             ),
             # A form control's id is sent as a form field too: keep it equal to its name.
             rx.form(
