@@ -353,4 +353,5 @@ def tutors_page() -> rx.Component:
         spacing="4",
         width="100%",
         id="discovery",
+        custom_attrs={"data-ready-for": S.ready_for},
     )

@@ -124,6 +124,7 @@ class DiscoveryState(SessionState):
     loading: bool = True
     filters_open: bool = False  # the filter panel on a phone
     searched: bool = False
+    ready_for: str = ""  # the URL query (with "?") whose results are shown, "" while loading
     availability_notice: bool = False
     past_last_page: bool = False
     first_page_href: str = ROUTE
@@ -250,9 +251,11 @@ class DiscoveryState(SessionState):
     async def load(self):
         """on_load: run the search the URL describes."""
         self.loading = True
+        self.ready_for = ""
         self._reset_results()
         self._params = {}
         yield
+        done = "?" + self.router.url.query if self.router.url.query else ""
         raw = dict(self.router.url.query_parameters)
         locale = viewer_locale(self.router.headers.accept_language)
         try:
@@ -273,13 +276,13 @@ class DiscoveryState(SessionState):
         try:
             facets, result, failure = await in_transaction(read)
         except DomainError as err:
-            self.loading = False
+            self.loading, self.ready_for = False, done
             yield self._refuse(err)
             return
         except Exception:
             log.exception("discovery search failed")
             self.error, self.error_field = "Search is unavailable right now. Please try again in a moment.", ""
-            self.loading = False
+            self.loading, self.ready_for = False, done
             return
         self._show_facets(facets, query)
         if query is not None:
@@ -297,7 +300,7 @@ class DiscoveryState(SessionState):
             self.sort = result.sort
             self._pagination(query, result.pages)
         self.searched = True
-        self.loading = False
+        self.loading, self.ready_for = False, done
 
     def _fail(self, err: InvalidInput, raw: dict[str, str]) -> None:
         field = err.field
