@@ -174,8 +174,11 @@ def _rupee_input(name: str, value, on_change, placeholder: str = "", aria: str =
 def _length_option(m: int) -> rx.Component:
     offered = S.lengths.contains(m)
     return rx.flex(
-        rx.checkbox(f"{m} minutes", checked=offered, on_change=lambda c: S.toggle_length(m, c), id=f"length-{m}",
-                    size="3", min_width="130px"),
+        rx.box(
+            rx.checkbox(f"{m} minutes", checked=offered, on_change=lambda c: S.toggle_length(m, c), id=f"length-{m}",
+                        size="3"),
+            width="140px", flex_shrink="0",
+        ),
         rx.cond(
             offered,
             rx.box(

@@ -18,15 +18,17 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.services import subjects as subjects_service
-from tutorconnect.services import tutor_approval, tutor_documents, tutor_photos, tutor_profiles
-from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
+from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
 from tutorconnect.services.validation import common_time_zones
-from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES, LANGUAGE_LEVELS, SUBJECT_LEVELS
+from tutorconnect.models.tutors import LANGUAGE_LEVELS, SUBJECT_LEVELS
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.onboarding_files import OnboardingFilesMixin
+from tutorconnect.state.onboarding_pricing import OnboardingPricingMixin
+from tutorconnect.state.forms import parse_form
 from tutorconnect.state.onboarding_support import (
     LANGUAGE_NAMES, LAST_STEP, MAX_ROWS, STATUS_LABELS, STEPS, choice_arg, document_rows, draft_view,
-    index_arg, lengths_arg, price_preview, rupees_arg, step_arg, uuid_arg,
+    index_arg, price_preview, step_arg,
 )
 
 _EMPTY: dict[str, Any] = {
@@ -47,7 +49,11 @@ class SubjectGroup:
     subjects: list[SubjectOption]
 
 
-class OnboardingState(SessionState):
+# InvalidInput fields that have no place on the page: their message is shown as a toast.
+_NO_FIELD = frozenset({"form", "row", "document", "profile", "currency", "photo_path"})
+
+
+class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin):
     step: int = 1
     loading: bool = True
     saving: bool = False
@@ -141,6 +147,10 @@ class OnboardingState(SessionState):
     def locked(self) -> bool:
         return self._mine()["status"] == "under_review"
 
+    @rx.var
+    def step_label(self) -> str:
+        return STEPS[self.step - 1][1] if 1 <= self.step <= LAST_STEP else ""
+
     @rx.var(cache=False)
     def steps(self) -> list[dict[str, str]]:
         missing_steps = {m["step"] for m in self._mine()["missing"]}
@@ -200,12 +210,18 @@ class OnboardingState(SessionState):
 
     # -- shared plumbing ----------------------------------------------------------------
     def _fail(self, err: DomainError) -> Any:
+        """Bad input keeps the page as it is: the message goes next to its field (when the
+        step shows one) and into a toast. Anything else (signed out, wrong role, locked
+        profile, refused transition) is a refusal."""
         self.saving = self.uploading = False
-        if isinstance(err, InvalidInput) and err.field not in ("form", "row"):
-            self.field_errors = {err.field: err.message}
+        if isinstance(err, InvalidInput):
+            self.field_errors = {} if err.field in _NO_FIELD else {err.field: err.message}
             self.error = ""
-            return rx.toast.error("Please check the highlighted field.")
-        return self._refuse(err)
+            return rx.toast.error(err.message, id="field-error")
+        if isinstance(err, (NotAuthenticated, PermissionDenied)):
+            return self._refuse(err)
+        # ProfileLocked, a refused transition, a vanished row: the tutor keeps their page.
+        return rx.toast.error(err.message)
 
     async def _saved(self, user, message: str, *, advance: bool = True) -> Any:
         await self._reload(user)
@@ -357,203 +373,6 @@ class OnboardingState(SessionState):
             return
         yield result
 
-    # -- step 4: pricing ----------------------------------------------------------------
-    async def _price_edit(self, fn) -> Any:
-        try:
-            await self._require("tutor")
-            self._edit("pricing")
-            fn()
-            self.field_errors = {}
-        except DomainError as err:
-            return self._fail(err)
-        return None
-
-    def _set_price_text(self, key: str, value: Any) -> None:
-        text = short_str(value, 12) or ""
-        self._v = {**self._v, "pricing": {**self._v["pricing"], key: text}}
-
-    @rx.event
-    async def set_hourly(self, value: Any):
-        return await self._price_edit(lambda: self._set_price_text("hourly", value))
-
-    @rx.event
-    async def set_trial(self, value: Any):
-        return await self._price_edit(lambda: self._set_price_text("trial", value))
-
-    @rx.event
-    async def set_confirmation(self, checked: Any):
-        def change():
-            if not isinstance(checked, bool):
-                raise InvalidInput("requires_confirmation", "Choose whether bookings need your confirmation.")
-            self._v = {**self._v, "pricing": {**self._v["pricing"], "confirm": "1" if checked else ""}}
-        return await self._price_edit(change)
-
-    @rx.event
-    async def toggle_length(self, minutes: Any, checked: Any):
-        def change():
-            m = lengths_arg(minutes)
-            if not isinstance(checked, bool):
-                raise InvalidInput("lesson_lengths", "Choose lesson lengths with the checkboxes.")
-            lengths = set(self._v["lengths"]) - {m} | ({m} if checked else set())
-            self._v = {**self._v, "lengths": sorted(lengths)}
-        return await self._price_edit(change)
-
-    @rx.event
-    async def set_override(self, minutes: Any, value: Any):
-        def change():
-            m = lengths_arg(minutes)
-            text = short_str(value, 12) or ""
-            overrides = {k: v for k, v in self._v["overrides"].items() if k != str(m)}
-            if text:
-                overrides[str(m)] = text
-            self._v = {**self._v, "overrides": overrides}
-        return await self._price_edit(change)
-
-    @rx.event
-    async def save_pricing(self):
-        self.saving, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            p = self._edit("pricing")
-            lengths = list(self._v["lengths"])
-            overrides = {}
-            for m in lengths:
-                price = rupees_arg(f"override_{m}", self._v["overrides"].get(str(m), ""), optional=True,
-                                   label=f"the {m}-minute price")
-                if price is not None:
-                    overrides[m] = price
-            await in_transaction(
-                tutor_profiles.save_pricing, self._ctx(user), user.user_id,
-                hourly_rate_minor=rupees_arg("hourly_rate_minor", p.get("hourly", ""), label="your hourly rate"),
-                trial_price_minor=rupees_arg("trial_price_minor", p.get("trial", ""), optional=True, label="the trial price"),
-                currency="INR", lesson_lengths=lengths, overrides=overrides,
-                requires_confirmation=p.get("confirm") == "1",
-            )
-            result = await self._saved(user, "Pricing saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
-
-    # -- step 5: photo and video --------------------------------------------------------
-    @rx.event
-    async def upload_photo(self, files: list[rx.UploadFile]):
-        self.uploading, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            data = await _one_file(files, tutor_photos.PHOTO_MAX_BYTES, "photo",
-                                   "The photo is larger than 5 MB. Upload a smaller one.")
-            await in_transaction(tutor_photos.upload_photo, self._ctx(user), user.user_id, data=data)
-            await self._reload(user)
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        self.uploading = False
-        yield rx.toast.success("Photo saved.")
-
-    @rx.event
-    async def remove_photo(self):
-        try:
-            user = await self._require("tutor")
-            await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
-            await self._reload(user)
-        except DomainError as err:
-            return self._fail(err)
-        return rx.toast.info("Photo removed.")
-
-    @rx.event
-    async def save_video(self, form_data: Any):
-        self.saving, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            data = parse_form(form_data, {"intro_video_url": 400})
-            await in_transaction(tutor_profiles.save_media, self._ctx(user), user.user_id,
-                                 photo_path=self._edit("photo") or None, intro_video_url=data["intro_video_url"].strip())
-            result = await self._saved(user, "Photo and video saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
-
-    # -- step 6: documents --------------------------------------------------------------
-    @rx.event
-    async def set_doc_field(self, name: Any, value: Any):
-        try:
-            await self._require("tutor")
-            self._edit("documents")
-            if name not in ("kind", "title", "issuer", "year"):
-                raise InvalidInput("form", "That field does not exist. Please reload the page.")
-            text = value if isinstance(value, str) and len(value) <= 400 else None
-            if text is None:
-                raise InvalidInput(name, "That value could not be read (at most 400 characters).")
-            self._doc = {**self._doc, name: text}
-        except DomainError as err:
-            return self._fail(err)
-        return None
-
-    @rx.event
-    async def upload_document(self, files: list[rx.UploadFile]):
-        self.uploading, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            self._edit("documents")
-            doc = dict(self._doc)
-            year_text = doc["year"].strip()
-            if year_text and not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
-                raise InvalidInput("year", "Enter the year as four digits, like 2019, or leave it empty.")
-            data = await _one_file(files, DOCUMENT_MAX_BYTES, "file",
-                                   "The file is larger than 10 MB. Upload a smaller scan or PDF.")
-            name = files[0].filename or "document"
-            await in_transaction(
-                tutor_documents.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
-                issuer=doc["issuer"], year=int(year_text) if year_text else None, filename=name, data=data,
-            )
-            self._doc = {"kind": doc["kind"], "title": "", "issuer": "", "year": ""}
-            await self._reload(user)
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        self.uploading = False
-        yield [rx.clear_selected_files("document"), rx.toast.success("Document uploaded.")]
-
-    @rx.event
-    async def ask_remove_document(self, document_id: Any):
-        try:
-            await self._require("tutor")
-            did = str(uuid_arg(document_id))
-            if did not in {d["id"] for d in self._edit("documents")}:
-                raise InvalidInput("document", "That document could not be found. Please reload the page.")
-            self.confirm_remove = did
-        except DomainError as err:
-            return self._fail(err)
-        return None
-
-    @rx.event
-    async def cancel_remove_document(self):
-        try:
-            await self._require("tutor")
-        except DomainError as err:
-            return self._refuse(err)
-        self.confirm_remove = ""
-        return None
-
-    @rx.event
-    async def remove_document(self):
-        try:
-            user = await self._require("tutor")
-            did = uuid_arg(self.confirm_remove)
-            self.confirm_remove = ""
-            await in_transaction(tutor_documents.remove_document, self._ctx(user), user.user_id, did)
-            await self._reload(user)
-        except DomainError as err:
-            self.confirm_remove = ""
-            return self._fail(err)
-        return rx.toast.info("Document removed.")
-
     # -- step 7: submit -----------------------------------------------------------------
     @rx.event
     async def submit(self):
@@ -592,15 +411,3 @@ class OnboardingState(SessionState):
             await self._reload(user)
         except DomainError:
             pass
-
-
-async def _one_file(files: Any, limit: int, field: str, too_big: str) -> bytes:
-    """The bytes of exactly one uploaded file, read at most `limit` + 1 bytes deep."""
-    if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
-        raise InvalidInput(field, "Choose one file to upload.")
-    data = files[0].file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(field, too_big)
-    if not data:
-        raise InvalidInput(field, "That file is empty.")
-    return data

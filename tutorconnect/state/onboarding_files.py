@@ -1,0 +1,154 @@
+"""Steps 5 and 6 of the onboarding wizard: photo, intro video and documents.
+
+A mixin of OnboardingState (state/onboarding.py), which declares the vars used here and
+the helpers `_require`, `_edit`, `_fail`, `_saved`, `_reload`, `_ctx`. Uploads arrive
+through Reflex's upload endpoint as `rx.UploadFile`s whose bytes go straight to the
+services: nothing is written to Reflex's public upload directory. The upload request
+carries no cookie of its own for the handler; `_require` reads the session from the
+websocket's headers that Reflex keeps on the state (router data), as for every event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES
+from tutorconnect.services import tutor_documents, tutor_photos, tutor_profiles
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.state.base import in_transaction
+from tutorconnect.state.forms import parse_form
+from tutorconnect.state.onboarding_support import uuid_arg
+
+
+class OnboardingFilesMixin(rx.State, mixin=True):
+    # -- step 5: photo and video --------------------------------------------------------
+    @rx.event
+    async def upload_photo(self, files: list[rx.UploadFile]):
+        self.uploading, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            data = await _one_file(files, tutor_photos.PHOTO_MAX_BYTES, "photo",
+                                   "The photo is larger than 5 MB. Upload a smaller one.")
+            await in_transaction(tutor_photos.upload_photo, self._ctx(user), user.user_id, data=data)
+            await self._reload(user)
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        self.uploading = False
+        yield rx.toast.success("Photo saved.")
+
+    @rx.event
+    async def remove_photo(self):
+        try:
+            user = await self._require("tutor")
+            await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
+            await self._reload(user)
+        except DomainError as err:
+            return self._fail(err)
+        return rx.toast.info("Photo removed.")
+
+    @rx.event
+    async def save_video(self, form_data: Any):
+        self.saving, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            data = parse_form(form_data, {"intro_video_url": 400})
+            await in_transaction(tutor_profiles.save_media, self._ctx(user), user.user_id,
+                                 photo_path=self._edit("photo") or None, intro_video_url=data["intro_video_url"].strip())
+            result = await self._saved(user, "Photo and video saved.")
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        yield result
+
+    # -- step 6: documents --------------------------------------------------------------
+    @rx.event
+    async def set_doc_field(self, name: Any, value: Any):
+        try:
+            await self._require("tutor")
+            self._edit("documents")
+            if name not in ("kind", "title", "issuer", "year"):
+                raise InvalidInput("form", "That field does not exist. Please reload the page.")
+            text = value if isinstance(value, str) and len(value) <= 400 else None
+            if text is None:
+                raise InvalidInput(name, "That value could not be read (at most 400 characters).")
+            self._doc = {**self._doc, name: text}
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    @rx.event
+    async def upload_document(self, files: list[rx.UploadFile]):
+        self.uploading, self.field_errors = True, {}
+        yield
+        try:
+            user = await self._require("tutor")
+            self._edit("documents")
+            doc = dict(self._doc)
+            year_text = doc["year"].strip()
+            if year_text and not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+                raise InvalidInput("year", "Enter the year as four digits, like 2019, or leave it empty.")
+            data = await _one_file(files, DOCUMENT_MAX_BYTES, "file",
+                                   "The file is larger than 10 MB. Upload a smaller scan or PDF.")
+            name = files[0].filename or "document"
+            await in_transaction(
+                tutor_documents.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
+                issuer=doc["issuer"], year=int(year_text) if year_text else None, filename=name, data=data,
+            )
+            self._doc = {"kind": doc["kind"], "title": "", "issuer": "", "year": ""}
+            await self._reload(user)
+        except DomainError as err:
+            yield self._fail(err)
+            return
+        self.uploading = False
+        yield [rx.clear_selected_files("document"), rx.toast.success("Document uploaded.")]
+
+    @rx.event
+    async def ask_remove_document(self, document_id: Any):
+        try:
+            await self._require("tutor")
+            did = str(uuid_arg(document_id))
+            if did not in {d["id"] for d in self._edit("documents")}:
+                raise InvalidInput("document", "That document could not be found. Please reload the page.")
+            self.confirm_remove = did
+        except DomainError as err:
+            return self._fail(err)
+        return None
+
+    @rx.event
+    async def cancel_remove_document(self):
+        try:
+            await self._require("tutor")
+        except DomainError as err:
+            return self._refuse(err)
+        self.confirm_remove = ""
+        return None
+
+    @rx.event
+    async def remove_document(self):
+        try:
+            user = await self._require("tutor")
+            did = uuid_arg(self.confirm_remove)
+            self.confirm_remove = ""
+            await in_transaction(tutor_documents.remove_document, self._ctx(user), user.user_id, did)
+            await self._reload(user)
+        except DomainError as err:
+            self.confirm_remove = ""
+            return self._fail(err)
+        return rx.toast.info("Document removed.")
+
+
+async def _one_file(files: Any, limit: int, field: str, too_big: str) -> bytes:
+    """The bytes of exactly one uploaded file, read at most `limit` + 1 bytes deep."""
+    if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
+        raise InvalidInput(field, "Choose one file to upload.")
+    data = files[0].file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(field, too_big)
+    if not data:
+        raise InvalidInput(field, "That file is empty.")
+    return data
