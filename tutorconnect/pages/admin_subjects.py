@@ -64,12 +64,17 @@ def _name_cell(r) -> rx.Component:
             ),
             on_submit=S.save_rename,
         ),
-        rx.hstack(
-            rx.text(r["name"], weight="medium", color=rx.cond(r["retired"] != "", rx.color("gray", 10), rx.color("gray", 12))),
-            rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost", aria_label="Rename",
-                           on_click=S.start_rename(r["id"]), class_name="rename-subject"),
-            align="center",
-            spacing="2",
+        rx.vstack(
+            rx.hstack(
+                rx.text(r["name"], weight="medium", color=rx.cond(r["retired"] != "", rx.color("gray", 10), rx.color("gray", 12))),
+                rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost", aria_label="Rename",
+                               on_click=S.start_rename(r["id"]), class_name="rename-subject"),
+                align="center",
+                spacing="2",
+            ),
+            # On a phone the category column is hidden: say it under the name.
+            rx.text(r["category"], size="1", color=rx.color("gray", 10), class_name="tc-show-sm"),
+            spacing="0",
         ),
     )
 
@@ -77,7 +82,7 @@ def _name_cell(r) -> rx.Component:
 def _row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(_name_cell(r)),
-        rx.table.cell(rx.badge(r["category"], variant="soft", color_scheme="gray")),
+        rx.table.cell(rx.badge(r["category"], variant="soft", color_scheme="gray"), class_name="tc-hide-sm"),
         rx.table.cell(r["tutors"], text_align="right"),
         rx.table.cell(rx.cond(r["retired"] != "", rx.badge("Retired", color_scheme="orange"), rx.badge("Active", color_scheme="green")),
                       class_name="tc-hide-sm"),
@@ -133,7 +138,7 @@ def admin_subjects() -> rx.Component:
                     rx.table.header(
                         rx.table.row(
                             rx.table.column_header_cell("Subject"),
-                            rx.table.column_header_cell("Category"),
+                            rx.table.column_header_cell("Category", class_name="tc-hide-sm"),
                             rx.table.column_header_cell("Tutors", text_align="right"),
                             rx.table.column_header_cell("Status", class_name="tc-hide-sm"),
                             rx.table.column_header_cell(""),

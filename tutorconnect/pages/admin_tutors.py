@@ -39,7 +39,7 @@ def _row(r) -> rx.Component:
         rx.table.cell(rx.text(r["headline"], size="2", max_width="320px", truncate=True), class_name="tc-hide-sm"),
         rx.table.cell(status_badge(r["status"])),
         rx.table.cell(rx.text(r["submitted"], size="1", white_space="nowrap"), class_name="tc-hide-sm"),
-        rx.table.cell(rx.link(rx.button("Open", size="1", variant="soft"), href="/admin/tutors/" + r["id"])),
+        rx.table.cell(rx.link(rx.button("Open", size="1", variant="soft"), href="/admin/tutors/" + r["id"]), class_name="tc-hide-sm"),
     )
 
 
@@ -88,7 +88,7 @@ def admin_tutors() -> rx.Component:
                                 rx.table.column_header_cell("Headline", class_name="tc-hide-sm"),
                                 rx.table.column_header_cell("Status"),
                                 rx.table.column_header_cell("Submitted", class_name="tc-hide-sm"),
-                                rx.table.column_header_cell(""),
+                                rx.table.column_header_cell("", class_name="tc-hide-sm"),
                             )
                         ),
                         rx.table.body(rx.foreach(L.rows, _row)),
