@@ -1,6 +1,6 @@
 """tutor search index
 
-Reviewed by hand. Adds tutor_search (one narrow row per listed tutor: what discovery
+Reviewed by hand. Gives each subject a small search_code (identity) and adds tutor_search (one narrow row per listed tutor: what discovery
 cards, filters and sorts need) and search_lexicon (the words typo correction maps onto),
 both derived data kept by triggers, so no code path (service, bulk seed, admin SQL) can
 leave them out of step with their sources:
@@ -53,10 +53,10 @@ BEGIN
                        FROM tutor_subjects ts JOIN subjects s ON s.id = ts.subject_id
                       WHERE ts.tutor_id = p.user_id AND s.retired_at IS NULL), '{}'),
            coalesce((SELECT array_agg(DISTINCT x ORDER BY x)
-                       FROM tutor_subjects ts
+                       FROM tutor_subjects ts JOIN subjects s ON s.id = ts.subject_id
                             CROSS JOIN LATERAL generate_series(1, coalesce(array_position(
                                 ARRAY['beginner','intermediate','advanced','expert'], ts.level), 0)) k
-                            CROSS JOIN LATERAL unnest(ARRAY[ts.subject_id::text || ':' || k, '*:' || k]) x
+                            CROSS JOIN LATERAL unnest(ARRAY[s.search_code * 8 + k, k]) x
                       WHERE ts.tutor_id = p.user_id), '{}'),
            coalesce((SELECT array_agg(tl.language_code ORDER BY tl.language_code)
                        FROM tutor_languages tl WHERE tl.tutor_id = p.user_id), '{}'),
@@ -114,6 +114,8 @@ ROW_LEVEL = {"trg_tutor_search_users_upd", "trg_tutor_search_catalog_upd"}
 
 
 def upgrade() -> None:
+    op.add_column("subjects", sa.Column("search_code", sa.Integer(), sa.Identity(always=True), nullable=False))
+    op.create_index("uq_subjects_search_code", "subjects", ["search_code"], unique=True)
     op.create_table(
         "tutor_search",
         sa.Column("tutor_id", sa.UUID(), nullable=False),
@@ -127,7 +129,7 @@ def upgrade() -> None:
         sa.Column("rating_count", sa.Integer(), nullable=False),
         sa.Column("rating_sum", sa.Integer(), nullable=False),
         sa.Column("subject_names", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("subject_levels", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("subject_levels", postgresql.ARRAY(sa.Integer()), nullable=False),
         sa.Column("languages", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("search_vector", postgresql.TSVECTOR(), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
@@ -204,3 +206,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS tc_refresh_tutor_search(uuid[])")
     op.drop_table("search_lexicon")
     op.drop_table("tutor_search")
+    op.drop_index("uq_subjects_search_code", table_name="subjects")
+    op.drop_column("subjects", "search_code")

@@ -10,10 +10,11 @@ filters and the sorts need, with array columns for languages and subject levels,
 bitmap scan over one narrow table answers the query. Only listed tutors (approved profile,
 account not deleted) have a row, so "listed" is not a filter at all.
 
-`subject_levels` encodes "teaches subject S up to level L" as the strings `"<S id>:<k>"`
-and `"*:<k>"` for every k from 1 to L's rank (beginner 1 .. expert 4), so "teaches S at
-level >= r" is `subject_levels @> ARRAY['<S id>:<r>']` and "any subject at >= r" is
-`@> ARRAY['*:<r>']`: both GIN-indexable containment tests.
+`subject_levels` encodes "teaches subject S up to level L" as the integers
+`S.search_code * 8 + k` and `k` (any subject) for every k from 1 to L's rank (beginner 1
+.. expert 4), so "teaches S at level >= r" is `subject_levels @> ARRAY[code * 8 + r]` and
+"any subject at >= r" is `@> ARRAY[r]`: GIN-indexable containment tests on a few bytes
+per subject (uuid strings made the row a third larger).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class TutorSearch(SQLModel, table=True):
     rating_count: int = Field(sa_column=Column(Integer, nullable=False))
     rating_sum: int = Field(sa_column=Column(Integer, nullable=False))
     subject_names: list[str] = Field(sa_column=_text_array())  # active subjects, by name
-    subject_levels: list[str] = Field(sa_column=_text_array())
+    subject_levels: list[int] = Field(sa_column=Column(ARRAY(Integer), nullable=False))
     languages: list[str] = Field(sa_column=_text_array())
     search_vector: str | None = Field(default=None, sa_column=Column(TSVECTOR, nullable=True))
     approved_at: datetime | None = tstz()

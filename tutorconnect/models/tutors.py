@@ -18,6 +18,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -89,9 +90,14 @@ class Subject(SQLModel, table=True):
         CheckConstraint("char_length(name) BETWEEN 1 AND 80", name="ck_subjects_name_len"),
         CheckConstraint("char_length(category) BETWEEN 1 AND 60", name="ck_subjects_category_len"),
         Index("uq_subjects_slug", "slug", unique=True),
+        Index("uq_subjects_search_code", "search_code", unique=True),
     )
 
     id: uuid.UUID = uuid_pk()
+    # A small number for the search index's subject-level codes (models/search.py).
+    search_code: int = Field(
+        default=None, sa_column=Column(Integer, Identity(always=True), nullable=False)
+    )
     slug: str = Field(sa_column=Column(Text, nullable=False))
     name: str = Field(sa_column=Column(Text, nullable=False))
     category: str = Field(sa_column=Column(Text, nullable=False))

@@ -247,15 +247,16 @@ CORRECTIONS_PER_WORD = 3
 _WORD = re.compile(r"[0-9a-z\u00c0-\uffff]+")
 
 
-def _filters(query: SearchQuery, subject_id) -> tuple[list[str], dict]:
+def _filters(query: SearchQuery, subject_code: int | None) -> tuple[list[str], dict]:
     where: list[str] = []
     params: dict = {}
     if query.q:
         where.append("t.search_vector @@ x.tsq")
-    if subject_id is not None or query.level:
+    if subject_code is not None or query.level:
+        # See models/search.py: code * 8 + rank for a subject, rank alone for any subject.
         rank = _LEVEL_RANK[query.level] if query.level else 1
-        params["levels"] = [f"{subject_id if subject_id is not None else '*'}:{rank}"]
-        where.append("t.subject_levels @> CAST(:levels AS text[])")
+        params["levels"] = [(subject_code or 0) * 8 + rank]
+        where.append("t.subject_levels @> CAST(:levels AS integer[])")
     if query.price_min_minor is not None:
         where.append("t.hourly_rate_minor >= :price_min")
         params["price_min"] = query.price_min_minor
@@ -317,14 +318,14 @@ def search_tutors(session: Session, query: SearchQuery) -> SearchPage:
 
     Raises InvalidInput("subject") when the subject slug names no active subject.
     """
-    subject_id = None
+    subject_code = None
     if query.subject is not None:
-        subject_id = session.execute(
-            text("SELECT id FROM subjects WHERE slug = :slug AND retired_at IS NULL"), {"slug": query.subject}
+        subject_code = session.execute(
+            text("SELECT search_code FROM subjects WHERE slug = :slug AND retired_at IS NULL"), {"slug": query.subject}
         ).scalar()
-        if subject_id is None:
+        if subject_code is None:
             raise InvalidInput("subject", "That subject does not exist.")
-    where, params = _filters(query, subject_id)
+    where, params = _filters(query, subject_code)
     source = "tutor_search t"
     tsquery_sql = "websearch_to_tsquery('simple', :q)"
     if query.q:
@@ -344,16 +345,23 @@ def search_tutors(session: Session, query: SearchQuery) -> SearchPage:
     relevance = _RELEVANCE if query.q and sort == "relevance" else "0"
     condition = " AND ".join(where)
     page_params = {**params, "limit": query.per_page, "offset": (query.page - 1) * query.per_page}
-    total_column = ", count(*) OVER () AS total" if query.q else ""
-    rows = session.execute(text(f"""
-        SELECT t.tutor_id, t.slug, t.name, t.headline, t.hourly_rate_minor, t.currency, t.rating_count,
+    columns = f"""t.tutor_id, t.slug, t.name, t.headline, t.hourly_rate_minor, t.currency, t.rating_count,
                t.rating_sum, t.photo_path, t.time_zone, t.subject_names[1:{SUBJECTS_ON_CARD}] AS subjects,
-               {relevance} AS relevance{total_column}
-        FROM {source}
-        WHERE {condition}
-        ORDER BY {_ORDER[sort]}
-        LIMIT :limit OFFSET :offset
-    """), page_params).all()
+               {relevance} AS relevance"""
+    if query.q:
+        # Every match must be read to count it, so collect them first from the full-text
+        # bitmap (MATERIALIZED fences the planner), then count and sort. Left to itself the
+        # planner walks a sort-order index hoping LIMIT stops early, which the window
+        # count never lets it do: 130 ms instead of 20 at 100k tutors.
+        statement = f"""
+            WITH matches AS MATERIALIZED (SELECT {columns} FROM {source} WHERE {condition})
+            SELECT t.*, count(*) OVER () AS total FROM matches t
+            ORDER BY {_ORDER[sort]}
+            LIMIT :limit OFFSET :offset
+        """
+    else:
+        statement = f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {_ORDER[sort]} LIMIT :limit OFFSET :offset"
+    rows = session.execute(text(statement), page_params).all()
     if query.q and rows:
         total = int(rows[0].total)
     elif query.q and query.page == 1:
