@@ -40,6 +40,13 @@ def profile_row(db, email: str):
             " from tutor_profiles p join users u on u.id = p.user_id where u.email = :e"), {"e": email}).first()
 
 
+def set_status(db, email: str, status: str, reason: str | None = None) -> None:
+    """An admin's decision, written directly (the admin flow has its own tests)."""
+    with db.begin() as conn:
+        conn.execute(text("update tutor_profiles set status = :s, rejection_reason = :r where user_id ="
+                          " (select id from users where email = :e)"), {"s": status, "r": reason, "e": email})
+
+
 def at_step(page: Page, n: int) -> None:
     page.wait_for_url(path_is("/tutor/profile", f"step={n}"), timeout=TIMEOUT)
     expect(page.locator('.wizard-step-link[aria-current="step"]')).to_have_attribute(
@@ -237,10 +244,24 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     expect(light.locator("#photo-preview")).to_be_visible(timeout=TIMEOUT)
     shot(light, artifacts, "media-phone")
 
+    # While an admin reviews it, every step is locked; a rejection shows the admin's reason.
+    set_status(db, email, "under_review")
+    goto(page, "/tutor/profile?step=1")
+    expect(page.locator("#status-banner")).to_contain_text("editing is locked", timeout=TIMEOUT)
+    expect(page.locator("#headline")).to_be_disabled()
+    expect(page.locator("#save-step")).to_be_disabled()
+    goto(page, "/tutor/profile?step=6")
+    expect(page.locator("#upload-document")).to_be_disabled(timeout=TIMEOUT)
+    shot(page, artifacts, "locked-desktop")
+    set_status(db, email, "rejected", "Please upload a clearer scan of your degree.")
+    goto(page, "/tutor/profile?step=7")
+    expect(page.locator("#rejection-reason")).to_have_text("Please upload a clearer scan of your degree.", timeout=TIMEOUT)
+    expect(page.locator("#submit-profile")).to_be_enabled()
+
     # The dashboard now says how far the profile is.
     goto(page, "/dashboard")
     expect(page.locator("#profile-score")).to_have_text("100%", timeout=TIMEOUT)
-    expect(page.locator("#profile-status-badge")).to_have_text("Submitted")
+    expect(page.locator("#profile-status-badge")).to_have_text("Changes requested")
     expect(page.locator("#profile-cta")).to_contain_text("Edit profile")
 
 

@@ -86,7 +86,7 @@ def _step_item(step) -> rx.Component:
             color=rx.color("gray", 12),
             aria_current=rx.cond(current, "step", "false"),
             aria_label="Step " + step["num"] + ": " + step["label"] + rx.cond(done, " (done)", rx.cond(current, " (current)", " (to do)")),
-            padding="0.35rem 0.6rem",
+            padding="0.3rem 0.45rem",
             border_radius="999px",
             display="inline-flex",
             background=rx.cond(current, rx.color("accent", 3), "transparent"),
@@ -102,8 +102,8 @@ def stepper() -> rx.Component:
     return rx.el.nav(
         rx.el.ol(
             rx.foreach(S.steps, _step_item),
-            style={"display": "flex", "gap": "0.25rem", "flex_wrap": "wrap", "padding": "0", "margin": "0",
-                   "justify_content": "space-between", "align_items": "center"},
+            style={"display": "flex", "gap": "0.125rem", "flex_wrap": "nowrap", "overflow_x": "auto", "padding": "0",
+                   "margin": "0", "justify_content": "space-between", "align_items": "center"},
         ),
         rx.text("Step " + S.step.to_string() + " of 7 · " + S.step_label, size="2", weight="medium",
                 class_name="tc-show-sm", padding="0.4rem 0.6rem 0", id="step-caption"),
@@ -130,9 +130,10 @@ def save_button(label_text: str = "Save and continue", *, id: str = "save-step",
 
 def step_actions(step: int, *buttons: rx.Component) -> rx.Component:
     back = (
-        rx.link(rx.button(rx.icon("arrow-left", size=16), "Back", variant="soft", color_scheme="gray", size="3",
-                          type="button", tab_index=-1),
-                href=f"/tutor/profile?step={step - 1}", id="step-back")
+        # An <a> styled as a button: links stay usable inside a disabled (locked) fieldset.
+        rx.button(rx.link(rx.icon("arrow-left", size=16), "Back", href=f"/tutor/profile?step={step - 1}",
+                          id="step-back", underline="none"),
+                  variant="soft", color_scheme="gray", size="3", as_child=True)
         if step > 1 else rx.fragment()
     )
     return rx.flex(back, rx.spacer(), *buttons, gap="0.75rem", width="100%", wrap="wrap", margin_top="0.5rem")

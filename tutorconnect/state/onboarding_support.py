@@ -16,9 +16,9 @@ STEPS: tuple[tuple[int, str, str], ...] = (
     (2, "Subjects", "book-open"),
     (3, "Languages", "languages"),
     (4, "Pricing", "indian-rupee"),
-    (5, "Photo and video", "camera"),
+    (5, "Photo", "camera"),
     (6, "Documents", "file-badge"),
-    (7, "Review and submit", "send"),
+    (7, "Review", "send"),
 )
 LAST_STEP = len(STEPS)
 # Which wizard step fixes each completeness item (keys of tutor_profiles.WEIGHTS).
