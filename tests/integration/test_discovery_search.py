@@ -305,3 +305,17 @@ def test_to_params_round_trips_through_from_params(query):
     params = query.to_params()
     assert all(isinstance(v, str) for v in params.values())
     assert SearchQuery.from_params(params) == query
+
+
+def test_cached_facets_are_recounted_only_after_their_time_to_live(subject_ids, monkeypatch):
+    monkeypatch.setattr(discovery, "_facets_cache", None)
+    tutor(subject_ids, "First Tutor", subjects=(("physics", "expert"),))
+    with session_scope() as s:
+        first = discovery.cached_facets(s, now=1000.0)
+    tutor(subject_ids, "Second Tutor", subjects=(("physics", "expert"),))
+    with session_scope() as s:
+        within = discovery.cached_facets(s, now=1000.0 + discovery.FACETS_TTL_SECONDS - 1)
+        after = discovery.cached_facets(s, now=1000.0 + discovery.FACETS_TTL_SECONDS + 1)
+    count = {f.slug: f.tutor_count for f in first.subjects}["physics"]
+    assert count == 1 and within is first
+    assert {f.slug: f.tutor_count for f in after.subjects}["physics"] == 2
