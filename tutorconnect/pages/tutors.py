@@ -21,7 +21,7 @@ def _search_box() -> rx.Component:
                 type="search",
                 default_value=S.q,
                 key=S.q,
-                placeholder="Subject, name or goal, e.g. “IB physics”",
+                placeholder="Subject, name or goal",
                 max_length=100,
                 size="3",
                 width="100%",
