@@ -70,6 +70,7 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     expect(admin.locator("#tutors-table")).to_be_visible(timeout=TIMEOUT)
     expect(admin.locator("#tutors-table")).to_contain_text(f"Kavya Rao {suffix}")
     expect(admin.locator("#tutors-table")).to_contain_text(f"Manoj Iyer {suffix}")
+    expect(admin.locator("#tutor-tabs")).to_contain_text(re.compile(r"Waiting \(\d+\)"))
     _settle(admin)
     admin.screenshot(path=artifacts / "admin-tutors-queue.png", full_page=True)
 
@@ -120,6 +121,12 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     expect(toast(admin, "Another admin decided on this tutor first")).to_be_visible(timeout=TIMEOUT)
     expect(admin.locator("#action-approve")).to_be_visible(timeout=TIMEOUT)  # the page shows the current status
     _decide(admin, "approve", "Approved")
+    assert status_of(db, approved_id) == "approved"
+    # Suspend (with a reason) and reinstate.
+    _decide(admin, "suspend", "Suspended", reason="Several students reported missed lessons.")
+    assert status_of(db, approved_id) == "suspended"
+    expect(admin.locator("#status-history")).to_contain_text("Several students reported missed lessons.")
+    _decide(admin, "reinstate", "Reinstated")
     assert status_of(db, approved_id) == "approved"
     expect(admin.locator("#action-suspend")).to_be_visible()
 

@@ -178,7 +178,7 @@ def test_students_and_tutors_are_refused_admin_handlers(open_tab, db, people, tu
         reply = tab.call(handler, payload)
     assert_denied(reply, NO_PERMISSION)
     assert_no_personal_data(reply, db, allowed=(person.email,))
-    for var in ("rows", "profile", "documents", "history", "subjects"):
+    for var in ("rows", "profile", "documents", "history", "subjects", "counts"):
         assert not reply.var(handler.state, var), reply.text
     assert "Security Probe Tutor" not in reply.text and "BSc Mathematics" not in reply.text
     assert status_of(db, tutor_under_test) == "submitted"

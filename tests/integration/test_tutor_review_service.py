@@ -145,3 +145,18 @@ def test_subject_counts_count_profiles_per_subject(admin, doc_dir):  # noqa: F81
         counts = tutor_review.subject_tutor_counts(s, as_(admin))
         by_slug = {r.slug: counts.get(r.id, 0) for r in subjects.list_all(s, as_(admin))}
     assert by_slug == {"mathematics": 2, "physics": 1, "japanese": 0, "python-programming": 0}
+
+
+def test_tab_counts_follow_the_search(admin):
+    listed_tutor("approved", "Priya Sharma")
+    listed_tutor("approved", "Rahul Verma")
+    listed_tutor("suspended", "Priya Nair")
+    listed_tutor("submitted", "Priya Das")
+    with session_scope() as s:
+        assert tutor_review.tab_counts(s, as_(admin)) == {"waiting": 1, "approved": 2, "suspended": 1, "rejected": 0, "draft": 0}
+        assert tutor_review.tab_counts(s, as_(admin), q="priya") == {"waiting": 1, "approved": 1, "suspended": 1, "rejected": 0, "draft": 0}
+        with pytest.raises(InvalidInput):
+            tutor_review.tab_counts(s, as_(admin), q=["x"])
+    student = make_user("student")
+    with session_scope() as s, pytest.raises(PermissionDenied):
+        tutor_review.tab_counts(s, as_(student))

@@ -51,7 +51,8 @@ def admin_tutors() -> rx.Component:
             # On a phone the five tabs scroll sideways inside their own strip.
             rx.box(
                 rx.segmented_control.root(
-                    *[rx.segmented_control.item(label, value=value) for value, label in TAB_LABELS],
+                    *[rx.segmented_control.item(label, rx.cond(L.counts.contains(value), " (" + L.counts[value] + ")", ""), value=value)
+                      for value, label in TAB_LABELS],
                     value=L.tab,
                     on_change=L.choose_tab,
                     id="tutor-tabs",

@@ -104,6 +104,31 @@ def admin_actions(status: str) -> list[str]:
     return [t.value for t in order if t in allowed and (status, t) not in TUTOR_TRANSITIONS]
 
 
+def _matching(q: str) -> list:
+    """Conditions for live accounts whose name, display name or email contains `q`."""
+    where = [col(User.deleted_at).is_(None)]
+    needle = " ".join(q.split())
+    if needle:
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(col(User.full_name).ilike(pattern), col(User.email).ilike(pattern),
+                         col(TutorProfile.display_name).ilike(pattern)))
+    return where
+
+
+def tab_counts(session: Session, ctx: RequestContext, *, q: object = "") -> dict[str, int]:
+    """{tab: number of tutors in it matching `q`} for every tab. Admins only."""
+    require_admin(session, ctx.actor_user_id)
+    if not isinstance(q, str) or len(q) > QUERY_MAX:
+        raise InvalidInput("q", f"Search with at most {QUERY_MAX} characters.")
+    by_status = dict(session.exec(
+        select(TutorProfile.status, func.count())
+        .join(User, col(User.id) == col(TutorProfile.user_id))
+        .where(*_matching(q))
+        .group_by(col(TutorProfile.status))
+    ).all())
+    return {tab: sum(by_status.get(st, 0) for st in statuses) for tab, statuses in STATUS_FILTERS.items()}
+
+
 def list_tutors(
     session: Session, ctx: RequestContext, *, status: object = "waiting", q: object = "", page: object = 1,
     per_page: int = PER_PAGE,
@@ -121,12 +146,7 @@ def list_tutors(
         raise InvalidInput("q", f"Search with at most {QUERY_MAX} characters.")
     page = _page(page)
     per_page = max(1, min(int(per_page), 100))
-    where = [col(TutorProfile.status).in_(STATUS_FILTERS[status]), col(User.deleted_at).is_(None)]
-    needle = " ".join(q.split())
-    if needle:
-        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(col(User.full_name).ilike(pattern), col(User.email).ilike(pattern),
-                         col(TutorProfile.display_name).ilike(pattern)))
+    where = [col(TutorProfile.status).in_(STATUS_FILTERS[status]), *_matching(q)]
     base = select(func.count()).select_from(TutorProfile).join(User, col(User.id) == col(TutorProfile.user_id))
     total = session.exec(base.where(*where)).one()
     if status == "waiting":

@@ -120,7 +120,7 @@ class AdminSubjectsState(SessionState):
             return None
         except DomainError as err:
             return self._refuse(err)
-        self.editing_id, self.rename_error = "", ""
+        self.editing_id, self.rename_error, self.add_error = "", "", ""
         if old == row.name:
             return rx.toast.info("The name is unchanged.")
         return rx.toast.success(f"Renamed {old} to {row.name}.", id="subject-renamed")
@@ -154,5 +154,6 @@ class AdminSubjectsState(SessionState):
             await self._reload(admin)
         except DomainError as err:
             return self._refuse(err)
+        self.add_error = ""
         verb = "retired" if retire else "back in use"
         return rx.toast.success(f"{row.name} is {verb}.", id="subject-retired")

@@ -49,6 +49,11 @@ def _action_key(status: str, target: str) -> str:
     return {"rejected": "reject", "suspended": "suspend"}.get(target, "")
 
 
+def _listing(session, ctx, tab: str, q: str, page: int):
+    rows, total = tutor_review.list_tutors(session, ctx, status=tab, q=q, page=page)
+    return rows, total, tutor_review.tab_counts(session, ctx, q=q)
+
+
 class AdminTutorsState(SessionState):
     _rows: list[dict[str, str]] = []
     _rows_owner: str = ""
@@ -57,6 +62,8 @@ class AdminTutorsState(SessionState):
     tab: str = "waiting"
     query: str = ""
     loading: bool = True
+    # How many tutors each tab holds (numbers only: no one's data).
+    counts: dict[str, str] = {}
 
     @rx.var
     def pages(self) -> int:
@@ -67,7 +74,7 @@ class AdminTutorsState(SessionState):
         return self._rows if self._may_see(self._rows_owner) else []
 
     def _clear_private(self) -> None:
-        self._rows, self._rows_owner, self.total = [], "", 0
+        self._rows, self._rows_owner, self.total, self.counts = [], "", 0, {}
 
     @rx.event
     async def load(self):
@@ -79,8 +86,7 @@ class AdminTutorsState(SessionState):
         self.loading = True
         try:
             admin = await self._require("admin")
-            rows, total = await in_transaction(
-                tutor_review.list_tutors, self._ctx(admin), status=self.tab, q=self.query, page=self.page)
+            rows, total, counts = await in_transaction(_listing, self._ctx(admin), self.tab, self.query, self.page)
         except DomainError as err:
             self.loading = False
             return self._refuse(err)
@@ -94,6 +100,7 @@ class AdminTutorsState(SessionState):
             }
             for r in rows
         ]
+        self.counts = {tab: str(n) for tab, n in counts.items()}
         self.total, self.loading = total, False
         return None
 
