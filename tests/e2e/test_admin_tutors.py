@@ -209,6 +209,12 @@ def test_admin_pages_fit_a_phone(new_context, demo_login, artifacts, path):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(page.locator("#nav-bell")).to_be_visible()
     page.screenshot(path=artifacts / f"admin-phone{path.replace('/', '-')}.png", full_page=True)
+    if path == "/admin/tutors":  # and one tutor's review page
+        page.locator("#tutors-table .tutor-link").first.click()
+        expect(page.locator("#decision-bar")).to_be_visible(timeout=TIMEOUT)
+        page.wait_for_timeout(500)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=artifacts / "admin-phone-tutor-detail.png", full_page=True)
     page.get_by_role("button", name="Open menu").click()
     menu = page.get_by_role("menu")
     for item in ("Find tutors", "Notifications", "Tutors", "Subjects"):

@@ -193,7 +193,7 @@ def _completeness_card() -> rx.Component:
     p = R.profile
     return _section(
         "Completeness",
-        rx.hstack(rx.progress(value=p["completeness"].to(int), max=100, width="100%"),
+        rx.hstack(rx.progress(value=R.completeness, max=100, width="100%", duration="0s"),
                   rx.text(p["completeness"], "%", weight="bold"), width="100%", align="center"),
         rx.cond(
             R.missing.length() > 0,

@@ -196,6 +196,10 @@ class AdminTutorReviewState(SessionState):
     def actions(self) -> list[str]:
         return self._visible().get("actions", [])
 
+    @rx.var(cache=False)
+    def completeness(self) -> int:
+        return int(self._visible().get("profile", {}).get("completeness", "0"))
+
     @rx.var
     def needs_reason(self) -> bool:
         return self.pending_action in ("reject", "suspend")
