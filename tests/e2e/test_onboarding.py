@@ -19,6 +19,14 @@ PHONE = {"width": 390, "height": 844}
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
+def public_upload_files() -> list[str]:
+    """Everything in Reflex's public upload directory (served at /_upload/...)."""
+    from reflex_components_core.core.upload import get_upload_dir
+
+    root = get_upload_dir()
+    return sorted(str(p) for p in root.rglob("*")) if root.exists() else []
+
+
 def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (640, 480), (70, 110, 200)).save(out, format="PNG")
@@ -68,6 +76,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     page = context.new_page()
     email = unique_email("wizard")
     register(page, "Kavya Iyer", email, new_password(), tutor=True)
+    uploads_before = public_upload_files()
 
     # The dashboard invites the tutor to start.
     expect(page.locator("#tutor-profile-card")).to_be_visible(timeout=TIMEOUT)
@@ -203,6 +212,8 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     page.click("#confirm-remove-document")
     expect(page.locator(".document-row")).to_have_count(1, timeout=TIMEOUT)
     assert profile_row(db, email)[6] == 1
+    # Neither the photo nor the documents went near Reflex's public upload directory.
+    assert public_upload_files() == uploads_before
     page.click("#documents-continue")
     at_step(page, 7)
 
