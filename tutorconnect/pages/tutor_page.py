@@ -158,6 +158,11 @@ def _review(r) -> rx.Component:
             rx.vstack(rx.text(r["name"], weight="bold", size="2"), rx.text(r["date"], size="1", color=MUTED), spacing="0"),
             rx.spacer(),
             rx.text(r["stars"], color=rx.color("amber", 10), aria_label=r["rating"] + " out of 5 stars", white_space="nowrap"),
+            rx.cond(
+                S.is_admin,
+                rx.icon_button(rx.icon("eye-off", size=14), size="1", variant="ghost", color_scheme="gray",
+                               on_click=S.ask_hide(r["id"]), aria_label="Hide this review", class_name="review-hide"),
+            ),
             align="center",
             width="100%",
         ),
@@ -232,6 +237,30 @@ def _placeholder_dialog() -> rx.Component:
     )
 
 
+def _hide_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Hide this review?"),
+            rx.dialog.description(
+                "Hidden reviews disappear from the tutor's page and stop counting in the rating. "
+                "The reason goes to the audit log.", size="2",
+            ),
+            rx.text_area(value=S.hide_reason, on_change=S.set_hide_reason, placeholder="Reason (5-500 characters)",
+                         rows="3", width="100%", margin_top="0.75rem", id="hide-reason", aria_label="Reason"),
+            rx.cond(S.hide_error != "", rx.text(S.hide_error, color=rx.color("red", 11), size="2", id="hide-error")),
+            rx.flex(
+                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_hide),
+                rx.button("Hide review", color_scheme="red", on_click=S.confirm_hide, id="hide-confirm"),
+                justify="end",
+                gap="0.5rem",
+                margin_top="1rem",
+            ),
+        ),
+        open=S.hide_target != "",
+        on_open_change=lambda _open: S.cancel_hide(),
+    )
+
+
 def _skeleton() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -269,6 +298,7 @@ def _profile() -> rx.Component:
             width="100%",
         ),
         _placeholder_dialog(),
+        _hide_dialog(),
         width="100%",
         id="tutor-page",
     )

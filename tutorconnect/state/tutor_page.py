@@ -16,7 +16,7 @@ import reflex as rx
 
 from tutorconnect.money import format_money
 from tutorconnect.services import favorites, reviews
-from tutorconnect.services.errors import DomainError
+from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
@@ -89,6 +89,9 @@ class TutorPageState(SessionState):
     review_page: int = 1
     is_favorite: bool = False
     placeholder: str = ""  # "message" | "book" while the "opening soon" dialog shows
+    hide_target: str = ""  # review id in the admin's "hide review" dialog
+    hide_reason: str = ""
+    hide_error: str = ""
     _tutor_id: str = ""
 
     @rx.var
@@ -100,8 +103,13 @@ class TutorPageState(SessionState):
         # Students save tutors; a signed-out visitor is sent to sign in; others never see it.
         return self.user_role in ("", "student")
 
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user_role == "admin"
+
     def _clear_private(self) -> None:
         self.is_favorite = False
+        self.hide_target = self.hide_reason = self.hide_error = ""
 
     def _reset(self) -> None:
         self.found, self._tutor_id, self.tutor_slug = False, "", ""
@@ -143,6 +151,11 @@ class TutorPageState(SessionState):
         self.languages = [{"name": _language(c), "level": lv if lv != "native" else "Native"} for c, lv in profile.languages]
         self.prices = [{"minutes": f"{m} min", "price": format_money(p, profile.currency)} for m, p in profile.prices.items()]
         self.trial_price = format_money(profile.trial_price_minor, profile.currency) if profile.trial_price_minor else ""
+        self._set_summary(summary)
+        self._set_reviews(items, total, page)
+        self.is_favorite = saved
+
+    def _set_summary(self, summary) -> None:
         self.rating_average = f"{summary.average:.2f}" if summary.average is not None else ""
         self.rating_count = summary.count
         top = max(summary.distribution.values()) if summary.distribution else 0
@@ -151,8 +164,20 @@ class TutorPageState(SessionState):
              "width": f"{(100 * summary.distribution.get(s, 0) / top) if top else 0:.0f}%"}
             for s in range(5, 0, -1)
         ]
+
+    async def _reload_reviews(self) -> None:
+        tid = uuid.UUID(self._tutor_id)
+
+        def read(session):
+            items, total = reviews.list_reviews(session, tid, page=1, per_page=REVIEWS_PER_PAGE)
+            page = min(self.review_page, max(1, -(-total // REVIEWS_PER_PAGE)))
+            if page != 1:
+                items, total = reviews.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
+            return reviews.rating_summary(session, tid), items, total, page
+
+        summary, items, total, page = await in_transaction(read)
+        self._set_summary(summary)
         self._set_reviews(items, total, page)
-        self.is_favorite = saved
 
     def _set_reviews(self, items, total: int, page: int) -> None:
         self.review_total, self.review_page = total, page
@@ -202,3 +227,57 @@ class TutorPageState(SessionState):
     @rx.event
     def close_placeholder(self):
         self.placeholder = ""
+
+    # -- admins: hide a review (with a reason shown in the audit log), undo by unhiding --
+    @rx.event
+    def ask_hide(self, review_id: Any):
+        rid = short_str(review_id, 64)
+        if rid is None or not any(r["id"] == rid for r in self.reviews) or self.user_role != "admin":
+            return rx.toast.error("That review cannot be hidden from here. Reload the page.")
+        self.hide_target, self.hide_reason, self.hide_error = rid, "", ""
+
+    @rx.event
+    def cancel_hide(self):
+        self.hide_target = self.hide_reason = self.hide_error = ""
+
+    @rx.event
+    def set_hide_reason(self, value: Any):
+        if isinstance(value, str):
+            self.hide_reason, self.hide_error = value[:600], ""
+
+    @rx.event
+    async def confirm_hide(self):
+        try:
+            user = await self._require("admin")
+            review_id = _review_arg(self.hide_target)
+            await in_transaction(reviews.hide, self._ctx(user), review_id, self.hide_reason)
+            await self._reload_reviews()
+        except InvalidInput as err:
+            self.hide_error = err.message
+            return
+        except DomainError as err:
+            return self._refuse(err)
+        self.hide_target = self.hide_reason = ""
+        return rx.toast.info(
+            "The review is hidden and no longer counts in the rating.", id="review-hidden",
+            action={"label": "Undo", "on_click": TutorPageState.unhide_review(str(review_id))},
+        )
+
+    @rx.event
+    async def unhide_review(self, review_id: Any):
+        try:
+            user = await self._require("admin")
+            rid = _review_arg(review_id)
+            await in_transaction(reviews.unhide, self._ctx(user), rid)
+            if self._tutor_id:
+                await self._reload_reviews()
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.toast.success("The review is visible again.", id="review-unhidden")
+
+
+def _review_arg(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(short_str(value, 64) or "")
+    except ValueError:
+        raise InvalidInput("review", "That review could not be found. Reload the page.") from None

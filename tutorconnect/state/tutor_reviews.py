@@ -1,0 +1,139 @@
+"""/tutor/reviews: a tutor reads their reviews and replies, once per review.
+
+The list is the tutor's own (public anyway, but kept with the other private data so a tab
+reached with another cookie shows nothing); replying re-checks the tutor on the server
+and the service allows one reply per review (compare-and-swap).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.models.tutors import REVIEW_BODY_MAX
+from tutorconnect.services import reviews
+from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.forms import short_str
+from tutorconnect.timefmt import format_instant
+
+PER_PAGE = 10
+
+
+def _page_arg(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return 1
+    try:
+        return min(max(int(value), 1), 10_000)
+    except ValueError:
+        return 1
+
+
+class TutorReviewsState(SessionState):
+    _rows: list[dict[str, str]] = []
+    _owner: str = ""
+    loading: bool = True
+    total: int = 0
+    page: int = 1
+    average: str = ""
+    replying_to: str = ""  # review id whose reply form is open
+    reply_text: str = ""
+    reply_error: str = ""
+    saving: bool = False
+
+    @rx.var(cache=False)
+    def rows(self) -> list[dict[str, str]]:
+        return self._rows if self._may_see(self._owner) else []
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+    @rx.var
+    def reply_left(self) -> int:
+        return REVIEW_BODY_MAX - len(self.reply_text)
+
+    def _clear_private(self) -> None:
+        self._rows, self._owner, self.total, self.average = [], "", 0, ""
+        self.replying_to = self.reply_text = self.reply_error = ""
+
+    async def _reload(self, user, page: int) -> None:
+        def read(session):
+            summary = reviews.rating_summary(session, user.user_id)
+            items, total = reviews.list_reviews(session, user.user_id, page=page, per_page=PER_PAGE)
+            return summary, items, total
+
+        summary, items, total = await in_transaction(read)
+        zone = user.time_zone
+        self._rows = [
+            {"id": r.id, "name": r.student_name, "stars": "★" * r.rating + "☆" * (5 - r.rating),
+             "rating": str(r.rating), "body": r.body, "date": format_instant(r.created_at, zone),
+             "reply": r.reply_body or "", "reply_date": format_instant(r.replied_at, zone)}
+            for r in items
+        ]
+        self._owner = self._bind_private()
+        self.total, self.page = total, page
+        self.average = f"{summary.average:.2f}" if summary.average is not None else ""
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        try:
+            user = await self._require("tutor")
+            await self._reload(user, _page_arg(self.router.url.query_parameters.get("page")))
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+
+    @rx.event
+    async def go_to_page(self, page: Any):
+        try:
+            user = await self._require("tutor")
+            await self._reload(user, min(_page_arg(page), self.pages))
+        except DomainError as err:
+            return self._refuse(err)
+
+    @rx.event
+    def open_reply(self, review_id: Any):
+        rid = short_str(review_id, 64)
+        if rid is None or not any(r["id"] == rid and not r["reply"] for r in self.rows):
+            self.replying_to = ""
+            return rx.toast.error("That review cannot be replied to. Reload the page.")
+        self.replying_to, self.reply_text, self.reply_error = rid, "", ""
+
+    @rx.event
+    def cancel_reply(self):
+        self.replying_to, self.reply_text, self.reply_error = "", "", ""
+
+    @rx.event
+    def set_reply_text(self, value: Any):
+        if isinstance(value, str):
+            self.reply_text = value[: REVIEW_BODY_MAX + 100]
+            self.reply_error = ""
+
+    @rx.event
+    async def send_reply(self):
+        if self.saving:
+            return
+        try:
+            user = await self._require("tutor")
+            try:
+                review_id = uuid.UUID(self.replying_to)
+            except ValueError:
+                raise InvalidInput("review", "Choose a review to reply to.") from None
+            self.saving = True
+            await in_transaction(reviews.reply, self._ctx(user), review_id, user.user_id, self.reply_text)
+            await self._reload(user, self.page)
+        except InvalidInput as err:
+            self.saving = False
+            self.reply_error = err.message
+            return
+        except DomainError as err:
+            self.saving = False
+            return self._refuse(err)
+        self.saving = False
+        self.replying_to, self.reply_text = "", ""
+        return rx.toast.success("Your reply is published under the review.", id="reply-sent")
