@@ -377,3 +377,23 @@ def test_discovery_screenshots(new_context, artifacts, mode):
         page.screenshot(path=artifacts / f"{name}-{mode}.png", full_page=True)
     goto(page, "/")
     page.screenshot(path=artifacts / f"home-search-{mode}.png")
+
+
+def test_prices_follow_the_viewers_locale(new_context):
+    german = new_context(locale="de-DE", viewport=DESKTOP).new_page()
+    open_search(german, "/tutors?sort=price_desc")
+    price = german.locator("#results-grid .tutor-card-price").first.inner_text()
+    assert re.fullmatch(r"[\d.]+\s₹", price), price  # "3.000 ₹"
+    indian = new_context(locale="en-IN", viewport=DESKTOP).new_page()
+    open_search(indian, "/tutors?sort=price_desc")
+    price = indian.locator("#results-grid .tutor-card-price").first.inner_text()
+    assert re.fullmatch(r"₹[\d,]+", price), price  # "₹3,000"
+
+
+def test_skeleton_cards_show_until_the_search_arrives(live_app):
+    """The prerendered page (what shows before the websocket answers) is the loading state."""
+    import httpx
+
+    html = httpx.get(f"{live_app.base_url}/tutors/", timeout=10, follow_redirects=True).text
+    assert html.count("tutor-card-skeleton") >= 6
+    assert "Searching…" in html and "results-grid" not in html

@@ -124,7 +124,7 @@ def _filter_panel() -> rx.Component:
             rx.button(
                 rx.icon("sliders-horizontal", size=16),
                 rx.cond(S.filters_open, "Hide filters", "Filters"),
-                rx.cond(S.chips.length() > 0, rx.badge(S.chips.length(), radius="full", variant="solid", size="1")),
+                rx.cond(S.filter_count > 0, rx.badge(S.filter_count, radius="full", variant="solid", size="1")),
                 variant="outline", color_scheme="gray", width="100%", on_click=S.toggle_filters, id="toggle-filters",
             ),
             display=rx.breakpoints(initial="block", md="none"),

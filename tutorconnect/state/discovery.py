@@ -105,6 +105,24 @@ def _stars(card: discovery.SearchCard) -> tuple[str, str]:
     return f"{card.rating_average:.1f}", reviews
 
 
+def card_fields(card: discovery.SearchCard, locale: str) -> dict[str, str]:
+    """The str fields components/tutor_card.py shows for one result, money in `locale`."""
+    rating, reviews = _stars(card)
+    subjects = list(card.subjects[:4]) + [""] * (4 - min(len(card.subjects), 4))
+    price = ""
+    if card.hourly_rate_minor is not None:
+        try:
+            price = format_money(card.hourly_rate_minor, card.currency, locale=locale)
+        except Exception:  # an odd locale: fall back to the site's own
+            price = format_money(card.hourly_rate_minor, card.currency)
+    return {
+        "slug": card.slug, "name": card.name, "headline": card.headline, "photo": card.photo_path or "",
+        "initial": (card.name[:1] or "?").upper(), "price": price, "rating": rating, "reviews": reviews,
+        "subject_1": subjects[0], "subject_2": subjects[1], "subject_3": subjects[2], "subject_4": subjects[3],
+        "href": f"{ROUTE}/{card.slug}",
+    }
+
+
 class DiscoveryState(SessionState):
     # The search as the controls show it (valid values only; "" or ANY for "not set").
     q: str = ""
@@ -148,8 +166,9 @@ class DiscoveryState(SessionState):
         return "1 tutor" if self.total == 1 else f"{self.total:,} tutors"
 
     @rx.var
-    def has_filters(self) -> bool:
-        return len(self.chips) > 0
+    def filter_count(self) -> int:
+        """Active filters besides the search text (the phone's "Filters" button shows it)."""
+        return len([c for c in self.chips if c["key"] != "q"])
 
     # -- helpers ------------------------------------------------------------------------
     def _reset_results(self) -> None:
@@ -223,22 +242,6 @@ class DiscoveryState(SessionState):
             last = n
         self.page_links = links
 
-    def _card(self, card: discovery.SearchCard, locale: str) -> dict[str, str]:
-        rating, reviews = _stars(card)
-        subjects = list(card.subjects[:4]) + [""] * (4 - min(len(card.subjects), 4))
-        price = ""
-        if card.hourly_rate_minor is not None:
-            try:
-                price = format_money(card.hourly_rate_minor, card.currency, locale=locale)
-            except Exception:  # an odd locale: fall back to the site's own
-                price = format_money(card.hourly_rate_minor, card.currency)
-        return {
-            "slug": card.slug, "name": card.name, "headline": card.headline, "photo": card.photo_path or "",
-            "initial": (card.name[:1] or "?").upper(), "price": price, "rating": rating, "reviews": reviews,
-            "subject_1": subjects[0], "subject_2": subjects[1], "subject_3": subjects[2], "subject_4": subjects[3],
-            "href": f"{ROUTE}/{card.slug}",
-        }
-
     def _navigate(self, changes: dict[str, str]) -> Any:
         """Validate the search with `changes` applied, then go to its URL (page 1)."""
         params = {**self._params, **changes}
@@ -293,7 +296,7 @@ class DiscoveryState(SessionState):
         if failure is not None:
             self._fail(failure, raw)
         elif result is not None:
-            self.cards = [self._card(c, locale) for c in result.items]
+            self.cards = [card_fields(c, locale) for c in result.items]
             self.total, self.page, self.pages = result.total, result.page, result.pages
             self.availability_notice = query.free_within_days is not None and not result.availability_filter_applied
             self.past_last_page = result.total > 0 and result.page > result.pages

@@ -1,0 +1,49 @@
+"""The discovery page's pure helpers: the viewer's locale from Accept-Language, the card
+fields, chips and page links built from a search."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tutorconnect.services.discovery import SearchCard, SearchQuery
+from tutorconnect.state.discovery import card_fields, search_url, viewer_locale
+
+
+@pytest.mark.parametrize("header, locale", [
+    ("de-DE,de;q=0.9,en;q=0.8", "de_DE"),
+    ("en-US,en;q=0.9", "en_US"),
+    ("", "en_IN"),
+    (None, "en_IN"),
+    ("*", "en_IN"),
+    ("xx-YY, zz", "en_IN"),
+    ("<script>,en-GB", "en_GB"),
+    ("a" * 5000, "en_IN"),
+])
+def test_viewer_locale(header, locale):
+    assert viewer_locale(header) == locale
+
+
+def card(**kw) -> SearchCard:
+    base = dict(tutor_id="t", slug="priya-sharma", name="Priya Sharma", headline="Maths", subjects=("Mathematics",),
+                hourly_rate_minor=120000, currency="INR", rating_average=Decimal("4.67"), rating_count=3,
+                photo_path=None, time_zone="Asia/Kolkata")
+    return SearchCard(**{**base, **kw})
+
+
+def test_card_fields_follow_the_locale_and_say_new_without_reviews():
+    c = card_fields(card(), "en_IN")
+    assert (c["price"], c["rating"], c["reviews"], c["initial"], c["href"]) == (
+        "₹1,200", "4.7", "3 reviews", "P", "/tutors/priya-sharma")
+    assert [c[f"subject_{i}"] for i in range(1, 5)] == ["Mathematics", "", "", ""]
+    assert card_fields(card(), "de_DE")["price"] == "1.200\xa0₹"
+    new = card_fields(card(rating_average=None, rating_count=0, hourly_rate_minor=None), "en_IN")
+    assert (new["rating"], new["reviews"], new["price"]) == ("New", "", "")
+
+
+def test_search_url_round_trips_through_the_query():
+    q = SearchQuery.from_params({"q": "maths & physics", "price_min": "500", "sort": "price_asc", "page": "2"})
+    url = search_url(q.to_params())
+    assert url.startswith("/tutors?") and "maths+%26+physics" in url and "page=2" in url
+    assert search_url({}) == "/tutors"
