@@ -274,6 +274,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     expect(page.locator("#profile-score")).to_have_text("100%", timeout=TIMEOUT)
     expect(page.locator("#profile-status-badge")).to_have_text("Changes requested")
     expect(page.locator("#profile-cta")).to_contain_text("Edit profile")
+    shot(page, artifacts, "dashboard-tutor-desktop")
 
 
 def test_an_approved_tutor_sees_a_link_to_their_public_page(new_context, demo_login):

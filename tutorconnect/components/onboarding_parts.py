@@ -132,7 +132,7 @@ def step_actions(step: int, *buttons: rx.Component) -> rx.Component:
     back = (
         # An <a> styled as a button: links stay usable inside a disabled (locked) fieldset.
         rx.button(rx.link(rx.icon("arrow-left", size=16), "Back", href=f"/tutor/profile?step={step - 1}",
-                          id="step-back", underline="none", color="inherit"),
+                          id="step-back", underline="none", color_scheme="gray"),
                   variant="soft", color_scheme="gray", size="3", as_child=True)
         if step > 1 else rx.fragment()
     )

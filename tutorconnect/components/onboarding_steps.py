@@ -330,7 +330,7 @@ def _document_row(d) -> rx.Component:
                       align="center"),
             rx.text(d["issuer"], rx.cond(d["year"] != "", " · " + d["year"], ""), size="1", color=rx.color("gray", 11)),
             rx.text(d["filename"] + " · " + d["size"], size="1", color=rx.color("gray", 10), word_break="break-all"),
-            spacing="0", flex="1", min_width="0",
+            spacing="0", flex="1 1 12rem", min_width="0",
         ),
         rx.hstack(
             rx.button(rx.el.a(rx.icon("download", size=14), "Open", href=d["href"], class_name="document-open",

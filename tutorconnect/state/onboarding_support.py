@@ -43,7 +43,7 @@ MAX_ROWS = 8
 
 def step_arg(value: Any) -> int:
     """The wizard step from the URL or a client; anything odd is step 1."""
-    if isinstance(value, str) and value.isdigit() and len(value) <= 2:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 2:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= LAST_STEP:
         return value
@@ -51,7 +51,7 @@ def step_arg(value: Any) -> int:
 
 
 def index_arg(value: Any, length: int) -> int:
-    if isinstance(value, str) and value.isdigit() and len(value) <= 2:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 2:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < length:
         raise InvalidInput("row", "That row no longer exists. Please reload the page.")
@@ -88,7 +88,7 @@ def rupees_arg(field: str, value: Any, *, optional: bool = False, label: str = "
 
 
 def lengths_arg(value: Any) -> int:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or value not in LESSON_LENGTHS:
         raise InvalidInput("lesson_lengths", "Choose lesson lengths from 30, 45, 60 and 90 minutes.")
