@@ -375,8 +375,16 @@ def test_discovery_screenshots(new_context, artifacts, mode):
         page.wait_for_timeout(300)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
         page.screenshot(path=artifacts / f"{name}-{mode}.png", full_page=True)
-    goto(page, "/")
-    page.screenshot(path=artifacts / f"home-search-{mode}.png")
+    phone = new_context(color_scheme=mode, viewport=PHONE).new_page()
+    open_search(phone, "/tutors?subject=mathematics&min_rating=4")
+    phone.click("#toggle-filters")
+    expect(phone.locator("#filter-panel")).to_be_visible()
+    phone.screenshot(path=artifacts / f"discovery-phone-filters-{mode}.png", full_page=True)
+    for name, viewport in (("home-search", DESKTOP), ("home-search-phone", PHONE)):
+        home = new_context(color_scheme=mode, viewport=viewport).new_page()
+        goto(home, "/")
+        expect(home.locator("#featured-tutors")).to_be_visible(timeout=TIMEOUT)
+        home.screenshot(path=artifacts / f"{name}-{mode}.png", full_page=True)
 
 
 def test_prices_follow_the_viewers_locale(new_context):

@@ -137,7 +137,10 @@ def _subjects() -> rx.Component:
         rx.hstack(
             rx.heading("Popular subjects", size="6"),
             rx.spacer(),
-            rx.link("Browse all tutors", rx.icon("arrow-right", size=14), href="/tutors", size="2", id="browse-all"),
+            rx.link(
+                "Browse all tutors", rx.icon("arrow-right", size=14), href="/tutors", size="2", id="browse-all",
+                display="inline-flex", align_items="center", gap="0.25rem", white_space="nowrap",
+            ),
             align="center",
             width="100%",
         ),
