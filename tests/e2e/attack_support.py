@@ -58,6 +58,7 @@ class People:
     admin: Person
     student: Person
     other_student: Person
+    tutor: Person
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +102,19 @@ def sign_in(base_url: str, db, email: str) -> Person:
     return Person(email, uid, session_cookie(response), response.headers["set-cookie"], new_session)
 
 
-@pytest.fixture(scope="module")
-def people(live_app, db) -> People:
-    # Diya Kapoor is another demo student (first.last@tutorconnect.test).
-    emails = ("admin@tutorconnect.test", "student@tutorconnect.test", demo_email("Diya Kapoor"))
-    return People(*(sign_in(live_app.base_url, db, e) for e in emails))
+@pytest.fixture(scope="session")
+def people(live_app) -> People:
+    """The demo admin, student, a second student and the demo tutor, signed in once per
+    test session (tests/e2e/conftest.py imports this fixture: every attack module shares
+    it, which keeps the run under the per-IP sign-in limit)."""
+    engine = create_engine(normalize_url(live_app.database_url))
+    try:
+        # Diya Kapoor is another demo student (first.last@tutorconnect.test).
+        emails = ("admin@tutorconnect.test", "student@tutorconnect.test", demo_email("Diya Kapoor"),
+                  "tutor@tutorconnect.test")
+        return People(*(sign_in(live_app.base_url, engine, e) for e in emails))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -199,3 +208,33 @@ def assert_still_works(tab: ReflexSocket, person: Person | None = None) -> None:
     reply = tab.call(SessionState.load_session)
     assert reply.var(SessionState, "session_checked") is True, reply.text
     assert reply.var(SessionState, "user_email") == (person.email if person else "")
+
+
+# `people` is left out on purpose: conftest.py provides the one session-wide instance.
+__all__ = [
+    "CLIENT_IP",
+    "HANDLER_ERROR_LOG",
+    "NO_PERMISSION",
+    "PASSWORD",
+    "People",
+    "Person",
+    "SIGN_IN_FIRST",
+    "active_session_ids",
+    "all_emails",
+    "app_log_size",
+    "assert_denied",
+    "assert_no_personal_data",
+    "assert_sent_to_login",
+    "assert_still_works",
+    "db",
+    "db_state",
+    "handler_errors_expected",
+    "handler_errors_since",
+    "login_reply",
+    "no_unhandled_errors",
+    "nothing_written",
+    "open_tab",
+    "query",
+    "sign_in",
+    "user_id",
+]

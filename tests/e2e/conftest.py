@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.attack_support import people  # noqa: F401  (one signed-in set per session)
 from tests.support.live_app import drop_database, start_live_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
