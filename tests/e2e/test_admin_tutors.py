@@ -130,29 +130,45 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     assert status_of(db, approved_id) == "approved"
     expect(admin.locator("#action-suspend")).to_be_visible()
 
+    # An older notification of another kind, so that "Mark all read" has something to do.
+    with db.begin() as conn:
+        conn.execute(text("insert into notifications (id, user_id, kind, title, body, created_at) values "
+                          "(:i, :u, 'welcome', 'Welcome to TutorConnect', 'Finish your profile to get listed.', now() - interval '1 day')"),
+                     {"i": uuid.uuid4(), "u": rejected_id})
+
     # The rejected tutor signs in: the bell counts the unread notifications and leads to the reason.
     tutor = new_context(viewport=PHONE, color_scheme="dark").new_page()
     sign_in(tutor, rejected_email, PASSWORD)
-    expect(tutor.locator("#bell-count")).to_have_text("2", timeout=TIMEOUT)  # review started + rejected
+    expect(tutor.locator("#bell-count")).to_have_text("3", timeout=TIMEOUT)  # welcome, review started, rejected
     tutor.click("#nav-bell")
     expect(tutor).to_have_url(path_is("/notifications"), timeout=TIMEOUT)
     items = tutor.locator("#notification-list .notification")
-    expect(items).to_have_count(2, timeout=TIMEOUT)
+    expect(items).to_have_count(3, timeout=TIMEOUT)
     expect(items.first).to_contain_text("Your profile needs changes")  # newest first
     expect(items.first).to_contain_text(REASON)
-    expect(tutor.locator("#notification-list .unread")).to_have_count(2)
+    expect(items.nth(2)).to_contain_text("Welcome to TutorConnect")
+    expect(tutor.locator("#notification-list .unread")).to_have_count(3)
     assert tutor.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _settle(tutor)
     tutor.screenshot(path=artifacts / "admin-notifications-phone-dark.png", full_page=True)
 
+    # Following a notification's link marks it read.
+    items.nth(1).locator(".notification-open").click()
+    expect(tutor).to_have_url(path_is("/tutor/profile"), timeout=TIMEOUT)
+    expect(tutor.locator("#bell-count")).to_have_text("2", timeout=TIMEOUT)
+    goto(tutor, "/notifications")
+    expect(tutor.locator("#notification-list .unread")).to_have_count(2, timeout=TIMEOUT)
+    expect(items.nth(1)).not_to_have_class(re.compile(r"unread"))
+
     # Mark one read, then all.
-    items.nth(1).locator(".notification-mark-read").click()
+    items.first.locator(".notification-mark-read").click()
     expect(tutor.locator("#notification-list .unread")).to_have_count(1, timeout=TIMEOUT)
     expect(tutor.locator("#bell-count")).to_have_text("1", timeout=TIMEOUT)
     tutor.click("#mark-all-read")
     expect(toast(tutor, "Marked 1 notification read.")).to_be_visible(timeout=TIMEOUT)
     expect(tutor.locator("#notification-list .unread")).to_have_count(0, timeout=TIMEOUT)
     expect(tutor.locator("#bell-count")).to_have_count(0)  # hidden at zero
+    expect(tutor.locator("#mark-all-read")).to_have_count(0)
     unread = query(db, "select count(*) from notifications where user_id = :u and read_at is null", u=rejected_id)[0][0]
     assert unread == 0
 
