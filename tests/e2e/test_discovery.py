@@ -285,6 +285,16 @@ def test_an_invalid_url_names_the_problem_and_offers_to_clear(page, bad, names):
     assert len(card_names(page)) == 20
 
 
+def test_an_invalid_value_can_be_removed_alone(page, db):
+    goto(page, "/tutors?subject=mathematics&price_min=abc&page=3")
+    wait_for_results(page)
+    expect(page.locator("#discovery-error-text")).to_contain_text("Minimum price")
+    page.click("#fix-filter")
+    wait_for_param(page, "price_min", None)
+    assert url_params(page) == {"subject": "mathematics"}
+    assert shown_total(page) == service_total(db, subject="mathematics")
+
+
 def test_a_script_in_the_url_is_shown_as_text(page):
     goto(page, "/tutors?q=%3Cimg%20src%3Dx%20onerror%3D%22window.__tcXss%3D1%22%3E")
     wait_for_results(page)

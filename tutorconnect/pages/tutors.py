@@ -198,7 +198,15 @@ def _error() -> rx.Component:
             rx.text("This search link has a value we can't use.", weight="bold"),
             rx.text(S.error, id="discovery-error-text"),
         ),
-        rx.link(rx.button("Clear filters", variant="soft", color_scheme="tomato", size="2"), href="/tutors", id="clear-filters"),
+        rx.hstack(
+            rx.cond(
+                S.fix_href != "",
+                rx.link(rx.button("Remove just this value", variant="solid", color_scheme="tomato", size="2"), href=S.fix_href, id="fix-filter"),
+            ),
+            rx.link(rx.button("Clear filters", variant="soft", color_scheme="tomato", size="2"), href="/tutors", id="clear-filters"),
+            spacing="2",
+            wrap="wrap",
+        ),
         color_scheme="tomato",
         role="alert",
         id="discovery-error",

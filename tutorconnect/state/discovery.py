@@ -154,6 +154,7 @@ class DiscoveryState(SessionState):
     # A URL value that makes no sense.
     error: str = ""
     error_field: str = ""
+    fix_href: str = ""  # the same search without the bad value ("" if nothing else is left)
     # Facets.
     subject_options: list[dict[str, str]] = []
     language_options: list[dict[str, str]] = []
@@ -176,7 +177,7 @@ class DiscoveryState(SessionState):
         self.availability_notice = self.past_last_page = False
         self.prev_href = self.next_href = self.clear_text_href = ""
         self.page_links, self.chips = [], []
-        self.error = self.error_field = ""
+        self.error = self.error_field = self.fix_href = ""
 
     def _show_query(self, query: SearchQuery) -> None:
         params = query.to_params()
@@ -311,6 +312,8 @@ class DiscoveryState(SessionState):
         shown = value if len(value) <= 40 else value[:40] + "…"
         label = FIELD_LABELS.get(field, field)
         self.error_field = field
+        rest = {k: v for k, v in raw.items() if k != field and k != "page" and k in FIELD_LABELS and len(v) <= 200}
+        self.fix_href = search_url(rest) if rest else ""
         self.error = f"{label} “{shown}”: {err.message}" if shown else f"{label}: {err.message}"
 
     @rx.event
