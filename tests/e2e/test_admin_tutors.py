@@ -118,7 +118,7 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     decide(live_app.database_url, admin_id, approved_id, tutor_approval.start_review)
     admin.click("#action-start_review")
     admin.get_by_role("alertdialog").locator("#confirm-decision").click()
-    expect(toast(admin, "Another admin decided on this tutor first")).to_be_visible(timeout=TIMEOUT)
+    expect(toast(admin, "another admin decided first")).to_be_visible(timeout=TIMEOUT)
     expect(admin.locator("#action-approve")).to_be_visible(timeout=TIMEOUT)  # the page shows the current status
     _decide(admin, "approve", "Approved")
     assert status_of(db, approved_id) == "approved"
@@ -129,6 +129,12 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     _decide(admin, "reinstate", "Reinstated")
     assert status_of(db, approved_id) == "approved"
     expect(admin.locator("#action-suspend")).to_be_visible()
+
+    # Every decision is in the audit log, under its own filter.
+    goto(admin, "/admin/audit?action=tutor.")
+    expect(admin.locator("#audit-table")).to_contain_text("tutor.rejected", timeout=TIMEOUT)
+    expect(admin.locator("#audit-table")).to_contain_text("tutor.suspended")
+    expect(admin.locator("#audit-table tbody tr").filter(has_not_text="tutor.")).to_have_count(0)
 
     # An older notification of another kind, so that "Mark all read" has something to do.
     with db.begin() as conn:

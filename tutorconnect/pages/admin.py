@@ -162,12 +162,18 @@ def _audit_row(e) -> rx.Component:
 def admin_audit() -> rx.Component:
     return rx.vstack(
         page_header("Audit log", "Who changed what, when and from where."),
-        rx.segmented_control.root(
-            rx.segmented_control.item("Everything", value="all"),
-            rx.segmented_control.item("Accounts", value="user."),
-            rx.segmented_control.item("Sessions", value="session."),
-            value=rx.cond(AdminAuditState.action == "", "all", AdminAuditState.action),
-            on_change=AdminAuditState.filter_action,
+        rx.box(
+            rx.segmented_control.root(
+                rx.segmented_control.item("Everything", value="all"),
+                rx.segmented_control.item("Accounts", value="user."),
+                rx.segmented_control.item("Sessions", value="session."),
+                rx.segmented_control.item("Tutors", value="tutor."),
+                rx.segmented_control.item("Subjects", value="subject."),
+                value=rx.cond(AdminAuditState.action == "", "all", AdminAuditState.action),
+                on_change=AdminAuditState.filter_action,
+            ),
+            max_width="100%",
+            overflow_x="auto",
             margin_bottom="1rem",
         ),
         rx.cond(

@@ -297,6 +297,14 @@ def _decision_bar() -> rx.Component:
             align="center",
             width="100%",
         ),
+        rx.flex(
+            rx.text("Submitted ", p["submitted"], size="1", color=rx.color("gray", 10)),
+            rx.text("Reviewed ", p["reviewed"], size="1", color=rx.color("gray", 10)),
+            rx.text("Approved ", p["approved"], size="1", color=rx.color("gray", 10)),
+            gap="0.25rem 1.25rem",
+            wrap="wrap",
+            margin_top="0.5rem",
+        ),
         rx.cond(
             p["rejection_reason"] != "",
             rx.callout.root(rx.callout.icon(rx.icon("message-square-warning")),

@@ -17,6 +17,8 @@ from tutorconnect.state.forms import parse_form, short_str
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 20
+# Audit log filters (action prefixes); "" is everything.
+AUDIT_FILTERS = ("", "user.", "session.", "tutor.", "subject.")
 ROLES = [r.value for r in Role]
 
 
@@ -221,6 +223,6 @@ class AdminAuditState(SessionState):
     def filter_action(self, action: Any):
         from urllib.parse import urlencode
 
-        self.action = action if action in ("", "user.", "session.") else ""
+        self.action = action if action in AUDIT_FILTERS else ""
         self.page = 1
         return rx.redirect("/admin/audit" + (f"?{urlencode({'action': self.action})}" if self.action else ""))

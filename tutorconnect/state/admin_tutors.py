@@ -30,7 +30,8 @@ ACTIONS: dict[str, tuple[Any, bool, str]] = {
     "suspend": (tutor_approval.suspend_tutor, True, "Suspended"),
     "reinstate": (tutor_approval.reinstate_tutor, False, "Reinstated"),
 }
-RACE_MESSAGE = "Another admin decided on this tutor first. The page now shows the current status."
+RACE_MESSAGE = ("This tutor's status changed before your decision: another admin decided first, or the tutor "
+                "withdrew. The page now shows the current status.")
 
 
 def _page_arg(value: Any) -> int:
