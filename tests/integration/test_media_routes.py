@@ -140,3 +140,25 @@ def test_safe_filename_keeps_the_real_extension_and_no_header_syntax(name, ctype
     plain, full = safe_filename(name, ctype)
     assert plain == ascii_name
     assert full.endswith(ascii_name.rsplit(".", 1)[1])
+
+
+class TestUploadLimit:
+    """Reflex's /_upload spools whole bodies to disk: the API app refuses oversized ones first."""
+
+    def test_an_upload_declaring_more_than_the_limit_is_413_before_reading_it(self, client):
+        from tutorconnect.api.media_routes import UPLOAD_MAX_BODY
+
+        r = client.post("/_upload", content=b"x" * 10, headers={"content-length": str(UPLOAD_MAX_BODY + 1)})
+        assert r.status_code == 413
+
+    def test_an_upload_without_a_length_is_411(self, client):
+        def body():
+            yield b"x" * 100
+
+        r = client.post("/_upload", content=body())
+        assert r.status_code == 411
+
+    def test_uploads_within_the_limit_and_other_paths_pass_through(self, client):
+        # build_api alone has no Reflex app behind it: passing through means a 404 here.
+        assert client.post("/_upload", content=b"x" * 1000).status_code == 404
+        assert client.post("/ping-anything", content=b"x" * 20_000_000).status_code == 404

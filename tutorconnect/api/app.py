@@ -10,4 +10,7 @@ from tutorconnect.api import auth_routes, google_routes, health_routes, media_ro
 
 def build_api() -> Starlette:
     routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes, *media_routes.routes]
-    return Starlette(routes=routes, middleware=[Middleware(health_routes.RequestIdMiddleware)])
+    return Starlette(routes=routes, middleware=[
+        Middleware(health_routes.RequestIdMiddleware),
+        Middleware(media_routes.UploadLimitMiddleware),
+    ])

@@ -16,13 +16,15 @@ import unicodedata
 import uuid
 from urllib.parse import quote
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tutorconnect.api.cookies import token_from_request
 from tutorconnect.api.request_context import context_from_request
 from tutorconnect.db import session_scope
+from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES
 from tutorconnect.services import sessions, tutor_documents, tutor_photos
 from tutorconnect.services.errors import DomainError
 
@@ -86,6 +88,43 @@ async def tutor_document(request: Request) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# Reflex's upload endpoint spools a whole multipart body to disk before any handler can
+# look at it, and has no size limit of its own: refuse bodies no upload of ours needs.
+UPLOAD_PATH = "/_upload"
+UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 256 * 1024  # the largest file plus multipart framing
+
+
+class UploadLimitMiddleware:
+    """413 for an upload over UPLOAD_MAX_BODY (by Content-Length, and by counting the bytes
+    of a body sent without one), 411 for an upload that declares no length at all."""
+
+    def __init__(self, app: ASGIApp, max_body: int = UPLOAD_MAX_BODY):
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path", "").rstrip("/") != UPLOAD_PATH:
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is None or not length.isdigit():
+            await PlainTextResponse("Length required", status_code=411)(scope, receive, send)
+            return
+        if int(length) > self.max_body:
+            await PlainTextResponse("The file is too large.", status_code=413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:  # more bytes than declared: stop reading
+                raise ClientDisconnect()
+            return message
+
+        await self.app(scope, counted, send)
 
 
 routes = [
