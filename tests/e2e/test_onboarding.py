@@ -301,3 +301,26 @@ def test_a_student_is_refused_the_wizard(new_context, demo_login):
 def test_signed_out_visitors_are_sent_to_sign_in(page):
     goto(page, "/tutor/profile?step=3")
     expect(page).to_have_url(re.compile(r"/login\?next="), timeout=TIMEOUT)
+
+
+def test_the_wizard_works_from_the_keyboard(new_context, demo_login):
+    from tests.e2e.helpers import TUTOR_EMAIL
+
+    page = new_context(viewport=DESKTOP, storage_state=demo_login(TUTOR_EMAIL)).new_page()
+    goto(page, "/tutor/profile?step=2")
+    expect(page.locator("#step-subjects")).to_be_visible(timeout=TIMEOUT)
+    # The stepper's links are in the tab order and follow Enter.
+    page.locator(".wizard-step-link").nth(2).focus()
+    page.keyboard.press("Enter")
+    at_step(page, 3)
+    # The add-row button and the row controls are reachable and usable by keyboard.
+    rows = page.locator(".language-row").count()
+    page.locator("#add-language").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".language-row")).to_have_count(rows + 1, timeout=TIMEOUT)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # the new row's remove button
+    expect(page.locator(".language-row")).to_have_count(rows, timeout=TIMEOUT)
+    # The photo drop zone is focusable (Enter/Space opens the file chooser).
+    goto(page, "/tutor/profile?step=5")
+    expect(page.locator(".photo-drop")).to_have_attribute("tabindex", "0", timeout=TIMEOUT)

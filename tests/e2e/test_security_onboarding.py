@@ -311,3 +311,16 @@ def test_a_tab_reached_with_another_cookie_shows_none_of_the_loaded_profile(open
     reply = stolen.call(S.cancel_remove_document, {}, page=PAGE)
     assert VICTIM_HEADLINE not in reply.text and VICTIM_HEADLINE not in stolen.snapshot.text
     assert "Victim degree" not in reply.text and "Victim degree" not in stolen.snapshot.text
+
+
+def test_an_oversized_upload_is_refused_before_reflex_reads_it(live_app, open_tab, attacker, db):
+    tab = open_tab(attacker, PAGE)
+    with unchanged(db):
+        response = httpx.post(
+            live_app.base_url + "/_upload",
+            headers={"reflex-client-token": tab.token, "reflex-event-handler": handler_name(S.upload_document),
+                     "Content-Type": "multipart/form-data; boundary=x"},
+            content=b"--x\r\n" + b"A" * (11 * 1024 * 1024) + b"\r\n--x--\r\n",
+            timeout=60,
+        )
+    assert response.status_code == 413
