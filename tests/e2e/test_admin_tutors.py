@@ -187,6 +187,9 @@ def test_admin_adds_renames_and_retires_a_subject(new_context, demo_login, db, a
     table = admin.locator("#subjects-table")
     expect(table).to_contain_text("Mathematics", timeout=TIMEOUT)
 
+    # The category box offers the existing categories and accepts a new one.
+    expect(admin.locator("#category")).to_have_attribute("list", "subject-categories")
+    expect(admin.locator("#subject-categories option[value='Languages']")).to_have_count(1)
     admin.fill("#name", name)
     admin.fill("#category", "Science")
     admin.click("#add-subject")
@@ -254,3 +257,18 @@ def test_desktop_navigation_by_role(new_context, demo_login, artifacts):
     goto(tutor, "/notifications")
     expect(tutor.get_by_role("link", name="My profile")).to_be_visible(timeout=TIMEOUT)
     expect(tutor.get_by_role("link", name="Subjects", exact=True)).to_have_count(0)
+
+
+def test_review_and_subject_pages_in_dark_mode(new_context, demo_login, artifacts):
+    page = new_context(storage_state=demo_login(ADMIN_EMAIL), viewport=DESKTOP, color_scheme="dark").new_page()
+    goto(page, "/admin/tutors?status=approved")
+    page.locator("#tutors-table .tutor-link").first.click()
+    expect(page.locator("#decision-bar")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#action-suspend")).to_be_visible()
+    _settle(page)
+    assert page.evaluate("document.documentElement.classList.contains('dark')")
+    page.screenshot(path=artifacts / "admin-tutor-detail-dark.png", full_page=True)
+    goto(page, "/admin/subjects")
+    expect(page.locator("#subjects-table")).to_contain_text("Mathematics", timeout=TIMEOUT)
+    _settle(page)
+    page.screenshot(path=artifacts / "admin-subjects-dark.png")
