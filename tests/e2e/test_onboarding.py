@@ -229,6 +229,12 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     page.reload()
     expect(page.locator("#status-banner")).to_contain_text("Submitted", timeout=TIMEOUT)
     expect(page.locator("#completeness-score")).to_have_text("100 / 100")
+    page.click("#withdraw-profile")
+    expect(page.locator("#status-banner")).to_contain_text("Draft", timeout=TIMEOUT)
+    assert profile_row(db, email)[0] == "draft"
+    page.click("#submit-profile")
+    expect(page.locator("#status-banner")).to_contain_text("Submitted", timeout=TIMEOUT)
+    assert profile_row(db, email)[0] == "submitted"
 
     # Back and forward walk the steps; each resumes from the saved data.
     page.go_back()
@@ -294,6 +300,7 @@ def test_a_student_is_refused_the_wizard(new_context, demo_login):
     page = new_context(viewport=DESKTOP, storage_state=demo_login(STUDENT_EMAIL)).new_page()
     goto(page, "/tutor/profile")
     expect(page.locator("#onboarding-denied")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#onboarding-denied")).to_contain_text("You do not have permission")
     expect(toast(page, "permission")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#onboarding-wizard")).to_have_count(0)
 

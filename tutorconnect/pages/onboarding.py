@@ -56,9 +56,14 @@ def onboarding_page() -> rx.Component:
             rx.cond(
                 S.status != "",
                 _wizard(),
-                empty_state("lock", "This page is for tutors",
-                            "Sign in with a tutor account to build your tutor profile.", "Go to your dashboard",
-                            "/dashboard", id="onboarding-denied"),
+                rx.box(
+                    empty_state("lock", "This page is for tutors",
+                                "Sign in with a tutor account to build your tutor profile.", "Go to your dashboard",
+                                "/dashboard", id="onboarding-denied-card"),
+                    rx.text(S.denied, size="2", color=rx.color("gray", 10), text_align="center"),
+                    id="onboarding-denied",
+                    width="100%",
+                ),
             ),
         ),
         width="100%",

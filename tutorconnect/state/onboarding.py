@@ -63,6 +63,7 @@ class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin
     bio_len: int = 0
     form_key: int = 0  # bumped on every load so uncontrolled forms show the saved values
     confirm_remove: str = ""
+    denied: str = ""  # why the wizard is not shown (wrong role, email not verified)
     subject_groups: list[SubjectGroup] = []
     zones: list[str] = []
     _v: dict[str, Any] = dict(_EMPTY)
@@ -203,9 +204,9 @@ class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin
                 self.zones = common_time_zones()
             await self._reload(user)
         except DomainError as err:
-            self.loading = False
+            self.loading, self.denied = False, err.message
             return self._refuse(err)
-        self.loading = False
+        self.loading, self.denied = False, ""
         return None
 
     # -- shared plumbing ----------------------------------------------------------------
