@@ -274,6 +274,15 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     goto(page, "/tutor/profile?step=7")
     expect(page.locator("#rejection-reason")).to_have_text("Please upload a clearer scan of your degree.", timeout=TIMEOUT)
     expect(page.locator("#submit-profile")).to_be_enabled()
+    with db.begin() as conn:
+        conn.execute(text(
+            "insert into tutor_status_events (tutor_id, from_status, to_status, reason)"
+            " select id, 'approved', 'suspended', 'Repeated no-shows reported by students.' from users where email = :e"),
+            {"e": email})
+    set_status(db, email, "suspended")
+    goto(page, "/tutor/profile?step=1")
+    expect(page.locator("#status-banner")).to_contain_text("Repeated no-shows reported by students.", timeout=TIMEOUT)
+    set_status(db, email, "rejected", "Please upload a clearer scan of your degree.")
 
     # The dashboard now says how far the profile is.
     goto(page, "/dashboard")

@@ -176,10 +176,18 @@ class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin
         def read(session):
             draft = tutor_profiles.load_draft(session, ctx, user.user_id)
             docs = tutor_documents.list_documents(session, ctx, user.user_id)
-            return draft, docs, subjects_service.list_active(session)
+            # A suspension's reason lives only in the status history (the profile keeps a
+            # rejection's): the tutor's own history, read for their own id.
+            suspended_for = ""
+            if draft.status == "suspended":
+                events = [e for e in tutor_approval.history(session, user.user_id) if e.to_status == "suspended"]
+                suspended_for = (events[-1].reason or "") if events else ""
+            return draft, docs, subjects_service.list_active(session), suspended_for
 
-        draft, docs, active = await in_transaction(read)
+        draft, docs, active, suspended_for = await in_transaction(read)
         view = draft_view(draft)
+        if suspended_for:
+            view["reason"] = "Reason: " + suspended_for
         view["documents"] = document_rows(docs)
         self._v, self._owner = view, self._bind_private()
         self.bio_len = len(view["basics"]["bio"])
