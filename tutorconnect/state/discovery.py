@@ -314,6 +314,9 @@ class DiscoveryState(SessionState):
         self.error_field = field
         rest = {k: v for k, v in raw.items() if k != field and k != "page" and k in FIELD_LABELS and len(v) <= 200}
         self.fix_href = search_url(rest) if rest else ""
+        # The search box shows this URL's text (not the previous search's), if it is usable.
+        text = discovery.normalize_q(raw.get("q", ""))
+        self.q = text if field != "q" and len(text) <= discovery.Q_MAX else ""
         self.error = f"{label} “{shown}”: {err.message}" if shown else f"{label}: {err.message}"
 
     @rx.event
