@@ -62,7 +62,7 @@ def _search_box() -> rx.Component:
                 name="q",
                 id="home-search-q",
                 type="search",
-                placeholder="What do you want to learn?",
+                placeholder="Maths, IELTS, piano…",
                 max_length=100,
                 size="3",
                 width="100%",
