@@ -8,8 +8,9 @@ from tutorconnect.components.empty_state import empty_state
 from tutorconnect.components.layout import page, page_header
 from tutorconnect.components.onboarding_parts import status_banner, stepper
 from tutorconnect.components.onboarding_steps import (
-    basics_step, documents_step, languages_step, media_step, pricing_step, review_step, subjects_step,
+    basics_step, languages_step, pricing_step, review_step, subjects_step,
 )
+from tutorconnect.components.onboarding_uploads import documents_step, media_step
 from tutorconnect.state.onboarding import OnboardingState as S
 
 

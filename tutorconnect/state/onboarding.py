@@ -8,6 +8,9 @@ whole step before writing). The step lives in the URL (`?step=N`), so "Save and 
 redirects and `load` re-reads the saved profile: reload, back and forward all resume.
 Photos and documents arrive through Reflex's upload endpoint as bytes handed straight to
 the services; nothing is written to Reflex's public upload directory.
+
+The handlers of steps 2-3, 4 and 5-6 live in mixins (onboarding_rows.py,
+onboarding_pricing.py, onboarding_files.py); plain helpers in onboarding_support.py.
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ from tutorconnect.services import subjects as subjects_service
 from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
 from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
 from tutorconnect.services.validation import common_time_zones
-from tutorconnect.models.tutors import LANGUAGE_LEVELS, SUBJECT_LEVELS
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.onboarding_files import OnboardingFilesMixin
 from tutorconnect.state.onboarding_pricing import OnboardingPricingMixin
+from tutorconnect.state.onboarding_rows import OnboardingRowsMixin
 from tutorconnect.state.forms import parse_form
 from tutorconnect.state.onboarding_support import (
-    LANGUAGE_NAMES, LAST_STEP, MAX_ROWS, STATUS_LABELS, STEPS, choice_arg, document_rows, draft_view,
-    index_arg, price_preview, step_arg,
+    LANGUAGE_NAMES, LAST_STEP, STATUS_LABELS, STEPS, document_rows, draft_view,
+    price_preview, step_arg,
 )
 
 _EMPTY: dict[str, Any] = {
@@ -53,7 +56,7 @@ class SubjectGroup:
 _NO_FIELD = frozenset({"form", "row", "document", "profile", "currency", "photo_path"})
 
 
-class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin):
+class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin, OnboardingFilesMixin):
     step: int = 1
     loading: bool = True
     saving: bool = False
@@ -273,110 +276,6 @@ class OnboardingState(SessionState, OnboardingPricingMixin, OnboardingFilesMixin
             )
             self.user_time_zone = data["time_zone"]
             result = await self._saved(user, "Basics saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
-
-    # -- steps 2 and 3: rows of (choice, level) ------------------------------------------
-    def _rows(self, key: str) -> list[dict[str, str]]:
-        return self._edit(key)
-
-    async def _row_edit(self, key: str, fn) -> Any:
-        try:
-            await self._require("tutor")
-            rows = [dict(r) for r in self._rows(key)]
-            fn(rows)
-            self._v = {**self._v, key: rows}
-            self.field_errors = {}
-        except DomainError as err:
-            return self._fail(err)
-        return None
-
-    def _subject_slugs(self) -> set[str]:
-        return {s.slug for g in self.subject_groups for s in g.subjects}
-
-    @rx.event
-    async def add_subject_row(self):
-        def add(rows):
-            if len(rows) >= MAX_ROWS:
-                raise InvalidInput("subjects", f"You can list at most {MAX_ROWS} subjects.")
-            rows.append({"slug": "", "level": "intermediate"})
-        return await self._row_edit("subjects", add)
-
-    @rx.event
-    async def remove_subject_row(self, index: Any):
-        return await self._row_edit("subjects", lambda rows: rows.pop(index_arg(index, len(rows))))
-
-    @rx.event
-    async def set_subject(self, index: Any, slug: Any):
-        def change(rows):
-            rows[index_arg(index, len(rows))]["slug"] = choice_arg(
-                "subjects", slug, self._subject_slugs(), "Choose a subject from the list.")
-        return await self._row_edit("subjects", change)
-
-    @rx.event
-    async def set_subject_level(self, index: Any, level: Any):
-        def change(rows):
-            rows[index_arg(index, len(rows))]["level"] = choice_arg(
-                "subjects", level, SUBJECT_LEVELS, "Choose a level from the list.")
-        return await self._row_edit("subjects", change)
-
-    @rx.event
-    async def save_subjects(self):
-        self.saving, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            rows = self._rows("subjects")
-            if any(not r["slug"] for r in rows):
-                raise InvalidInput("subjects", "Choose a subject in every row, or remove the empty row.")
-            await in_transaction(tutor_profiles.save_subjects, self._ctx(user), user.user_id,
-                                 [(r["slug"], r["level"]) for r in rows])
-            result = await self._saved(user, "Subjects saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
-
-    @rx.event
-    async def add_language_row(self):
-        def add(rows):
-            if len(rows) >= MAX_ROWS:
-                raise InvalidInput("languages", f"You can list at most {MAX_ROWS} languages.")
-            rows.append({"code": "", "level": "C1"})
-        return await self._row_edit("languages", add)
-
-    @rx.event
-    async def remove_language_row(self, index: Any):
-        return await self._row_edit("languages", lambda rows: rows.pop(index_arg(index, len(rows))))
-
-    @rx.event
-    async def set_language(self, index: Any, code: Any):
-        def change(rows):
-            rows[index_arg(index, len(rows))]["code"] = choice_arg(
-                "languages", code, tuple(LANGUAGE_NAMES), "Choose a language from the list.")
-        return await self._row_edit("languages", change)
-
-    @rx.event
-    async def set_language_level(self, index: Any, level: Any):
-        def change(rows):
-            rows[index_arg(index, len(rows))]["level"] = choice_arg(
-                "languages", level, LANGUAGE_LEVELS, "Choose a level: A1 to C2, or native.")
-        return await self._row_edit("languages", change)
-
-    @rx.event
-    async def save_languages(self):
-        self.saving, self.field_errors = True, {}
-        yield
-        try:
-            user = await self._require("tutor")
-            rows = self._rows("languages")
-            if any(not r["code"] for r in rows):
-                raise InvalidInput("languages", "Choose a language in every row, or remove the empty row.")
-            await in_transaction(tutor_profiles.save_languages, self._ctx(user), user.user_id,
-                                 [(r["code"], r["level"]) for r in rows])
-            result = await self._saved(user, "Languages saved.")
         except DomainError as err:
             yield self._fail(err)
             return
