@@ -87,6 +87,16 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     expect(page.locator("#step-basics")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#status-banner")).to_contain_text("Draft")
 
+    # The review step lists everything missing, each item linking to its step.
+    goto(page, "/tutor/profile?step=7")
+    expect(page.locator("#completeness-score")).to_have_text("0 / 100", timeout=TIMEOUT)
+    expect(page.locator("#missing-items li")).to_have_count(8)
+    expect(page.locator("#submit-profile")).to_be_disabled()
+    shot(page, artifacts, "review-missing-desktop")
+    page.locator(".missing-link", has_text="A profile photo").click()
+    at_step(page, 5)
+    goto(page, "/tutor/profile?step=1")
+
     # 1. Basics: errors next to the field, nothing saved on error.
     page.fill("#headline", "")
     page.fill("#years_experience", "")
