@@ -62,3 +62,13 @@ def test_price_preview_derives_each_length_and_shows_overrides():
 def test_price_preview_with_no_valid_rate_shows_a_dash():
     assert [r["price"] for r in price_preview("abc", [30, 45], {})] == ["—", "—"]
     assert [r["price"] for r in price_preview("", [45], {"45": "700"})] == ["₹700"]
+
+
+def test_missing_items_follow_the_wizard_steps_and_link_to_them():
+    from tutorconnect.services.tutor_profiles import WEIGHTS
+    from tutorconnect.state.onboarding_support import missing_items
+
+    items = missing_items([label for _, _, label in WEIGHTS])
+    steps = [int(i["step"]) for i in items]
+    assert steps == sorted(steps) and set(steps) == {1, 2, 3, 4, 5, 6}
+    assert items[0]["label"] == "A headline" and items[-1]["step"] == "6"

@@ -9,7 +9,7 @@ import reflex as rx
 from tutorconnect.services import tutor_profiles
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.onboarding_support import LABEL_STEP, STATUS_LABELS
+from tutorconnect.state.onboarding_support import STATUS_LABELS, missing_items
 
 _NO_PROFILE: dict[str, Any] = {"status": "", "score": 0, "missing": []}
 
@@ -52,7 +52,7 @@ class DashboardState(SessionState):
                 self._profile = {
                     "status": draft.status,
                     "score": draft.completeness.score,
-                    "missing": [{"label": m, "step": str(LABEL_STEP.get(m, 1))} for m in draft.completeness.missing],
+                    "missing": missing_items(draft.completeness.missing),
                 }
                 self._profile_owner = self._bind_private()
         except DomainError as err:

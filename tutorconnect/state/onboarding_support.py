@@ -115,6 +115,12 @@ def price_preview(hourly: str, lengths: list[int], overrides: dict[str, str]) ->
     return rows
 
 
+def missing_items(missing: list[str]) -> list[dict[str, str]]:
+    """The completeness items still missing, in the order of the wizard's steps."""
+    items = [{"label": m, "step": str(LABEL_STEP.get(m, 1))} for m in missing]
+    return sorted(items, key=lambda item: int(item["step"]))
+
+
 def draft_view(d: ProfileDraft) -> dict[str, Any]:
     """Everything the wizard shows, as plain str/int/list values."""
     def rupees(minor: int | None) -> str:
@@ -138,7 +144,7 @@ def draft_view(d: ProfileDraft) -> dict[str, Any]:
         "reason": d.rejection_reason or "",
         "slug": d.slug,
         "score": d.completeness.score,
-        "missing": [{"label": m, "step": str(LABEL_STEP.get(m, 1))} for m in d.completeness.missing],
+        "missing": missing_items(d.completeness.missing),
     }
 
 
