@@ -218,7 +218,19 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
             self.loading, self.denied = False, err.message
             return self._refuse(err)
         self.loading, self.denied = False, ""
+        if "step" not in self.router.url.query_parameters:
+            resume = self._resume_step()
+            if resume != 1:
+                # Opening /tutor/profile resumes where the tutor left off; the URL says so.
+                self.step = resume
+                return rx.redirect(f"/tutor/profile?step={resume}", replace=True)
         return None
+
+    def _resume_step(self) -> int:
+        v = self._mine()
+        if v["status"] in ("draft", "rejected"):
+            return int(v["missing"][0]["step"]) if v["missing"] else LAST_STEP
+        return LAST_STEP if v["status"] in ("submitted", "under_review") else 1
 
     # -- shared plumbing ----------------------------------------------------------------
     def _fail(self, err: DomainError) -> Any:
