@@ -91,7 +91,7 @@ def test_an_unknown_tutor_shows_a_friendly_not_found_state(page, slug):
     goto(page, f"/tutors/{slug}")
     expect(page.locator("#tutor-not-found")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Tutor not found")).to_be_visible()
-    expect(page.locator("#tutor-not-found a[href='/']")).to_be_visible()
+    expect(page.locator("#tutor-not-found a[href='/tutors']")).to_be_visible()
 
 
 def test_a_suspended_tutor_is_not_found(page, db):
@@ -145,7 +145,7 @@ def test_a_student_saves_a_tutor_sees_it_in_favorites_and_removes_it(new_context
     expect(cards).to_have_count(1)
     cards.first.locator(".favorite-remove").click()
     expect(page.locator("#favorites-empty")).to_be_visible()
-    expect(page.locator("#favorites-empty a[href='/']")).to_be_visible()
+    expect(page.locator("#favorites-empty a[href='/tutors']")).to_be_visible()
     page.screenshot(path=artifacts / "favorites-empty-light.png", full_page=True)
 
     # The heart remembers the choice across visits.

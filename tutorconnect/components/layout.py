@@ -122,7 +122,11 @@ def user_menu() -> rx.Component:
             ),
             rx.cond(
                 SessionState.user_role == "tutor",
-                rx.menu.item(rx.icon("id-card", size=14), "My profile", on_select=rx.redirect("/tutor/profile")),
+                rx.fragment(
+                    rx.menu.item(rx.icon("id-card", size=14), "My profile", on_select=rx.redirect("/tutor/profile")),
+                    rx.menu.item(rx.icon("message-square-quote", size=14), "My reviews",
+                                 on_select=rx.redirect("/tutor/reviews")),
+                ),
             ),
             rx.menu.item(rx.icon("settings", size=14), "Account settings", on_select=rx.redirect("/account")),
             rx.cond(
@@ -178,7 +182,10 @@ def mobile_menu() -> rx.Component:
                         ),
                         rx.cond(
                             SessionState.user_role == "tutor",
-                            rx.menu.item("My profile", on_select=rx.redirect("/tutor/profile")),
+                            rx.fragment(
+                                rx.menu.item("My profile", on_select=rx.redirect("/tutor/profile")),
+                                rx.menu.item("My reviews", on_select=rx.redirect("/tutor/reviews")),
+                            ),
                         ),
                         rx.menu.item("Account settings", on_select=rx.redirect("/account")),
                         rx.cond(

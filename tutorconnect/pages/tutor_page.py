@@ -279,7 +279,7 @@ def _skeleton() -> rx.Component:
 def _not_found() -> rx.Component:
     return empty_state(
         "user-x", "Tutor not found", "This tutor's page does not exist or is not listed right now.",
-        "Browse tutors on the home page", "/", id="tutor-not-found",
+        "Browse tutors", "/tutors", id="tutor-not-found",
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,8 +49,6 @@ FIELD_LABELS = {
 }
 ANY = "any"  # the "no filter" value of a select (Radix items cannot have an empty value)
 ARG_MAX = 200
-FACETS_TTL = 60.0
-_facets_cache: tuple[float, discovery.Facets] | None = None
 _LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -88,14 +85,6 @@ def _arg(value: Any, max_len: int = ARG_MAX) -> str:
     if len(text) > max_len:
         raise InvalidInput("value", f"That value is too long (at most {max_len} characters).")
     return text.strip()
-
-
-def _read_facets(session) -> discovery.Facets:
-    global _facets_cache
-    now = time.monotonic()
-    if _facets_cache is None or now - _facets_cache[0] > FACETS_TTL:
-        _facets_cache = (now, discovery.facets(session))
-    return _facets_cache[1]
 
 
 def _stars(card: discovery.SearchCard) -> tuple[str, str]:
@@ -269,7 +258,7 @@ class DiscoveryState(SessionState):
             self._fail(err, raw)
 
         def read(session):
-            facets = _read_facets(session)
+            facets = discovery.cached_facets(session)
             if query is None:
                 return facets, None, None
             try:
