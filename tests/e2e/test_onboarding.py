@@ -186,6 +186,13 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     assert re.fullmatch(r"/media/photos/[0-9a-f]{32}\.webp", photo_path)
     served = page.request.get(live_app.base_url + photo_path)
     assert served.status == 200 and served.headers["content-type"] == "image/webp"
+    # A new photo replaces the old one, whose file goes.
+    page.set_input_files(".photo-drop input[type=file]", files=[
+        {"name": "me2.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    expect(page.locator("#photo-preview")).not_to_have_attribute("src", photo_path, timeout=TIMEOUT)
+    assert page.request.get(live_app.base_url + photo_path).status == 404
+    photo_path = profile_row(db, email)[3]
+    assert page.request.get(live_app.base_url + photo_path).status == 200
     page.fill("#intro_video_url", "http://example.com/video")
     page.click("#save-step")
     error(page, "intro_video_url", "YouTube, Vimeo or Loom")

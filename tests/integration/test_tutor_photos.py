@@ -159,3 +159,26 @@ def test_photo_file_accepts_only_well_formed_existing_keys(tutor, photo_dir):
     assert tutor_photos.photo_file(key) is not None
     for bad in ("../secret_key", key.upper(), key[:-5] + ".png", "0" * 32 + ".webp", "", key + "/"):
         assert tutor_photos.photo_file(bad) is None
+
+
+def test_a_replaced_photo_file_is_deleted_once_no_profile_uses_it(tutor, photo_dir):
+    first = upload(tutor, image_bytes("PNG"))
+    second = upload(tutor, image_bytes("JPEG"))
+    assert len(stored_files(photo_dir)) == 2
+    with session_scope() as s:
+        assert tutor_photos.discard_unused_photo(s, first) is True
+    assert [f.name for f in stored_files(photo_dir)] == [second.rsplit("/", 1)[1]]
+    with session_scope() as s:  # still the profile's photo: kept
+        assert tutor_photos.discard_unused_photo(s, second) is False
+    with session_scope() as s:
+        assert tutor_photos.remove_photo(s, as_(tutor), tutor) == second
+    with session_scope() as s:
+        assert tutor_photos.discard_unused_photo(s, second) is True
+    assert stored_files(photo_dir) == [] and profile(tutor).photo_path is None
+
+
+@pytest.mark.parametrize("path", [None, "", "/avatars/priya.svg", "/media/photos/../../secret_key",
+                                  "/media/photos/" + "0" * 32 + ".webp"])
+def test_discarding_never_touches_anything_but_stored_photos(tutor, photo_dir, path):
+    with session_scope() as s:
+        assert tutor_photos.discard_unused_photo(s, path) is False

@@ -19,9 +19,10 @@ import warnings
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tutorconnect.config import PROJECT_ROOT
+from tutorconnect.models import TutorProfile
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput
 from tutorconnect.services.tutor_documents import _write_atomically
@@ -115,8 +116,29 @@ def upload_photo(
     return profile.photo_path
 
 
-def remove_photo(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> None:
-    """Clear the profile photo (the file stays: pages cached elsewhere may still show it)."""
+def remove_photo(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> str | None:
+    """Clear the profile photo; returns the path it had (for discard_unused_photo)."""
     profile = editable_profile(session, ctx, tutor_id)
+    previous = profile.photo_path
     profile.photo_path = None
     touch(session, profile)
+    return previous
+
+
+def discard_unused_photo(session: Session, photo_path: str | None, *, directory: Path | None = None) -> bool:
+    """Delete a stored photo file that no profile uses any more; True if one was deleted.
+
+    Call it after the transaction that replaced or cleared the photo has committed, so a
+    rolled-back change never loses its file. Paths outside /media/photos/ (the demo's
+    generated avatars) are never touched.
+    """
+    if not isinstance(photo_path, str) or not photo_path.startswith(PHOTO_URL_PREFIX):
+        return False
+    path = photo_file(photo_path[len(PHOTO_URL_PREFIX):], directory)
+    if path is None:
+        return False
+    still_used = session.exec(select(TutorProfile.user_id).where(TutorProfile.photo_path == photo_path)).first()
+    if still_used is not None:
+        return False
+    path.unlink(missing_ok=True)
+    return True

@@ -32,7 +32,9 @@ class OnboardingFilesMixin(rx.State, mixin=True):
             user = await self._require("tutor")
             data = await _one_file(files, tutor_photos.PHOTO_MAX_BYTES, "photo",
                                    "The photo is larger than 5 MB. Upload a smaller one.")
+            previous = self._edit("photo")
             await in_transaction(tutor_photos.upload_photo, self._ctx(user), user.user_id, data=data)
+            await in_transaction(tutor_photos.discard_unused_photo, previous)
             await self._reload(user)
         except DomainError as err:
             yield self._fail(err)
@@ -44,7 +46,8 @@ class OnboardingFilesMixin(rx.State, mixin=True):
     async def remove_photo(self):
         try:
             user = await self._require("tutor")
-            await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
+            previous = await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
+            await in_transaction(tutor_photos.discard_unused_photo, previous)
             await self._reload(user)
         except DomainError as err:
             return self._fail(err)
