@@ -324,3 +324,20 @@ def test_an_oversized_upload_is_refused_before_reflex_reads_it(live_app, open_ta
             timeout=60,
         )
     assert response.status_code == 413
+
+
+def test_two_files_in_one_upload_are_refused_and_nothing_is_stored(open_tab, live_app, db, attacker):
+    tab = open_tab(attacker, PAGE)
+    tab.call(S.load, {}, page=PAGE)
+    with unchanged(db):
+        response = httpx.post(
+            live_app.base_url + "/_upload",
+            headers={"reflex-client-token": tab.token, "reflex-event-handler": handler_name(S.upload_document)},
+            files=[("files", ("a.pdf", PDF, "application/pdf")), ("files", ("b.pdf", PDF, "application/pdf"))],
+            timeout=30,
+        )
+        reply = Reply()
+        for update in tab.call(SENTINEL, {"value": True}).updates:
+            reply.add(update)
+    assert response.status_code == 200
+    assert "Choose one file to upload." in reply.toast("error"), reply.text
