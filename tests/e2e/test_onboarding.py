@@ -308,6 +308,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     goto(page, "/dashboard")
     expect(page.locator("#profile-score")).to_have_text("100%", timeout=TIMEOUT)
     expect(page.locator("#profile-status-badge")).to_have_text("Changes requested")
+    expect(page.locator("#profile-rejection-reason")).to_contain_text("Please upload a clearer scan of your degree.")
     expect(page.locator("#profile-cta")).to_contain_text("Edit profile")
     shot(page, artifacts, "dashboard-tutor-desktop")
 

@@ -62,6 +62,14 @@ def _profile_card() -> rx.Component:
                 width="100%", align="center",
             ),
             rx.cond(
+                S.profile_reason != "",
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("circle-alert")),
+                    rx.callout.text(rx.text.strong("Changes requested: "), S.profile_reason),
+                    color_scheme="tomato", size="1", width="100%", id="profile-rejection-reason",
+                ),
+            ),
+            rx.cond(
                 S.profile_missing.length() > 0,
                 rx.vstack(
                     rx.text("Still missing:", size="2", color=rx.color("gray", 11)),

@@ -11,7 +11,7 @@ from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.onboarding_support import STATUS_LABELS, missing_items
 
-_NO_PROFILE: dict[str, Any] = {"status": "", "score": 0, "missing": []}
+_NO_PROFILE: dict[str, Any] = {"status": "", "score": 0, "missing": [], "reason": ""}
 
 
 class DashboardState(SessionState):
@@ -35,6 +35,10 @@ class DashboardState(SessionState):
         return self._own_profile()["score"]
 
     @rx.var(cache=False)
+    def profile_reason(self) -> str:
+        return self._own_profile()["reason"]
+
+    @rx.var(cache=False)
     def profile_missing(self) -> list[dict[str, str]]:
         return self._own_profile()["missing"]
 
@@ -53,6 +57,7 @@ class DashboardState(SessionState):
                     "status": draft.status,
                     "score": draft.completeness.score,
                     "missing": missing_items(draft.completeness.missing),
+                    "reason": (draft.rejection_reason or "") if draft.status == "rejected" else "",
                 }
                 self._profile_owner = self._bind_private()
         except DomainError as err:
