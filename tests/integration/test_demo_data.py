@@ -35,7 +35,7 @@ def _snapshot() -> list[tuple]:
 
 def _load(tmp_path) -> demo.DemoSummary:
     with session_scope() as s:
-        return demo.load_demo_data(s, avatar_dir=tmp_path)
+        return demo.load_demo_data(s, avatar_dir=tmp_path, document_dir=tmp_path / "documents")
 
 
 @pytest.fixture

@@ -75,3 +75,15 @@ def test_not_ready_when_redis_is_configured_but_down(client, monkeypatch):
         monkeypatch.delenv("REDIS_URL")
         get_settings.cache_clear()
         get_redis.cache_clear()
+
+
+def test_an_overlong_tutor_slug_is_shortened_to_one_that_shows_not_found():
+    from starlette.testclient import TestClient
+
+    from tutorconnect.api.app import build_api
+
+    client = TestClient(build_api())
+    response = client.get("/tutors/" + "x" * 300, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/tutors/" + "x" * 100
+    assert client.get("/tutors/priya-sharma", follow_redirects=False).status_code == 404  # Reflex serves it

@@ -12,7 +12,7 @@ from tutorconnect.services import demo, reviews, tutor_profiles
 
 def _load(tmp_path):
     with session_scope() as s:
-        return demo.load_demo_data(s, avatar_dir=tmp_path)
+        return demo.load_demo_data(s, avatar_dir=tmp_path, document_dir=tmp_path / "documents")
 
 
 @pytest.fixture
@@ -77,3 +77,21 @@ def test_demo_tutors_are_found_by_full_text_and_by_a_misspelling(loaded):
     fuzzy = [r[0] for r in sql("SELECT slug FROM tutor_profiles WHERE search_text % 'chemstry' OR "
                                "word_similarity('chemstry', search_text) > 0.5")]
     assert "ananya-iyer" in fuzzy
+
+
+def test_listed_demo_tutors_are_complete_with_a_private_document(loaded, tmp_path):
+    from tutorconnect.services import tutor_documents
+
+    listed = [r[0] for r in sql("SELECT user_id FROM tutor_profiles WHERE status = 'approved'")]
+    assert listed
+    with session_scope() as s:
+        scores = {tutor_profiles.completeness(s, t).score for t in listed}
+    assert scores == {100}
+    keys = [r[0] for r in sql("SELECT storage_key FROM tutor_documents")]
+    assert len(keys) >= len(listed)
+    for key in keys:
+        data = (tmp_path / "documents" / key).read_bytes()
+        assert tutor_documents.sniff_content_type(data[:8]) == ("application/pdf", ".pdf")
+        assert data.rstrip().endswith(b"%%EOF")
+    _load(tmp_path)  # idempotent: no second document
+    assert scalar("SELECT count(*) FROM tutor_documents") == len(keys)

@@ -24,8 +24,10 @@ Marketplace details: approved tutors have a display name, 1-4 spoken languages w
 levels, offered lesson lengths (with a few per-length prices), a trial price for about
 two thirds of them, booking confirmation for a few, and 0-12 reviews each from the demo
 students (varied ratings and texts, some with the tutor's reply); rating_count and
-rating_sum equal the aggregate of the visible reviews. Search documents are rebuilt for
-every demo tutor on each run (deterministic, so a second run changes no value).
+rating_sum equal the aggregate of the visible reviews. Every tutor who wrote a profile has
+one education document (a generated one-page PDF stored privately, like an upload), so
+listed demo profiles are 100% complete. Search documents are rebuilt for every demo tutor
+on each run (deterministic, so a second run changes no value).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from sqlmodel import Session, col, func, select
 
 from tutorconnect.models import (
     Review,
+    TutorDocument,
     Role,
     Subject,
     TutorLanguage,
@@ -190,6 +193,7 @@ def load_demo_data(
     ctx: RequestContext = SYSTEM,
     avatar_dir: Path | None = None,
     write_avatars: bool = True,
+    document_dir: Path | None = None,
 ) -> DemoSummary:
     """Load the demo data set into the caller's transaction; safe to run any number of times."""
     now = datetime.now(timezone.utc)
@@ -310,6 +314,7 @@ def load_demo_data(
         session, TutorLanguage, [r for r in language_rows if r["tutor_id"] in present]
     )
     inserted["tutor_prices"] = _insert(session, TutorPrice, [r for r in price_rows if r["tutor_id"] in present])
+    inserted["tutor_documents"] = _insert_documents(session, tutor_emails, accounts, present, now, document_dir)
     inserted["reviews"] = _insert_reviews(session, tutor_emails, accounts, subject_names, now)
     tutor_profiles.refresh_search_documents(session, sorted(present))
 
@@ -318,6 +323,73 @@ def load_demo_data(
                      after={"inserted": inserted})
     session.flush()
     return _summary(session, inserted, avatars_written)
+
+
+def demo_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing `lines` (ASCII): a stand-in for a scanned certificate."""
+    text = "BT /F1 18 Tf 72 720 Td 24 TL " + " ".join(
+        "(" + line.encode("ascii", "replace").decode().replace("\\", "").replace("(", "[").replace(")", "]") + ") '"
+        for line in lines
+    ) + " ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text.encode() + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _insert_documents(
+    session: Session,
+    tutor_emails: list[str],
+    accounts: dict[str, tuple[uuid.UUID, str, datetime]],
+    present: set[uuid.UUID],
+    now: datetime,
+    directory: Path | None,
+) -> int:
+    """One education document for every demo tutor who has written a profile (so listed
+    demo profiles are 100% complete), stored privately like an upload; files are written
+    only when missing."""
+    from tutorconnect.services import tutor_documents
+
+    folder = directory or tutor_documents.DOCUMENT_DIR
+    rows = []
+    for i, (email, tutor) in enumerate(zip(tutor_emails, TUTORS)):
+        account = accounts.get(email)
+        if account is None or account[0] not in present or not tutor.about:
+            continue
+        slug = slugify(tutor.name)
+        key = f"demo-{slug}.pdf"
+        title = f"Degree certificate, {_DEGREES[i % len(_DEGREES)]}"
+        data = demo_pdf(["TutorConnect demo document", title, tutor.name, "Not a real certificate."])
+        path = folder / key
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_bytes(data)
+            path.chmod(0o600)
+        rows.append({
+            "id": uuid.uuid5(DEMO_NAMESPACE, f"document:{slug}"), "tutor_id": account[0], "kind": "education",
+            "title": title, "issuer": _ISSUERS[i % len(_ISSUERS)], "year": 2000 + (i * 3) % 22,
+            "storage_key": key, "original_filename": f"{slug}-degree.pdf", "content_type": "application/pdf",
+            "size_bytes": len(data), "created_at": account[2] + timedelta(days=1),
+        })
+    return _insert(session, TutorDocument, rows)
+
+
+_DEGREES = ("BSc", "MSc", "BA", "MA", "BEd", "PhD", "BTech", "MBA")
+_ISSUERS = ("University of Mumbai", "University of Delhi", "IIT Madras", "University of Hyderabad",
+            "Jadavpur University", "Anna University", "University of Pune", "Banaras Hindu University")
 
 
 def _marketplace_fields(i: int, tutor: _Tutor, joined: datetime) -> dict[str, Any]:
