@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
+from tests.e2e.helpers import query
 from tests.support.reflex_ws import (
     ReflexSocket,
     Reply,
@@ -59,18 +60,6 @@ class People:
     student: Person
     other_student: Person
     tutor: Person
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.connect() as conn:
-        return list(conn.execute(text(sql), params))
 
 
 def user_id(db, email: str) -> uuid.UUID:
@@ -226,7 +215,6 @@ __all__ = [
     "assert_no_personal_data",
     "assert_sent_to_login",
     "assert_still_works",
-    "db",
     "db_state",
     "handler_errors_expected",
     "handler_errors_since",

@@ -27,6 +27,18 @@ def live_app():
 
 
 @pytest.fixture(scope="session")
+def db(live_app):
+    """An engine on the live app's database, for checking what the pages wrote."""
+    from sqlalchemy import create_engine
+
+    from tutorconnect.db import normalize_url
+
+    engine = create_engine(normalize_url(live_app.database_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,

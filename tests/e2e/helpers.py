@@ -92,3 +92,13 @@ def toast(page: Page, text: str):
 
 def session_cookie(context: BrowserContext) -> dict | None:
     return next((c for c in context.cookies() if c["name"] == "tc_session"), None)
+
+
+def query(db, sql: str, **params) -> list:
+    """Run one statement on the live app's database (the `db` engine fixture) in its own
+    committed transaction; rows for a query, else []."""
+    from sqlalchemy import text
+
+    with db.begin() as conn:
+        result = conn.execute(text(sql), params)
+        return list(result) if result.returns_rows else []

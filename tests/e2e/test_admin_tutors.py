@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from tests.e2e.admin_tutor_builders import PASSWORD, decide, submitted_tutor
-from tests.e2e.helpers import ADMIN_EMAIL, TIMEOUT, goto, path_is, sign_in, toast
-from tutorconnect.db import normalize_url
+from tests.e2e.helpers import query, ADMIN_EMAIL, TIMEOUT, goto, path_is, sign_in, toast
 from tutorconnect.services import tutor_approval
 
 pytestmark = pytest.mark.e2e
@@ -24,18 +22,6 @@ pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 REASON = "Please upload a clearer scan of your degree certificate."
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.connect() as conn:
-        return list(conn.execute(text(sql), params))
 
 
 def status_of(db, tutor_id) -> str:

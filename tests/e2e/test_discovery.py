@@ -5,16 +5,13 @@ invalid URLs, the empty state, the phone layout, and screenshots to look at."""
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from tests.e2e.helpers import TIMEOUT, goto
-from tutorconnect.db import normalize_url
+from tests.e2e.helpers import query, TIMEOUT, goto
 from tutorconnect.services import discovery
 from tutorconnect.services.discovery import SearchQuery
 
@@ -22,19 +19,6 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.begin() as conn:
-        result = conn.execute(text(sql), params)
-        return list(result) if result.returns_rows else []
 
 
 def service_total(db, **params: str) -> int:

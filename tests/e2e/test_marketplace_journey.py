@@ -8,17 +8,14 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, goto, new_password, path_is, register, toast, unique_email
-from tutorconnect.db import normalize_url
+from tests.e2e.helpers import query, ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, goto, new_password, path_is, register, toast, unique_email
 from tutorconnect.services import subjects
 from tutorconnect.services.context import RequestContext
 
@@ -27,19 +24,6 @@ pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 SUBJECT = "Astronomy"  # no demo tutor teaches it: the search must find our tutor alone
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.begin() as conn:
-        result = conn.execute(text(sql), params)
-        return list(result) if result.returns_rows else []
 
 
 @pytest.fixture(scope="module")

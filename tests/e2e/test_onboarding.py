@@ -6,13 +6,11 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from tests.e2e.helpers import TIMEOUT, goto, new_password, path_is, register, toast, unique_email
-from tutorconnect.db import normalize_url
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -31,13 +29,6 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (640, 480), (70, 110, 200)).save(out, format="PNG")
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
 
 
 def profile_row(db, email: str):

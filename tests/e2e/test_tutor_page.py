@@ -4,31 +4,15 @@ app (demo data loaded)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
 
-from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, toast
-from tutorconnect.db import normalize_url
+from tests.e2e.helpers import query, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, toast
 
 pytestmark = pytest.mark.e2e
 
 XSS_BIO = "I teach with care.\n<script>window.__tcXss = 1</script><img src=x onerror=\"window.__tcXss = 2\"> <b>not bold</b>"
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.begin() as conn:
-        result = conn.execute(text(sql), params)
-        return list(result) if result.returns_rows else []
 
 
 @pytest.fixture(scope="module")

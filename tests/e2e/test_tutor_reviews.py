@@ -3,29 +3,13 @@ review from the tutor's public page (reason required, audited) and undoes it."""
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
 
-from tests.e2e.helpers import ADMIN_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, toast
-from tutorconnect.db import normalize_url
+from tests.e2e.helpers import query, ADMIN_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, toast
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def db(live_app):
-    engine = create_engine(normalize_url(live_app.database_url))
-    yield engine
-    engine.dispose()
-
-
-def query(db, sql: str, **params: Any) -> list[Any]:
-    with db.begin() as conn:
-        result = conn.execute(text(sql), params)
-        return list(result) if result.returns_rows else []
 
 
 def test_a_tutor_replies_once_to_a_review(browser, live_app, demo_login, db, artifacts):

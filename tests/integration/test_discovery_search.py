@@ -319,3 +319,11 @@ def test_cached_facets_are_recounted_only_after_their_time_to_live(subject_ids, 
     count = {f.slug: f.tutor_count for f in first.subjects}["physics"]
     assert count == 1 and within is first
     assert {f.slug: f.tutor_count for f in after.subjects}["physics"] == 2
+
+
+def test_a_typo_takes_only_its_clear_best_correction(subject_ids):
+    maths = tutor(subject_ids, "Anil Verma", subjects=(("mathematics", "expert"),))
+    tutor(subject_ids, "Bela Roy", subjects=(("history", "expert"),), bio="History, and a little maths for fun.")
+    refresh()
+    page = search(q="mathematcs")
+    assert ids(page) == [str(maths)]

@@ -241,10 +241,14 @@ _ORDER = {
 # ts_rank_cd weights in {D, C, B, A} order: bio (C) counts a fifth of name/subjects (A).
 _RELEVANCE = "ts_rank_cd('{0.05, 0.2, 0.5, 1.0}', t.search_vector, x.tsq)"
 # Typo correction: each query word is replaced by itself OR the lexicon words most like
-# it (trigram similarity >= SIMILARITY, best CORRECTIONS_PER_WORD), then the corrected
-# tsquery runs on the same full-text index as a correctly spelled search.
+# it (trigram similarity >= SIMILARITY, best CORRECTIONS_PER_WORD, and within
+# CORRECTION_SPREAD of the best one), then the corrected tsquery runs on the same
+# full-text index as a correctly spelled search. The spread keeps a clear winner alone:
+# "mathematcs" is 0.62 like "mathematics" but only 0.33 like "maths", which would pull in
+# every bio that mentions maths.
 SIMILARITY = 0.3
 CORRECTIONS_PER_WORD = 3
+CORRECTION_SPREAD = 0.15
 _WORD = re.compile(r"[0-9a-z\u00c0-\uffff]+")
 
 
@@ -281,20 +285,23 @@ def _corrected_tsquery(session: Session, q: str) -> str | None:
     if not words:
         return None
     rows = session.execute(text("""
-        SELECT w.word, c.word AS correction
+        SELECT w.word, c.word AS correction, c.score
           FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS w(word, n)
           CROSS JOIN LATERAL (
-              SELECT l.word FROM search_lexicon l
+              SELECT l.word, similarity(l.word, w.word) AS score FROM search_lexicon l
                WHERE l.word % w.word
-               ORDER BY similarity(l.word, w.word) DESC, l.word
+               ORDER BY score DESC, l.word
                LIMIT :per_word) c
-         ORDER BY w.n
+         ORDER BY w.n, c.score DESC
     """), {"words": words, "per_word": CORRECTIONS_PER_WORD}).all()
     if not rows:
         return None
     options: dict[str, set[str]] = {w: {w} for w in words}
-    for word, correction in rows:
-        options[word].add(correction)
+    best: dict[str, float] = {}
+    for word, correction, score in rows:
+        best.setdefault(word, score)  # rows come best first
+        if score >= best[word] - CORRECTION_SPREAD:
+            options[word].add(correction)
     # Lexicon words come from to_tsvector('simple', ...), but quote them anyway: the
     # tsquery is built from data, never spliced into SQL (it is a bound parameter).
     def term(w: str) -> str:

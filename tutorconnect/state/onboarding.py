@@ -296,33 +296,34 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     # -- step 7: submit -----------------------------------------------------------------
     @rx.event
     async def submit(self):
-        self.saving = True
-        yield
-        try:
-            user = await self._require("tutor")
-            await in_transaction(tutor_approval.submit_profile, self._ctx(user), user.user_id)
-            await self._reload(user)
-        except DomainError as err:
-            await self._reload_quietly()
-            yield self._fail(err)
-            return
-        self.saving = False
-        yield rx.toast.success("Submitted for review. We will let you know when an admin decides.")
+        async for update in self._transition(
+            tutor_approval.submit_profile,
+            rx.toast.success("Submitted for review. We will let you know when an admin decides."),
+        ):
+            yield update
 
     @rx.event
     async def withdraw(self):
+        async for update in self._transition(
+            tutor_approval.withdraw_submission, rx.toast.info("Submission withdrawn. Your profile is a draft again.")
+        ):
+            yield update
+
+    async def _transition(self, action, done):
+        """Run one of the tutor's own approval transitions and show the outcome; on a
+        refusal (incomplete profile, an admin decided first) show the status as it is now."""
         self.saving = True
         yield
         try:
             user = await self._require("tutor")
-            await in_transaction(tutor_approval.withdraw_submission, self._ctx(user), user.user_id)
+            await in_transaction(action, self._ctx(user), user.user_id)
             await self._reload(user)
         except DomainError as err:
             await self._reload_quietly()
             yield self._fail(err)
             return
         self.saving = False
-        yield rx.toast.info("Submission withdrawn. Your profile is a draft again.")
+        yield done
 
     async def _reload_quietly(self) -> None:
         """After a refused transition, show the status as it really is now."""
