@@ -9,6 +9,17 @@ from tutorconnect.models.accounts import (
     User,
     UserSession,
 )
+from tutorconnect.models.scheduling import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CalendarFeedToken,
+    SlotHold,
+    TimeOff,
+    TutorSchedule,
+)
 from tutorconnect.models.search import SearchLexicon, TutorSearch
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
 from tutorconnect.models.tutors import (
@@ -27,6 +38,15 @@ from tutorconnect.models.tutors import (
 )
 
 __all__ = [
+    "AvailabilityOverride",
+    "AvailabilityRule",
+    "Booking",
+    "BookingEvent",
+    "BookingStatus",
+    "CalendarFeedToken",
+    "SlotHold",
+    "TimeOff",
+    "TutorSchedule",
     "SearchLexicon",
     "TutorSearch",
     "AuditLog",
