@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     password_reset_ttl_minutes: int = Field(default=30, ge=5, le=24 * 60)
     email_verify_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
 
+    # Booking rules. The cancellation tiers are the defaults copied onto each booking
+    # at creation (a booking keeps the policy it was made under).
+    hold_ttl_minutes: int = Field(default=10, ge=1, le=60)
+    payment_window_minutes: int = Field(default=15, ge=5, le=24 * 60)
+    tutor_response_hours: int = Field(default=24, ge=1, le=24 * 7)
+    platform_fee_bps: int = Field(default=1500, ge=0, le=5000)
+    reschedule_limit: int = Field(default=2, ge=0, le=10)
+    cancel_full_refund_hours: int = Field(default=24, ge=0, le=24 * 30)
+    cancel_partial_refund_hours: int = Field(default=2, ge=0, le=24 * 30)
+    cancel_partial_refund_percent: int = Field(default=50, ge=0, le=100)
+
     # Razorpay (empty key -> local emulator at RAZORPAY_BASE_URL).
     razorpay_key_id: str = ""
     razorpay_key_secret: str = ""
@@ -138,6 +149,8 @@ class Settings(BaseSettings):
                 )
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters")
+        if self.cancel_partial_refund_hours > self.cancel_full_refund_hours:
+            raise ValueError("CANCEL_PARTIAL_REFUND_HOURS must not exceed CANCEL_FULL_REFUND_HOURS")
         if not self.allowed_origins:
             self.allowed_origins = [self.public_base_url]
         return self

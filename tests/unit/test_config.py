@@ -35,6 +35,9 @@ def _start_with(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"APP_ENV": "staging"}, "APP_ENV"),
         ({"FEATURE_REGISTRATION": "perhaps"}, "FEATURE_REGISTRATION"),
+        ({"PLATFORM_FEE_BPS": "9000"}, "PLATFORM_FEE_BPS"),
+        ({"HOLD_TTL_MINUTES": "0"}, "HOLD_TTL_MINUTES"),
+        ({"CANCEL_FULL_REFUND_HOURS": "1", "CANCEL_PARTIAL_REFUND_HOURS": "2"}, "CANCEL_PARTIAL_REFUND_HOURS"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_setting(overrides, names):
