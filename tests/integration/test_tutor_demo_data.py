@@ -95,3 +95,15 @@ def test_listed_demo_tutors_are_complete_with_a_private_document(loaded, tmp_pat
         assert data.rstrip().endswith(b"%%EOF")
     _load(tmp_path)  # idempotent: no second document
     assert scalar("SELECT count(*) FROM tutor_documents") == len(keys)
+
+
+def test_listed_demo_tutors_have_weekly_availability_and_settings(loaded, tmp_path):
+    listed = {r[0] for r in sql("SELECT user_id FROM tutor_profiles WHERE status = 'approved'")}
+    with_rules = {r[0] for r in sql("SELECT DISTINCT tutor_id FROM availability_rules")}
+    with_settings = {r[0] for r in sql("SELECT tutor_id FROM tutor_schedules")}
+    assert listed <= with_rules and listed <= with_settings
+    zones = {r[0] for r in sql("SELECT DISTINCT u.time_zone FROM availability_rules a JOIN users u ON u.id = a.tutor_id")}
+    assert len(zones) >= 8
+    before = scalar("SELECT count(*) FROM availability_rules")
+    _load(tmp_path)
+    assert scalar("SELECT count(*) FROM availability_rules") == before

@@ -44,7 +44,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, func, select
 
 from tutorconnect.models import (
+    AvailabilityRule,
     Review,
+    TutorSchedule,
     TutorDocument,
     Role,
     Subject,
@@ -315,6 +317,9 @@ def load_demo_data(
     )
     inserted["tutor_prices"] = _insert(session, TutorPrice, [r for r in price_rows if r["tutor_id"] in present])
     inserted["tutor_documents"] = _insert_documents(session, tutor_emails, accounts, present, now, document_dir)
+    schedules, rules = _availability_rows(tutor_emails, accounts, present)
+    inserted["tutor_schedules"] = _insert(session, TutorSchedule, schedules)
+    inserted["availability_rules"] = _insert(session, AvailabilityRule, rules)
     inserted["reviews"] = _insert_reviews(session, tutor_emails, accounts, subject_names, now)
     tutor_profiles.refresh_search_documents(session, sorted(present))
 
@@ -348,6 +353,42 @@ def demo_pdf(lines: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+# Weekly patterns in each tutor's own zone: (weekdays, [(start, end) in local hours]).
+_WEEKLY_PATTERNS: tuple[tuple[tuple[int, ...], tuple[tuple[float, float], ...]], ...] = (
+    ((0, 1, 2, 3, 4), ((9, 12), (14, 18))),
+    ((0, 2, 4), ((17, 21),)),
+    ((1, 2, 3, 4, 5), ((7, 10), (18, 22))),
+    ((0, 1, 2, 3, 4, 5, 6), ((8, 11), (13, 16), (19, 21))),
+    ((5, 6), ((9, 13), (15, 18.5))),
+    ((0, 1, 3), ((6.5, 9), (20, 23))),
+)
+# (buffer before, buffer after, minimum notice in minutes, max lessons a day)
+_SETTINGS = ((0, 0, 720, None), (0, 10, 1440, 4), (15, 15, 240, 6), (5, 5, 720, None))
+
+
+def _availability_rows(
+    tutor_emails: list[str], accounts: dict[str, tuple[uuid.UUID, str, datetime]], present: set[uuid.UUID]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Booking settings and weekly availability for every demo tutor who wrote a profile,
+    varied across tutors (each in their own zone, so students see them at different local
+    times); the second weekly pattern also adds Saturday mornings."""
+    schedules, rules = [], []
+    for i, (email, tutor) in enumerate(zip(tutor_emails, TUTORS)):
+        account = accounts.get(email)
+        if account is None or account[0] not in present or not tutor.about:
+            continue
+        before, after, notice, per_day = _SETTINGS[i % len(_SETTINGS)]
+        schedules.append({"tutor_id": account[0], "buffer_before_minutes": before, "buffer_after_minutes": after,
+                          "min_notice_minutes": notice, "horizon_days": 60, "max_lessons_per_day": per_day})
+        days, hours = _WEEKLY_PATTERNS[i % len(_WEEKLY_PATTERNS)]
+        slug = slugify(tutor.name)
+        for day in days:
+            for start, end in hours:
+                rules.append({"id": uuid.uuid5(DEMO_NAMESPACE, f"rule:{slug}:{day}:{start}"), "tutor_id": account[0],
+                              "weekday": day, "start_minute": int(start * 60), "end_minute": int(end * 60)})
+    return schedules, rules
 
 
 def _insert_documents(
