@@ -27,7 +27,9 @@ students (varied ratings and texts, some with the tutor's reply); rating_count a
 rating_sum equal the aggregate of the visible reviews. Every tutor who wrote a profile has
 one education document (a generated one-page PDF stored privately, like an upload), so
 listed demo profiles are 100% complete. Search documents are rebuilt for every demo tutor
-on each run (deterministic, so a second run changes no value).
+on each run (deterministic, so a second run changes no value). Each such tutor also has booking
+settings and a weekly availability pattern in their own zone (six patterns, varied buffers,
+notice and daily limits).
 """
 
 from __future__ import annotations
