@@ -1,0 +1,630 @@
+"""The booking engine: the ONLY place that creates bookings or changes their status.
+
+State machine (every step a compare-and-swap `UPDATE ... WHERE id = :id AND status =
+:expected`, recorded in booking_events with from, to, actor, reason; admin steps also in
+the audit log):
+
+    pending_payment --mark_paid--> confirmed | awaiting_tutor (tutor confirms by hand)
+    pending_payment --expire_unpaid--> expired
+    awaiting_tutor  --accept--> confirmed
+    awaiting_tutor  --decline | auto_decline_overdue--> declined (paid: full refund)
+    pending_payment | awaiting_tutor | confirmed --cancel--> cancelled
+    confirmed --complete--> completed                  (system, after the end)
+    confirmed --mark_no_show--> no_show_student | no_show_tutor (after the start)
+    reschedule: an active booking moves to a new time, status unchanged (limit per booking)
+
+No double booking is guaranteed by PostgreSQL itself: the exclusion constraints
+ex_bookings_tutor_overlap (tutor, blocked range incl. buffers) and
+ex_bookings_student_overlap (student, lesson range) over active statuses. The service
+checks the slot first (slots.ensure_bookable) for a clear message, then inserts inside a
+SAVEPOINT and turns a lost race (SQLSTATE 23P01) into SlotUnavailable("taken").
+
+Money effects leave through the outbox in the same transaction: `booking.refund_requested`
+{booking_id, amount_minor, currency} whenever a paid booking (awaiting_tutor/confirmed) is
+cancelled, declined or ends with a tutor no-show and the refund is above zero.
+Every refusal is a DomainError raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import psycopg.errors
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from tutorconnect.config import get_settings
+from tutorconnect.models import TutorProfile, User
+from tutorconnect.models.accounts import Role
+from tutorconnect.models.scheduling import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    TutorSchedule,
+)
+from tutorconnect.services import audit, booking_policy, holds, outbox, slots
+from tutorconnect.services.accounts import require_admin
+from tutorconnect.services.context import RequestContext
+from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services.tutor_profiles import prices
+
+S = BookingStatus
+BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
+EVENTS = BookingEvent.__table__  # type: ignore[attr-defined]
+
+# action -> {from status: to status}. Anything not listed is refused.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "mark_paid": {S.PENDING_PAYMENT: S.CONFIRMED},  # or AWAITING_TUTOR, see mark_paid
+    "expire": {S.PENDING_PAYMENT: S.EXPIRED},
+    "accept": {S.AWAITING_TUTOR: S.CONFIRMED},
+    "decline": {S.AWAITING_TUTOR: S.DECLINED},
+    "auto_decline": {S.AWAITING_TUTOR: S.DECLINED},
+    "cancel": {S.PENDING_PAYMENT: S.CANCELLED, S.AWAITING_TUTOR: S.CANCELLED, S.CONFIRMED: S.CANCELLED},
+    "complete": {S.CONFIRMED: S.COMPLETED},
+    "no_show_student": {S.CONFIRMED: S.NO_SHOW_STUDENT},
+    "no_show_tutor": {S.CONFIRMED: S.NO_SHOW_TUTOR},
+    "reschedule": {S.PENDING_PAYMENT: S.PENDING_PAYMENT, S.AWAITING_TUTOR: S.AWAITING_TUTOR,
+                   S.CONFIRMED: S.CONFIRMED},
+}
+ALL_ACTIONS = tuple(TRANSITIONS)
+PAID_STATUSES = frozenset({S.AWAITING_TUTOR.value, S.CONFIRMED.value})
+LENGTHS = (30, 45, 60, 90)
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+REFERENCE_LEN = 6
+REASON_MAX = 500
+
+_ACTION_WORDS = {
+    "mark_paid": "be paid", "expire": "expire", "accept": "be accepted", "decline": "be declined",
+    "auto_decline": "be declined", "cancel": "be cancelled", "complete": "be completed",
+    "no_show_student": "be marked as a no-show", "no_show_tutor": "be marked as a no-show",
+    "reschedule": "be rescheduled",
+}
+
+
+class TransitionNotAllowed(DomainError):
+    def __init__(self, current: str, action: str) -> None:
+        self.current, self.action = current, action
+        super().__init__(f"A booking that is {current.replace('_', ' ')} cannot {_ACTION_WORDS[action]}. "
+                         "Reload the page to see its current status.")
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: uuid.UUID
+    reference: str
+    tutor_id: uuid.UUID
+    student_id: uuid.UUID
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    length_minutes: int
+    is_trial: bool
+    price_minor: int
+    currency: str
+    platform_fee_minor: int
+    tutor_earnings_minor: int
+    requires_confirmation: bool
+    tutor_time_zone: str
+    student_time_zone: str
+    reschedule_count: int
+    sequence: int
+    expires_at: datetime | None
+    respond_by: datetime | None
+    cancelled_by: str | None
+    cancel_reason: str | None
+    refund_minor: int | None
+
+
+_VIEW_COLS = [c for c in BookingView.__dataclass_fields__]
+
+
+def _view(row: Any) -> BookingView:
+    return BookingView(**{name: getattr(row, name) for name in _VIEW_COLS})
+
+
+# Settings ------------------------------------------------------------------------------
+def _settings():
+    return get_settings()
+
+
+def current_policy() -> dict[str, Any]:
+    s = _settings()
+    return booking_policy.cancellation_snapshot(
+        full_refund_hours=s.cancel_full_refund_hours,
+        partial_refund_hours=s.cancel_partial_refund_hours,
+        partial_refund_percent=s.cancel_partial_refund_percent,
+    )
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def _is_exclusion(err: IntegrityError) -> bool:
+    return isinstance(err.orig, psycopg.errors.ExclusionViolation)
+
+
+def _constraint(err: IntegrityError) -> str:
+    diag = getattr(err.orig, "diag", None)
+    return (getattr(diag, "constraint_name", None) or "") if diag else ""
+
+
+def _taken(err: IntegrityError) -> SlotUnavailable:
+    if _constraint(err) == "ex_bookings_student_overlap":
+        return SlotUnavailable("taken", "You already have another lesson at that time.")
+    return SlotUnavailable("taken", "Someone has just booked that time. Please choose another slot.")
+
+
+def new_reference() -> str:
+    return "TC-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LEN))
+
+
+# Creation ------------------------------------------------------------------------------
+def _clean_start(starts_at: object) -> datetime:
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None or starts_at.utcoffset() is None:
+        raise InvalidInput("starts_at", "Choose a start time (with its time zone).")
+    return starts_at.astimezone(timezone.utc)
+
+
+def _clean_length(length_minutes: object) -> int:
+    if isinstance(length_minutes, bool) or not isinstance(length_minutes, int) or length_minutes not in LENGTHS:
+        raise InvalidInput("length_minutes", "Choose a lesson length of 30, 45, 60 or 90 minutes.")
+    return length_minutes
+
+
+def _active_user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.execute(
+        select(User).where(col(User.id) == user_id, col(User.deleted_at).is_(None))
+    ).scalars().first()
+
+
+def create_booking(
+    session: Session,
+    ctx: RequestContext,
+    student_id: uuid.UUID,
+    tutor_id: uuid.UUID,
+    starts_at: datetime,
+    length_minutes: int,
+    *,
+    trial: bool = False,
+    now: datetime | None = None,
+) -> BookingView:
+    """Book `length_minutes` with `tutor_id` at `starts_at` for the signed-in student.
+
+    The new booking is pending_payment until `mark_paid` (or expires after the payment
+    window). Raises PermissionDenied (not this student's own active student account),
+    InvalidInput (bad start/length, trial not offered or already used), SlotUnavailable
+    (every reason of slots.ensure_bookable; "taken" also when another booking won the race).
+    """
+    now = _now(now)
+    if ctx.actor_user_id is None or ctx.actor_user_id != student_id:
+        raise PermissionDenied("You can only book lessons for yourself.")
+    starts_at = _clean_start(starts_at)
+    length = _clean_length(length_minutes)
+    student = _active_user(session, student_id)
+    if student is None or student.role != Role.STUDENT.value:
+        raise PermissionDenied("Only student accounts can book lessons.")
+    if tutor_id == student_id:
+        raise PermissionDenied("You cannot book a lesson with yourself.")
+    profile = session.get(TutorProfile, tutor_id)
+    tutor = _active_user(session, tutor_id)
+    if profile is None or tutor is None or profile.status != "approved":
+        raise SlotUnavailable("tutor_not_listed", "This tutor is not taking bookings.")
+
+    slots.ensure_bookable(session, tutor_id, starts_at, length, now=now, student_id=student_id)
+
+    price_by_length = prices(session, tutor_id)
+    if length not in price_by_length:
+        raise SlotUnavailable("length_not_offered", f"This tutor does not offer {length}-minute lessons.")
+    price = price_by_length[length]
+    if trial:
+        if profile.trial_price_minor is None:
+            raise InvalidInput("trial", "This tutor does not offer a trial lesson.")
+        used = session.execute(
+            select(func.count()).select_from(BOOKINGS).where(
+                BOOKINGS.c.student_id == student_id, BOOKINGS.c.tutor_id == tutor_id, BOOKINGS.c.is_trial,
+                BOOKINGS.c.status.in_([*ACTIVE_STATUSES, S.COMPLETED.value, S.NO_SHOW_STUDENT.value]),
+            )
+        ).scalar_one()
+        if used:
+            raise InvalidInput("trial", "You have already had a trial lesson with this tutor.")
+        price = profile.trial_price_minor
+
+    settings = _settings()
+    fee_bps = settings.platform_fee_bps
+    fee, earnings = booking_policy.split_price(price, fee_bps)
+    schedule = session.get(TutorSchedule, tutor_id)
+    before = timedelta(minutes=schedule.buffer_before_minutes if schedule else 0)
+    after = timedelta(minutes=schedule.buffer_after_minutes if schedule else 0)
+    ends_at = starts_at + timedelta(minutes=length)
+    booking_id = uuid.uuid4()
+    values = dict(
+        id=booking_id, tutor_id=tutor_id, student_id=student_id, status=S.PENDING_PAYMENT.value,
+        starts_at=starts_at, ends_at=ends_at, length_minutes=length,
+        blocked_from=starts_at - before, blocked_until=ends_at + after,
+        is_trial=bool(trial), price_minor=price, currency=profile.currency, platform_fee_bps=fee_bps,
+        platform_fee_minor=fee, tutor_earnings_minor=earnings, cancellation_policy=current_policy(),
+        requires_confirmation=bool(profile.requires_confirmation),
+        tutor_time_zone=tutor.time_zone, student_time_zone=student.time_zone,
+        reschedule_count=0, sequence=0,
+        expires_at=booking_policy.payment_expires_at(now, timedelta(minutes=settings.payment_window_minutes)),
+        created_at=now, updated_at=now,
+    )
+    for attempt in range(8):
+        values["reference"] = new_reference()
+        try:
+            with session.begin_nested():
+                session.execute(insert(BOOKINGS).values(**values))
+            break
+        except IntegrityError as err:
+            if _is_exclusion(err):
+                raise _taken(err) from None
+            if _constraint(err) == "uq_bookings_reference" and attempt < 7:
+                continue
+            raise
+    session.execute(insert(EVENTS).values(booking_id=booking_id, from_status=None, to_status=S.PENDING_PAYMENT.value,
+                                          actor_user_id=student_id, reason="booked", created_at=now))
+    release = getattr(holds, "release_hold", None)
+    if release is not None:
+        release(session, student_id, tutor_id)
+    return _view(_row(session, booking_id))
+
+
+# Reading ---------------------------------------------------------------------------------
+def _row(session: Session, booking_id: uuid.UUID) -> Any:
+    return session.execute(select(BOOKINGS).where(BOOKINGS.c.id == booking_id)).first()
+
+
+def _role_on(session: Session, ctx: RequestContext, row: Any) -> str:
+    """'student', 'tutor' or 'admin'; NotFound for anyone else (existence is not leaked)."""
+    actor = ctx.actor_user_id
+    if actor is not None and actor == row.student_id:
+        return "student"
+    if actor is not None and actor == row.tutor_id:
+        return "tutor"
+    try:
+        require_admin(session, actor)
+    except PermissionDenied:
+        raise NotFound("That booking") from None
+    return "admin"
+
+
+def _visible(session: Session, ctx: RequestContext, booking_id: object) -> tuple[Any, str]:
+    if not isinstance(booking_id, uuid.UUID):
+        raise NotFound("That booking")
+    row = _row(session, booking_id)
+    if row is None:
+        raise NotFound("That booking")
+    return row, _role_on(session, ctx, row)
+
+
+def get_booking(session: Session, ctx: RequestContext, booking_id: uuid.UUID) -> BookingView:
+    row, _ = _visible(session, ctx, booking_id)
+    return _view(row)
+
+
+def history(session: Session, ctx: RequestContext, booking_id: uuid.UUID) -> list[dict[str, Any]]:
+    _visible(session, ctx, booking_id)
+    rows = session.execute(select(EVENTS).where(EVENTS.c.booking_id == booking_id).order_by(EVENTS.c.id)).all()
+    return [dict(from_status=r.from_status, to_status=r.to_status, actor_user_id=r.actor_user_id, reason=r.reason,
+                 details=r.details, created_at=r.created_at) for r in rows]
+
+
+def _list(session: Session, column: Any, user_id: uuid.UUID, when: str, page: object, per_page: int,
+          now: datetime) -> tuple[list[BookingView], int]:
+    if when not in ("upcoming", "past"):
+        raise InvalidInput("when", "Choose upcoming or past bookings.")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput("page", "Choose a page number of 1 or more.")
+    per_page = max(1, min(int(per_page), 100))
+    where = [column == user_id, BOOKINGS.c.ends_at > now if when == "upcoming" else BOOKINGS.c.ends_at <= now]
+    total = session.execute(select(func.count()).select_from(BOOKINGS).where(*where)).scalar_one()
+    order = BOOKINGS.c.starts_at.asc() if when == "upcoming" else BOOKINGS.c.starts_at.desc()
+    rows = session.execute(select(BOOKINGS).where(*where).order_by(order, BOOKINGS.c.id)
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return [_view(r) for r in rows], int(total)
+
+
+def _self_or_admin(session: Session, ctx: RequestContext, user_id: uuid.UUID) -> None:
+    if ctx.actor_user_id is None or ctx.actor_user_id != user_id:
+        require_admin(session, ctx.actor_user_id)
+
+
+def list_for_student(session: Session, ctx: RequestContext, student_id: uuid.UUID, *, when: str = "upcoming",
+                     page: object = 1, per_page: int = 20, now: datetime | None = None) -> tuple[list[BookingView], int]:
+    """The student's bookings: upcoming (not yet ended, soonest first) or past (latest first)."""
+    _self_or_admin(session, ctx, student_id)
+    return _list(session, BOOKINGS.c.student_id, student_id, when, page, per_page, _now(now))
+
+
+def list_for_tutor(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *, when: str = "upcoming",
+                   page: object = 1, per_page: int = 20, now: datetime | None = None) -> tuple[list[BookingView], int]:
+    _self_or_admin(session, ctx, tutor_id)
+    return _list(session, BOOKINGS.c.tutor_id, tutor_id, when, page, per_page, _now(now))
+
+
+# Transitions -----------------------------------------------------------------------------
+def _check_step(row: Any, action: str) -> str:
+    target = TRANSITIONS[action].get(row.status)
+    if target is None:
+        raise TransitionNotAllowed(row.status, action)
+    return str(target)
+
+
+def _swap(session: Session, row: Any, action: str, target: str, *, actor: uuid.UUID | None, reason: str | None,
+          now: datetime, values: dict[str, Any] | None = None, details: dict[str, Any] | None = None) -> Any:
+    """Compare-and-swap the status; record the event. TransitionNotAllowed if we lost."""
+    won = session.execute(
+        update(BOOKINGS)
+        .where(BOOKINGS.c.id == row.id, BOOKINGS.c.status == row.status)
+        .values(status=target, updated_at=now, sequence=BOOKINGS.c.sequence + 1, **(values or {}))
+        .returning(*BOOKINGS.c)
+    ).first()
+    if won is None:
+        latest = _row(session, row.id)
+        raise TransitionNotAllowed(latest.status if latest else row.status, action)
+    session.execute(insert(EVENTS).values(booking_id=row.id, from_status=row.status, to_status=target,
+                                          actor_user_id=actor, reason=reason, details=details, created_at=now))
+    session.expire_all()
+    return won
+
+
+def _request_refund(session: Session, booking: Any, amount: int) -> None:
+    if amount > 0:
+        outbox.enqueue(session, "booking.refund_requested",
+                       {"booking_id": str(booking.id), "reference": booking.reference, "amount_minor": amount,
+                        "currency": booking.currency},
+                       dedupe_key=f"booking.refund_requested:{booking.id}")
+
+
+def _system_row(session: Session, booking_id: uuid.UUID) -> Any:
+    row = _row(session, booking_id)
+    if row is None:
+        raise NotFound("That booking")
+    return row
+
+
+def mark_paid(session: Session, booking_id: uuid.UUID, *, now: datetime | None = None) -> BookingView:
+    """System (the payments integration): pending_payment -> confirmed, or awaiting_tutor
+    with respond_by when the tutor confirms bookings by hand."""
+    now = _now(now)
+    row = _system_row(session, booking_id)
+    _check_step(row, "mark_paid")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise DomainError("The payment window for this booking has closed.")
+    if row.requires_confirmation:
+        respond = booking_policy.respond_by(now, row.starts_at,
+                                            timedelta(hours=_settings().tutor_response_hours))
+        done = _swap(session, row, "mark_paid", S.AWAITING_TUTOR.value, actor=None, reason="paid", now=now,
+                     values={"expires_at": None, "respond_by": respond})
+    else:
+        done = _swap(session, row, "mark_paid", S.CONFIRMED.value, actor=None, reason="paid", now=now,
+                     values={"expires_at": None})
+    return _view(done)
+
+
+def _tutor_step(session: Session, ctx: RequestContext, booking_id: uuid.UUID, action: str, reason: str | None,
+                now: datetime | None) -> BookingView:
+    now = _now(now)
+    row, role = _visible(session, ctx, booking_id)
+    target = _check_step(row, action)
+    if role != "tutor":
+        raise PermissionDenied("Only the tutor of this booking can do that.")
+    values: dict[str, Any] = {"respond_by": None}
+    if target == S.DECLINED:
+        values.update(refund_minor=row.price_minor, cancelled_by="tutor", cancel_reason=reason)
+    done = _swap(session, row, action, target, actor=ctx.actor_user_id, reason=reason, now=now, values=values)
+    if target == S.DECLINED:
+        _request_refund(session, done, row.price_minor)
+    return _view(done)
+
+
+def accept(session: Session, ctx: RequestContext, booking_id: uuid.UUID, *, now: datetime | None = None) -> BookingView:
+    return _tutor_step(session, ctx, booking_id, "accept", "accepted", now)
+
+
+def decline(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason: object = None, *,
+            now: datetime | None = None) -> BookingView:
+    clean = _clean_reason(reason, required=False) or "declined by the tutor"
+    return _tutor_step(session, ctx, booking_id, "decline", clean, now)
+
+
+def expire_unpaid(session: Session, now: datetime | None = None) -> int:
+    """Sweeper: every pending_payment booking past its payment window becomes expired."""
+    now = _now(now)
+    ids = session.execute(
+        update(BOOKINGS)
+        .where(BOOKINGS.c.status == S.PENDING_PAYMENT.value, BOOKINGS.c.expires_at <= now)
+        .values(status=S.EXPIRED.value, updated_at=now, sequence=BOOKINGS.c.sequence + 1)
+        .returning(BOOKINGS.c.id)
+    ).scalars().all()
+    if ids:
+        session.execute(insert(EVENTS), [dict(booking_id=i, from_status=S.PENDING_PAYMENT.value,
+                                              to_status=S.EXPIRED.value, actor_user_id=None,
+                                              reason="payment window closed", created_at=now) for i in ids])
+    return len(ids)
+
+
+def auto_decline_overdue(session: Session, now: datetime | None = None) -> int:
+    """Sweeper: every awaiting_tutor booking whose respond_by passed is declined (full refund)."""
+    now = _now(now)
+    rows = session.execute(
+        update(BOOKINGS)
+        .where(BOOKINGS.c.status == S.AWAITING_TUTOR.value, BOOKINGS.c.respond_by <= now)
+        .values(status=S.DECLINED.value, updated_at=now, sequence=BOOKINGS.c.sequence + 1,
+                refund_minor=BOOKINGS.c.price_minor, cancelled_by="system",
+                cancel_reason="The tutor did not respond in time.")
+        .returning(*BOOKINGS.c)
+    ).all()
+    if rows:
+        session.execute(insert(EVENTS), [dict(booking_id=r.id, from_status=S.AWAITING_TUTOR.value,
+                                              to_status=S.DECLINED.value, actor_user_id=None,
+                                              reason="tutor did not respond in time", created_at=now) for r in rows])
+        for r in rows:
+            _request_refund(session, r, r.price_minor)
+    return len(rows)
+
+
+def _clean_reason(reason: object, *, required: bool) -> str | None:
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
+        if required:
+            raise InvalidInput("reason", "Please give a reason.")
+        return None
+    if not isinstance(reason, str):
+        raise InvalidInput("reason", "Please give a reason as text.")
+    clean = " ".join(reason.split())
+    if len(clean) > REASON_MAX:
+        raise InvalidInput("reason", f"Keep the reason under {REASON_MAX} characters.")
+    return clean
+
+
+def refund_preview(session: Session, ctx: RequestContext, booking_id: uuid.UUID, *,
+                   now: datetime | None = None) -> int:
+    """What cancelling now would refund the student (shown before confirming)."""
+    row, role = _visible(session, ctx, booking_id)
+    _check_step(row, "cancel")
+    if row.status not in PAID_STATUSES:
+        return 0
+    return booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, _now(now))
+
+
+def cancel(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason: object, *,
+           now: datetime | None = None) -> BookingView:
+    """The student, the tutor or an admin cancels an active booking before it starts (an
+    admin also after). The refund follows the booking's own policy snapshot; paid bookings
+    with a refund above zero emit booking.refund_requested."""
+    now = _now(now)
+    row, role = _visible(session, ctx, booking_id)
+    _check_step(row, "cancel")
+    clean = _clean_reason(reason, required=True)
+    if role != "admin" and row.starts_at <= now:
+        raise DomainError("This lesson has already started and can no longer be cancelled.")
+    paid = row.status in PAID_STATUSES
+    refund = booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, now) if paid else 0
+    done = _swap(session, row, "cancel", S.CANCELLED.value, actor=ctx.actor_user_id, reason=clean, now=now,
+                 values={"cancelled_by": role, "cancel_reason": clean, "refund_minor": refund,
+                         "expires_at": None, "respond_by": None},
+                 details={"refund_minor": refund, "paid": paid})
+    if paid:
+        _request_refund(session, done, refund)
+    if role == "admin":
+        audit.record(session, ctx, action="booking.cancelled", target_type="booking", target_id=row.id,
+                     before={"status": row.status}, after={"status": S.CANCELLED.value, "refund_minor": refund,
+                                                           "reason": clean})
+    return _view(done)
+
+
+def reschedule(session: Session, ctx: RequestContext, booking_id: uuid.UUID, new_starts_at: datetime, *,
+               now: datetime | None = None) -> BookingView:
+    """Either party moves an active booking (before it starts) to a free time, checked like
+    a new booking; moved in one UPDATE so the exclusion constraints re-check it."""
+    now = _now(now)
+    row, role = _visible(session, ctx, booking_id)
+    target = _check_step(row, "reschedule")
+    if role not in ("student", "tutor"):
+        raise PermissionDenied("Only the student or the tutor of this booking can reschedule it.")
+    new_start = _clean_start(new_starts_at)
+    limit = _settings().reschedule_limit
+    if not booking_policy.may_reschedule(row.reschedule_count, limit):
+        raise DomainError(f"This booking has already been rescheduled {row.reschedule_count} "
+                          f"time{'s' if row.reschedule_count != 1 else ''}, the most allowed.")
+    if row.starts_at <= now:
+        raise DomainError("This lesson has already started and can no longer be rescheduled.")
+    if new_start == row.starts_at:
+        raise InvalidInput("starts_at", "Choose a different time from the current one.")
+    slots.ensure_bookable(session, row.tutor_id, new_start, row.length_minutes, now=now,
+                          student_id=row.student_id, ignore_booking_id=row.id)
+    new_end = new_start + timedelta(minutes=row.length_minutes)
+    values: dict[str, Any] = dict(
+        starts_at=new_start, ends_at=new_end,
+        blocked_from=new_start - (row.starts_at - row.blocked_from),
+        blocked_until=new_end + (row.blocked_until - row.ends_at),
+        reschedule_count=BOOKINGS.c.reschedule_count + 1,
+    )
+    if row.status == S.AWAITING_TUTOR and row.respond_by is not None:
+        values["respond_by"] = max(now, min(row.respond_by, new_start - booking_policy.RESPOND_BEFORE_START))
+    try:
+        with session.begin_nested():
+            done = session.execute(
+                update(BOOKINGS)
+                .where(BOOKINGS.c.id == row.id, BOOKINGS.c.status == row.status,
+                       BOOKINGS.c.reschedule_count == row.reschedule_count, BOOKINGS.c.starts_at == row.starts_at)
+                .values(updated_at=now, sequence=BOOKINGS.c.sequence + 1, **values)
+                .returning(*BOOKINGS.c)
+            ).first()
+    except IntegrityError as err:
+        if _is_exclusion(err):
+            raise _taken(err) from None
+        raise
+    if done is None:
+        latest = _row(session, row.id)
+        raise TransitionNotAllowed(latest.status if latest else row.status, "reschedule")
+    session.execute(insert(EVENTS).values(
+        booking_id=row.id, from_status=row.status, to_status=target, actor_user_id=ctx.actor_user_id,
+        reason=f"rescheduled by the {role}", created_at=now,
+        details={"old_starts_at": row.starts_at.isoformat(), "new_starts_at": new_start.isoformat(),
+                 "old_ends_at": row.ends_at.isoformat(), "new_ends_at": new_end.isoformat()},
+    ))
+    session.expire_all()
+    return _view(done)
+
+
+def complete(session: Session, booking_id: uuid.UUID, *, now: datetime | None = None) -> BookingView:
+    """System: a confirmed lesson that has ended becomes completed."""
+    now = _now(now)
+    row = _system_row(session, booking_id)
+    _check_step(row, "complete")
+    if row.ends_at > now:
+        raise DomainError("This lesson has not ended yet.")
+    return _view(_swap(session, row, "complete", S.COMPLETED.value, actor=None, reason="lesson ended", now=now))
+
+
+def mark_no_show(session: Session, ctx: RequestContext, booking_id: uuid.UUID, party: str, *,
+                 now: datetime | None = None) -> BookingView:
+    """After the start: the tutor reports that the student did not come (party="student"),
+    or the student that the tutor did not (party="tutor"; full refund). Admins may do either."""
+    now = _now(now)
+    if party not in ("student", "tutor"):
+        raise InvalidInput("party", "Say who did not attend: the student or the tutor.")
+    row, role = _visible(session, ctx, booking_id)
+    action = f"no_show_{party}"
+    target = _check_step(row, action)
+    if role != "admin" and role == party:
+        raise PermissionDenied("You can only report that the other person did not attend.")
+    if row.starts_at > now:
+        raise DomainError("A no-show can only be reported after the lesson's start time.")
+    values: dict[str, Any] = {}
+    if party == "tutor":
+        values["refund_minor"] = row.price_minor
+    done = _swap(session, row, action, target, actor=ctx.actor_user_id, reason=f"reported by the {role}", now=now,
+                 values=values)
+    if party == "tutor":
+        _request_refund(session, done, row.price_minor)
+    if role == "admin":
+        audit.record(session, ctx, action=f"booking.{target}", target_type="booking", target_id=row.id,
+                     before={"status": row.status}, after={"status": target})
+    return _view(done)
+
+
+def overlapping_active_pairs(session: Session) -> int:
+    """Diagnostics (tests, benchmarks): pairs of active bookings that overlap (must be 0)."""
+    active = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
+    return int(session.execute(text(f"""
+        SELECT count(*) FROM bookings a JOIN bookings b ON a.id < b.id
+        WHERE a.status IN ({active}) AND b.status IN ({active})
+          AND ((a.tutor_id = b.tutor_id
+                AND tstzrange(a.blocked_from, a.blocked_until) && tstzrange(b.blocked_from, b.blocked_until))
+            OR (a.student_id = b.student_id
+                AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)))
+    """)).scalar_one())
