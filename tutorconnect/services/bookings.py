@@ -34,26 +34,24 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, literal, null, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from tutorconnect.config import get_settings
-from tutorconnect.models import TutorProfile, User
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.scheduling import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     BookingStatus,
-    TutorSchedule,
 )
 from tutorconnect.services import audit, booking_policy, holds, outbox, slots
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tutorconnect.services.slots import SlotUnavailable
-from tutorconnect.services.tutor_profiles import prices
+from tutorconnect.services.tutor_profiles import price_for_length
 
 S = BookingStatus
 BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
@@ -183,10 +181,30 @@ def _clean_length(length_minutes: object) -> int:
     return length_minutes
 
 
-def _active_user(session: Session, user_id: uuid.UUID) -> User | None:
-    return session.execute(
-        select(User).where(col(User.id) == user_id, col(User.deleted_at).is_(None))
-    ).scalars().first()
+_FACTS_SQL = text("""
+    SELECT su.role AS student_role, su.time_zone AS student_zone, tu.time_zone AS tutor_zone,
+           p.status AS profile_status, p.currency, p.trial_price_minor, p.requires_confirmation,
+           p.hourly_rate_minor, p.lesson_lengths,
+           sch.buffer_before_minutes AS buffer_before, sch.buffer_after_minutes AS buffer_after,
+           (SELECT tp.price_minor FROM tutor_prices tp
+             WHERE tp.tutor_id = p.user_id AND tp.length_minutes = :length) AS price_override
+    FROM users su
+    LEFT JOIN users tu ON tu.id = :tutor AND tu.deleted_at IS NULL
+    LEFT JOIN tutor_profiles p ON p.user_id = tu.id
+    LEFT JOIN tutor_schedules sch ON sch.tutor_id = p.user_id
+    WHERE su.id = :student AND su.deleted_at IS NULL
+""")
+
+
+def _insert_with_event(values: dict[str, Any]) -> Any:
+    """INSERT the booking and its first history row in one statement (one round trip)."""
+    created = insert(BOOKINGS).values(**values).returning(*BOOKINGS.c).cte("created")
+    event = insert(EVENTS).from_select(
+        ["booking_id", "from_status", "to_status", "actor_user_id", "reason", "created_at"],
+        select(created.c.id, null(), created.c.status, created.c.student_id, literal("booked"),
+               created.c.created_at),
+    ).cte("event")
+    return select(created).add_cte(event)
 
 
 def create_booking(
@@ -212,24 +230,22 @@ def create_booking(
         raise PermissionDenied("You can only book lessons for yourself.")
     starts_at = _clean_start(starts_at)
     length = _clean_length(length_minutes)
-    student = _active_user(session, student_id)
-    if student is None or student.role != Role.STUDENT.value:
+    facts = session.execute(_FACTS_SQL, {"student": student_id, "tutor": tutor_id, "length": length}).first()
+    if facts is None or facts.student_role != Role.STUDENT.value:
         raise PermissionDenied("Only student accounts can book lessons.")
     if tutor_id == student_id:
         raise PermissionDenied("You cannot book a lesson with yourself.")
-    profile = session.get(TutorProfile, tutor_id)
-    tutor = _active_user(session, tutor_id)
-    if profile is None or tutor is None or profile.status != "approved":
+    if facts.tutor_zone is None or facts.profile_status != "approved":
         raise SlotUnavailable("tutor_not_listed", "This tutor is not taking bookings.")
 
     slots.ensure_bookable(session, tutor_id, starts_at, length, now=now, student_id=student_id)
 
-    price_by_length = prices(session, tutor_id)
-    if length not in price_by_length:
+    if length not in (facts.lesson_lengths or ()) or facts.hourly_rate_minor is None:
         raise SlotUnavailable("length_not_offered", f"This tutor does not offer {length}-minute lessons.")
-    price = price_by_length[length]
+    # the same price as tutor_profiles.prices() gives for this length
+    price = price_for_length(facts.hourly_rate_minor, length, facts.currency, facts.price_override)
     if trial:
-        if profile.trial_price_minor is None:
+        if facts.trial_price_minor is None:
             raise InvalidInput("trial", "This tutor does not offer a trial lesson.")
         used = session.execute(
             select(func.count()).select_from(BOOKINGS).where(
@@ -239,33 +255,33 @@ def create_booking(
         ).scalar_one()
         if used:
             raise InvalidInput("trial", "You have already had a trial lesson with this tutor.")
-        price = profile.trial_price_minor
+        price = facts.trial_price_minor
 
     settings = _settings()
     fee_bps = settings.platform_fee_bps
     fee, earnings = booking_policy.split_price(price, fee_bps)
-    schedule = session.get(TutorSchedule, tutor_id)
-    before = timedelta(minutes=schedule.buffer_before_minutes if schedule else 0)
-    after = timedelta(minutes=schedule.buffer_after_minutes if schedule else 0)
+    before = timedelta(minutes=facts.buffer_before or 0)
+    after = timedelta(minutes=facts.buffer_after or 0)
     ends_at = starts_at + timedelta(minutes=length)
     booking_id = uuid.uuid4()
     values = dict(
         id=booking_id, tutor_id=tutor_id, student_id=student_id, status=S.PENDING_PAYMENT.value,
         starts_at=starts_at, ends_at=ends_at, length_minutes=length,
         blocked_from=starts_at - before, blocked_until=ends_at + after,
-        is_trial=bool(trial), price_minor=price, currency=profile.currency, platform_fee_bps=fee_bps,
+        is_trial=bool(trial), price_minor=price, currency=facts.currency, platform_fee_bps=fee_bps,
         platform_fee_minor=fee, tutor_earnings_minor=earnings, cancellation_policy=current_policy(),
-        requires_confirmation=bool(profile.requires_confirmation),
-        tutor_time_zone=tutor.time_zone, student_time_zone=student.time_zone,
+        requires_confirmation=bool(facts.requires_confirmation),
+        tutor_time_zone=facts.tutor_zone, student_time_zone=facts.student_zone,
         reschedule_count=0, sequence=0,
         expires_at=booking_policy.payment_expires_at(now, timedelta(minutes=settings.payment_window_minutes)),
         created_at=now, updated_at=now,
     )
+    row = None
     for attempt in range(8):
         values["reference"] = new_reference()
         try:
             with session.begin_nested():
-                session.execute(insert(BOOKINGS).values(**values))
+                row = session.execute(_insert_with_event(values)).first()
             break
         except IntegrityError as err:
             if _is_exclusion(err):
@@ -273,12 +289,10 @@ def create_booking(
             if _constraint(err) == "uq_bookings_reference" and attempt < 7:
                 continue
             raise
-    session.execute(insert(EVENTS).values(booking_id=booking_id, from_status=None, to_status=S.PENDING_PAYMENT.value,
-                                          actor_user_id=student_id, reason="booked", created_at=now))
     release = getattr(holds, "release_hold", None)
     if release is not None:
         release(session, student_id, tutor_id)
-    return _view(_row(session, booking_id))
+    return _view(row)
 
 
 # Reading ---------------------------------------------------------------------------------
