@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 RUN_TASK = "tutorconnect.run_outbox"
 RELAY_EVERY_SECONDS = 2.0
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
+BOOKING_SWEEP_EVERY_SECONDS = 30.0
 _RELAY_TURN_KEY = "tutorconnect:relay:turn"
 # One runner per outbox row at a time, across processes. A session-level advisory lock
 # lives on an idle (autocommit) connection, so no transaction stays open while the job
@@ -126,6 +127,20 @@ def housekeeping() -> dict[str, int]:
     return counts
 
 
+def sweep_bookings() -> dict[str, int]:
+    """Expire unpaid bookings past their payment window (the time is free again) and
+    decline those the tutor did not answer in time (refund requested). Each sweep is one
+    set-based UPDATE per kind: idempotent, safe to run from several places at once."""
+    from tutorconnect.services import bookings
+
+    with session_scope() as s:
+        counts = {"expired": bookings.expire_unpaid(s), "declined": bookings.auto_decline_overdue(s)}
+    if any(counts.values()):
+        log.info("booking sweep", extra={"counts": str(counts)})
+        nudge()  # refund requests may be waiting in the outbox
+    return counts
+
+
 _wakers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
 
@@ -174,10 +189,18 @@ async def _loop(stop_event: asyncio.Event | None, every: float, tick, name: str)
 
 # No-Redis mode ---------------------------------------------------------------------------
 async def local_worker_loop(stop_event: asyncio.Event | None = None, *, poll_seconds: float | None = None) -> None:
-    """Run due outbox jobs (and hourly housekeeping) in this process until `stop_event`."""
+    """Run due outbox jobs, the booking sweep (every 30 s) and hourly housekeeping in this
+    process until `stop_event`."""
     next_housekeeping = [time.monotonic()]
+    next_sweep = [time.monotonic()]
 
     def tick(_nudged: bool) -> None:
+        if time.monotonic() >= next_sweep[0]:
+            next_sweep[0] = time.monotonic() + BOOKING_SWEEP_EVERY_SECONDS
+            try:
+                sweep_bookings()
+            except Exception:  # never let the sweep stop the jobs
+                log.exception("booking sweep failed")
         if time.monotonic() >= next_housekeeping[0]:
             next_housekeeping[0] = time.monotonic() + HOUSEKEEPING_EVERY_SECONDS
             try:

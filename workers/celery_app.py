@@ -66,6 +66,11 @@ def create_app(redis_url: str | None, *, main: bool = False) -> TutorConnectCele
                 # A relay that waited behind busy workers is useless: drop it.
                 "options": {"expires": 10},
             },
+            "sweep-bookings": {
+                "task": "tutorconnect.sweep_bookings",
+                "schedule": 30.0,
+                "options": {"expires": 25},
+            },
             "housekeeping": {
                 "task": "tutorconnect.housekeeping",
                 "schedule": 3600.0,

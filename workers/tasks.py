@@ -25,3 +25,9 @@ def relay_outbox() -> int:
 @celery_app.task(name="tutorconnect.housekeeping")
 def housekeeping() -> dict[str, int]:
     return background.housekeeping()
+
+
+@celery_app.task(name="tutorconnect.sweep_bookings")
+def sweep_bookings() -> dict[str, int]:
+    """Expire unpaid bookings and auto-decline unanswered ones (beat, every 30 s)."""
+    return background.sweep_bookings()
