@@ -27,6 +27,7 @@ Every refusal is a DomainError raised before anything is written.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import func, insert, literal, null, select, text, update
+from sqlalchemy import bindparam, func, insert, literal, null, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -196,9 +197,21 @@ _FACTS_SQL = text("""
 """)
 
 
-def _insert_with_event(values: dict[str, Any]) -> Any:
-    """INSERT the booking and its first history row in one statement (one round trip)."""
-    created = insert(BOOKINGS).values(**values).returning(*BOOKINGS.c).cte("created")
+_INSERT_COLUMNS = (
+    "id", "reference", "tutor_id", "student_id", "status", "starts_at", "ends_at", "length_minutes", "blocked_from",
+    "blocked_until", "is_trial", "price_minor", "currency", "platform_fee_bps", "platform_fee_minor",
+    "tutor_earnings_minor", "cancellation_policy", "requires_confirmation", "tutor_time_zone", "student_time_zone",
+    "reschedule_count", "sequence", "expires_at", "created_at", "updated_at",
+)
+
+
+@functools.cache
+def _insert_with_event() -> Any:
+    """INSERT the booking and its first history row in one statement (one round trip);
+    built once, executed with a dict of the _INSERT_COLUMNS values."""
+    created = (insert(BOOKINGS)
+               .values({c: bindparam(c, type_=BOOKINGS.c[c].type) for c in _INSERT_COLUMNS})
+               .returning(*BOOKINGS.c).cte("created"))
     event = insert(EVENTS).from_select(
         ["booking_id", "from_status", "to_status", "actor_user_id", "reason", "created_at"],
         select(created.c.id, null(), created.c.status, created.c.student_id, literal("booked"),
@@ -281,7 +294,7 @@ def create_booking(
         values["reference"] = new_reference()
         try:
             with session.begin_nested():
-                row = session.execute(_insert_with_event(values)).first()
+                row = session.execute(_insert_with_event(), values).first()
             break
         except IntegrityError as err:
             if _is_exclusion(err):
