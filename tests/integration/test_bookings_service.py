@@ -260,7 +260,7 @@ def test_mark_paid_with_confirmation_waits_for_the_tutor_with_a_deadline():
         paid = bookings.mark_paid(s, b.id, now=now)
     assert paid.status == "awaiting_tutor" and paid.respond_by == now + timedelta(hours=24)
     assert paid.expires_at is None
-    soon = book(learner, tutor, now.replace(second=0, microsecond=0) + timedelta(hours=5))
+    soon = book(learner, tutor, now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=5))
     with session_scope() as s:
         paid = bookings.mark_paid(s, soon.id, now=now)
     assert paid.respond_by == soon.starts_at - timedelta(hours=1)
@@ -535,3 +535,33 @@ def test_admin_and_parties_can_read_a_booking():
 
 def test_active_statuses_match_the_constraint():
     assert set(ACTIVE_STATUSES) == {"pending_payment", "awaiting_tutor", "confirmed"}
+
+
+def test_the_database_refuses_an_overlap_the_checks_missed(monkeypatch):
+    """Even if the slot check were wrong (patched to pass here), the exclusion constraint
+    turns the second booking into SlotUnavailable("taken") inside a savepoint, and the
+    session stays usable."""
+    from tutorconnect.services import slots
+
+    tutor, a, b = bookable_tutor(buffers=(0, 10)), student(), student()
+    start = future()
+    book(a, tutor, start)
+    monkeypatch.setattr(slots, "ensure_bookable", lambda *args, **kw: None)
+    with session_scope() as s:
+        with pytest.raises(SlotUnavailable) as err:
+            bookings.create_booking(s, as_(b), b, tutor, start + timedelta(minutes=65), 30)
+        assert err.value.reason == "taken"
+        assert bookings.create_booking(s, as_(b), b, tutor, start + timedelta(minutes=70), 30).status == \
+            "pending_payment"
+    assert counts() == (2, 2, 0)
+
+
+def test_booking_releases_the_students_hold(monkeypatch):
+    from tutorconnect.services import holds
+
+    released = []
+    monkeypatch.setattr(holds, "release_hold", lambda s, student_id, tutor_id: released.append((student_id, tutor_id)),
+                        raising=False)
+    tutor, learner = bookable_tutor(), student()
+    book(learner, tutor, future())
+    assert released == [(learner, tutor)]
