@@ -21,15 +21,23 @@ INTERFACE (fixed; implementation in progress):
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from tutorconnect.services.errors import DomainError
+from tutorconnect.models.scheduling import ACTIVE_STATUSES
+from tutorconnect.services import holds as holds_service
+from tutorconnect.services.errors import DomainError, InvalidInput
 
 REASONS = ("past", "min_notice", "horizon", "outside_availability", "taken", "held", "daily_limit",
            "length_not_offered", "tutor_not_listed")
+MAX_RANGE_DAYS = 62  # free_slots refuses longer date ranges (one request, bounded work)
+DEFAULTS = dict(buffer_before_minutes=0, buffer_after_minutes=0, min_notice_minutes=720, horizon_days=60,
+                max_lessons_per_day=None)  # as models.scheduling.TutorSchedule, when no row exists yet
 
 
 class SlotUnavailable(DomainError):
@@ -47,6 +55,276 @@ class Slot:
     local_end: datetime
 
 
+# ---------------------------------------------------------------------------------------
+# DST POLICY (deliberate, tested in tests/unit/test_slot_dst.py):
+# - Availability is local wall-clock: each interval of each tutor-local date keeps its
+#   wall-clock times on a DST change day (a 09:00-17:00 rule is 09:00-17:00 local).
+# - Nonexistent local times (spring-forward gap): an interval boundary that falls in the
+#   gap moves to the first valid instant after it (the transition itself), so no slot
+#   starts in the gap and an interval starting at 02:30 in a 02:00-03:00 gap opens at 03:00.
+# - Repeated local times (fall-back): boundaries use the first occurrence (fold=0), and no
+#   slot STARTS during the second occurrence, so a local wall-clock start time is offered
+#   at most once. A lesson started before the repeat may run on through it if the interval
+#   covers it (the interval is real time between its two fold=0 boundaries).
+# - Touching intervals (also across local midnight, e.g. 00:00-24:00 every day) are merged,
+#   so a lesson may run across them. Starts fall on the tutor's local quarter hours (all
+#   current zone offsets and DST shifts are multiples of 15 minutes, so alignment survives
+#   a change inside an interval).
+# ---------------------------------------------------------------------------------------
+
+STEP_SECONDS = 15 * 60
+_UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _offset(zone: ZoneInfo, ts: int) -> int:
+    return int(datetime.fromtimestamp(ts, zone).utcoffset().total_seconds())
+
+
+def local_to_instant(zone: ZoneInfo, day: date, minute: int) -> int:
+    """Epoch seconds of local wall time `day` + `minute` (0..1440) under the policy above."""
+    wall = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+    ts = int(wall.replace(tzinfo=zone).timestamp())  # fold=0: first occurrence
+    if datetime.fromtimestamp(ts, zone).replace(tzinfo=None) == wall:
+        return ts
+    # Nonexistent: find the first instant whose local wall time is >= wall (the transition).
+    other = int(wall.replace(tzinfo=zone, fold=1).timestamp())
+    lo, hi = min(ts, other), max(ts, other)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).replace(tzinfo=None) >= wall:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def repeat_ranges(zone: ZoneInfo, first: date, last: date) -> list[tuple[int, int]]:
+    """Instants of the SECOND occurrence of repeated local times (fall-back) in the dates."""
+    out = []
+    day = first
+    prev_ts = int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
+    prev_off = _offset(zone, prev_ts)
+    while day <= last:
+        nxt = day + timedelta(days=1)
+        ts = int(datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).timestamp())
+        off = _offset(zone, ts)
+        if off < prev_off:  # fall back somewhere in (prev_ts, ts]
+            lo, hi = prev_ts, ts
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset(zone, mid) == off:
+                    hi = mid
+                else:
+                    lo = mid
+            out.append((hi, hi + (prev_off - off)))
+        prev_ts, prev_off, day = ts, off, nxt
+    return out
+
+
+def _merge(ranges) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def availability_windows(zone: ZoneInfo, rules: dict[int, list[tuple[int, int]]],
+                         overrides: dict[date, list[tuple[int, int]]], first: date, last: date
+                         ) -> list[tuple[int, int]]:
+    """Merged real-time windows (epoch seconds) for tutor-local dates first..last.
+    `overrides[d]` replaces the weekday rules on d (an empty list = closed)."""
+    ranges = []
+    day = first
+    while day <= last:
+        intervals = overrides[day] if day in overrides else rules.get(day.weekday(), ())
+        for start, end in intervals:
+            a, b = local_to_instant(zone, day, start), local_to_instant(zone, day, end)
+            if b > a:
+                ranges.append((a, b))
+        day += timedelta(days=1)
+    return _merge(ranges)
+
+
+def _overlaps(merged: list[tuple[int, int]], ends: list[int], a: int, b: int) -> bool:
+    i = bisect_right(ends, a)
+    return i < len(merged) and merged[i][0] < b
+
+
+@dataclass
+class SlotInputs:
+    """Everything the pure core needs, in plain Python (instants as aware datetimes)."""
+
+    zone: str
+    length_minutes: int
+    first_local_date: date  # tutor-local dates to generate
+    last_local_date: date
+    rules: dict[int, list[tuple[int, int]]]
+    overrides: dict[date, list[tuple[int, int]]] = field(default_factory=dict)
+    time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)  # blocked ranges of bookings/holds
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    not_before: datetime | None = None  # now + minimum notice
+    not_after_date: date | None = None  # last tutor-local date a lesson may start on (horizon)
+    max_per_day: int | None = None
+    day_counts: dict[date, int] = field(default_factory=dict)  # active bookings per tutor-local date
+
+
+def _ts(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def compute_slots(inp: SlotInputs) -> list[tuple[datetime, datetime]]:
+    """The pure core: free (start, end) pairs in UTC, ascending, no duplicates."""
+    zone = ZoneInfo(inp.zone)
+    length = inp.length_minutes * 60
+    bb, ba = inp.buffer_before_minutes * 60, inp.buffer_after_minutes * 60
+    windows = availability_windows(zone, inp.rules, inp.overrides, inp.first_local_date, inp.last_local_date)
+    if not windows:
+        return []
+    # Busy ranges compared against the slot's own blocked range [s - bb, e + ba): bookings and
+    # holds as they are; time off widened by the buffers so it is compared with [s, e) itself.
+    busy = _merge([(_ts(a), _ts(b)) for a, b in inp.busy]
+                  + [(_ts(a) - bb, _ts(b) + ba) for a, b in inp.time_off])
+    busy_ends = [b for _, b in busy]
+    no_start = list(repeat_ranges(zone, inp.first_local_date, inp.last_local_date))
+    if inp.max_per_day is not None:
+        for day, count in inp.day_counts.items():
+            if count >= inp.max_per_day:
+                no_start.append((local_to_instant(zone, day, 0), local_to_instant(zone, day, 1440)))
+    no_start = _merge(no_start)
+    no_start_ends = [b for _, b in no_start]
+    lo = _ts(inp.not_before) if inp.not_before is not None else None
+    hi = None
+    if inp.not_after_date is not None:
+        hi = local_to_instant(zone, inp.not_after_date + timedelta(days=1), 0)
+    out = []
+    for a, b in windows:
+        off = _offset(zone, a)
+        s = a + (-(a + off)) % STEP_SECONDS
+        if lo is not None and s < lo:
+            s += -(-(lo - s) // STEP_SECONDS) * STEP_SECONDS
+        last_start = b - length
+        if hi is not None and last_start >= hi:
+            last_start = hi - 1
+        while s <= last_start:
+            e = s + length
+            if (not busy or not _overlaps(busy, busy_ends, s - bb, e + ba)) and \
+                    (not no_start or not _overlaps(no_start, no_start_ends, s, s + 1)):
+                out.append(s)
+            s += STEP_SECONDS
+    return [(datetime.fromtimestamp(s, _UTC), datetime.fromtimestamp(s + length, _UTC)) for s in out]
+
+
+# ---------------------------------------------------------------------------------------
+# Database reads: one query per source for the whole range, then the pure core.
+# ---------------------------------------------------------------------------------------
+
+_TUTOR_SQL = text("""
+    SELECT u.time_zone, u.deleted_at IS NULL AS alive, p.status, p.lesson_lengths,
+           s.buffer_before_minutes, s.buffer_after_minutes, s.min_notice_minutes, s.horizon_days,
+           s.max_lessons_per_day, s.tutor_id IS NOT NULL AS has_schedule
+      FROM tutor_profiles p JOIN users u ON u.id = p.user_id
+      LEFT JOIN tutor_schedules s ON s.tutor_id = p.user_id
+     WHERE p.user_id = :t""")
+_RULES_SQL = text("SELECT weekday, start_minute, end_minute FROM availability_rules WHERE tutor_id = :t")
+_OVERRIDES_SQL = text("""SELECT on_date, kind, start_minute, end_minute FROM availability_overrides
+                          WHERE tutor_id = :t AND on_date BETWEEN :d0 AND :d1""")
+_TIME_OFF_SQL = text("""SELECT starts_at, ends_at FROM time_off
+                         WHERE tutor_id = :t AND ends_at > :w0 AND starts_at < :w1""")
+_BOOKINGS_SQL = text("""SELECT id, starts_at, blocked_from, blocked_until FROM bookings
+                         WHERE tutor_id = :t AND status IN :active
+                           AND blocked_until > :w0 AND blocked_from < :w1""").bindparams(
+    bindparam("active", expanding=True))
+
+
+@dataclass
+class _Tutor:
+    zone: ZoneInfo
+    zone_name: str
+    listed: bool
+    lengths: tuple[int, ...]
+    buffer_before: int
+    buffer_after: int
+    min_notice: int
+    horizon_days: int
+    max_per_day: int | None
+
+
+def _load_tutor(session: Session, tutor_id: uuid.UUID) -> _Tutor | None:
+    row = session.execute(_TUTOR_SQL, {"t": tutor_id}).mappings().first()
+    if row is None:
+        return None
+    cfg = dict(DEFAULTS) if not row["has_schedule"] else {k: row[k] for k in DEFAULTS}
+    try:
+        zone = ZoneInfo(row["time_zone"])
+        name = row["time_zone"]
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, name = ZoneInfo("UTC"), "UTC"
+    return _Tutor(zone=zone, zone_name=name, listed=row["status"] == "approved" and row["alive"],
+                  lengths=tuple(row["lesson_lengths"] or ()), buffer_before=cfg["buffer_before_minutes"],
+                  buffer_after=cfg["buffer_after_minutes"], min_notice=cfg["min_notice_minutes"],
+                  horizon_days=cfg["horizon_days"], max_per_day=cfg["max_lessons_per_day"])
+
+
+def _rules(session, tutor_id) -> dict[int, list[tuple[int, int]]]:
+    rules: dict[int, list[tuple[int, int]]] = {}
+    for weekday, start, end in session.execute(_RULES_SQL, {"t": tutor_id}):
+        rules.setdefault(weekday, []).append((start, end))
+    return rules
+
+
+def _overrides(session, tutor_id, d0: date, d1: date) -> dict[date, list[tuple[int, int]]]:
+    out: dict[date, list[tuple[int, int]]] = {}
+    for on_date, kind, start, end in session.execute(_OVERRIDES_SQL, {"t": tutor_id, "d0": d0, "d1": d1}):
+        lst = out.setdefault(on_date, [])
+        if kind == "hours":
+            lst.append((start, end))
+    return out
+
+
+def _bookings(session, tutor_id, w0, w1, ignore_booking_id):
+    rows = session.execute(_BOOKINGS_SQL, {"t": tutor_id, "active": list(ACTIVE_STATUSES), "w0": w0, "w1": w1})
+    return [r for r in rows if ignore_booking_id is None or r[0] != ignore_booking_id]
+
+
+def _day_counts(tutor: _Tutor, rows) -> dict[date, int]:
+    counts: dict[date, int] = {}
+    for r in rows:
+        d = r[1].astimezone(tutor.zone).date()
+        counts[d] = counts.get(d, 0) + 1
+    return counts
+
+
+def _zone(name: str, field_name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidInput(field_name, "Choose a valid time zone.") from None
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(_UTC)).astimezone(_UTC)
+
+
+def _listed(session, tutor_id, length_minutes) -> _Tutor:
+    tutor = _load_tutor(session, tutor_id)
+    if tutor is None or not tutor.listed:
+        raise SlotUnavailable("tutor_not_listed", "This tutor is not taking bookings right now.")
+    if length_minutes not in tutor.lengths:
+        offered = ", ".join(str(n) for n in sorted(tutor.lengths)) or "none"
+        raise SlotUnavailable("length_not_offered",
+                              f"This tutor does not offer {length_minutes}-minute lessons (offered: {offered} minutes).")
+    return tutor
+
+
 def free_slots(
     session: Session,
     tutor_id: uuid.UUID,
@@ -58,7 +336,56 @@ def free_slots(
     now: datetime | None = None,
     holder_id: uuid.UUID | None = None,
 ) -> list[Slot]:
-    raise NotImplementedError
+    """See the module docstring. Raises SlotUnavailable("tutor_not_listed" |
+    "length_not_offered") and InvalidInput for a bad zone or date range."""
+    viewer = _zone(viewer_zone, "viewer_zone")
+    if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise InvalidInput("last_day", f"Choose a date range of 1 to {MAX_RANGE_DAYS} days.")
+    return _free_slots(session, _listed(session, tutor_id, length_minutes), tutor_id, length_minutes,
+                       first_day, last_day, viewer, _now(now), holder_id)
+
+
+def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, first_day, last_day, viewer: ZoneInfo,
+                now: datetime, holder_id) -> list[Slot]:
+    w0 = datetime(first_day.year, first_day.month, first_day.day, tzinfo=viewer).astimezone(_UTC)
+    end_day = last_day + timedelta(days=1)
+    w1 = datetime(end_day.year, end_day.month, end_day.day, tzinfo=viewer).astimezone(_UTC)
+    if w1 <= now:
+        return []
+    today = now.astimezone(tutor.zone).date()
+    horizon_date = today + timedelta(days=tutor.horizon_days)
+    d0 = max(w0.astimezone(tutor.zone).date(), today)
+    d1 = min(w1.astimezone(tutor.zone).date(), horizon_date) + timedelta(days=1)  # +1: lessons may run past midnight
+    if d1 < d0:
+        return []
+    slack = timedelta(days=1)
+    booked = _bookings(session, tutor_id, w0 - slack, w1 + slack, None)
+    held = [h for h in holds_service.active_holds(session, tutor_id, w0 - slack, w1 + slack, now=now)
+            if holder_id is None or h.student_id != holder_id]
+    time_off = [tuple(r) for r in session.execute(_TIME_OFF_SQL, {"t": tutor_id, "w0": w0 - slack, "w1": w1 + slack})]
+    inp = SlotInputs(
+        zone=tutor.zone_name, length_minutes=length_minutes, first_local_date=d0, last_local_date=d1,
+        rules=_rules(session, tutor_id), overrides=_overrides(session, tutor_id, d0, d1), time_off=time_off,
+        busy=[(r[2], r[3]) for r in booked] + [(h.blocked_from, h.blocked_until) for h in held],
+        buffer_before_minutes=tutor.buffer_before, buffer_after_minutes=tutor.buffer_after,
+        not_before=max(now + timedelta(minutes=tutor.min_notice), w0), not_after_date=horizon_date,
+        max_per_day=tutor.max_per_day, day_counts=_day_counts(tutor, booked) if tutor.max_per_day else {},
+    )
+    length = timedelta(minutes=length_minutes)
+    return [Slot(s, e, s.astimezone(viewer), (s + length).astimezone(viewer))
+            for s, e in compute_slots(inp) if s < w1]
+
+
+def preview_slots(session: Session, tutor_id: uuid.UUID, length_minutes: int, first_day: date, last_day: date,
+                  *, now: datetime | None = None) -> list[Slot]:
+    """The tutor's own view of their free slots, in their own zone (for the editor preview).
+    Works before approval too: the 'listed' check is skipped, nothing else is."""
+    tutor = _load_tutor(session, tutor_id)
+    if tutor is None:
+        return []
+    if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise InvalidInput("last_day", f"Choose a date range of 1 to {MAX_RANGE_DAYS} days.")
+    return _free_slots(session, tutor, tutor_id, length_minutes, first_day, last_day, tutor.zone, _now(now), None)
 
 
 def ensure_bookable(
@@ -71,4 +398,47 @@ def ensure_bookable(
     student_id: uuid.UUID | None = None,
     ignore_booking_id: uuid.UUID | None = None,
 ) -> None:
-    raise NotImplementedError
+    """See the module docstring. Checks in order: listed, length, past, notice, horizon,
+    availability (rules/overrides/time off/quarter hours/DST policy), bookings, holds, limit."""
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+        raise InvalidInput("starts_at", "Choose a start time with a time zone.")
+    tutor = _listed(session, tutor_id, length_minutes)
+    now = _now(now)
+    start = starts_at.astimezone(_UTC)
+    end = start + timedelta(minutes=length_minutes)
+    if start < now:
+        raise SlotUnavailable("past", "That time has already passed. Choose a later time.")
+    if start < now + timedelta(minutes=tutor.min_notice):
+        hours = tutor.min_notice / 60
+        notice = f"{hours:g} hour{'s' if hours != 1 else ''}" if tutor.min_notice >= 60 else f"{tutor.min_notice} minutes"
+        raise SlotUnavailable("min_notice", f"This tutor needs at least {notice} notice. Choose a later time.")
+    local_day = start.astimezone(tutor.zone).date()
+    today = now.astimezone(tutor.zone).date()
+    if local_day > today + timedelta(days=tutor.horizon_days):
+        raise SlotUnavailable("horizon", f"This tutor takes bookings at most {tutor.horizon_days} days ahead.")
+    s, e = _ts(start), _ts(end)
+    d0, d1 = local_day - timedelta(days=1), local_day + timedelta(days=1)
+    windows = availability_windows(tutor.zone, _rules(session, tutor_id), _overrides(session, tutor_id, d0, d1),
+                                   d0, d1)
+    inside = any(a <= s and e <= b for a, b in windows)
+    aligned = start.microsecond == 0 and (s + _offset(tutor.zone, s)) % STEP_SECONDS == 0
+    repeated = any(a <= s < b for a, b in repeat_ranges(tutor.zone, d0, d1))
+    if not inside or not aligned or repeated:
+        raise SlotUnavailable("outside_availability", "The tutor is not available at that time. Choose a listed slot.")
+    for off_from, off_until in session.execute(_TIME_OFF_SQL, {"t": tutor_id, "w0": start, "w1": end}):
+        raise SlotUnavailable("outside_availability", "The tutor is away at that time. Choose another slot.")
+    blocked_from = start - timedelta(minutes=tutor.buffer_before)
+    blocked_until = end + timedelta(minutes=tutor.buffer_after)
+    day_from = datetime(local_day.year, local_day.month, local_day.day, tzinfo=tutor.zone).astimezone(_UTC)
+    span = (min(blocked_from, day_from - timedelta(hours=3)), max(blocked_until, day_from + timedelta(hours=27)))
+    booked = _bookings(session, tutor_id, span[0], span[1], ignore_booking_id)
+    if any(r[2] < blocked_until and blocked_from < r[3] for r in booked):
+        raise SlotUnavailable("taken", "That time has just been booked. Choose another slot.")
+    for h in holds_service.active_holds(session, tutor_id, blocked_from, blocked_until, now=now):
+        if (student_id is None or h.student_id != student_id) and h.blocked_from < blocked_until \
+                and blocked_from < h.blocked_until:
+            raise SlotUnavailable("held", "Someone is booking that time right now. Choose another slot or try again in a few minutes.")
+    if tutor.max_per_day is not None:
+        count = sum(1 for r in booked if r[1].astimezone(tutor.zone).date() == local_day)
+        if count >= tutor.max_per_day:
+            raise SlotUnavailable("daily_limit", "This tutor is fully booked that day. Choose another day.")
