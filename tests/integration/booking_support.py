@@ -20,19 +20,11 @@ from tutorconnect.models.scheduling import AvailabilityRule, TutorSchedule
 from tutorconnect.services import bookings, slots
 
 
-def slots_landed() -> bool:
-    """True once slots.ensure_bookable is implemented (not the interface stub)."""
-    return "NotImplementedError" not in inspect.getsource(slots.ensure_bookable)
-
-
 @pytest.fixture
-def stand_in_ensure_bookable_until_slots_lands(monkeypatch):
-    """Patches ONLY slots.ensure_bookable with a no-op while the slots service is still the
-    interface stub (it raises NotImplementedError); uses the real one once it has landed.
-    The database's exclusion constraints are what the race tests prove either way."""
-    if not slots_landed():
-        monkeypatch.setattr(slots, "ensure_bookable", lambda *a, **k: None)
-    return slots_landed()
+def stand_in_ensure_bookable_until_slots_lands():
+    """Kept for tests that still name it. slots.ensure_bookable has landed, so this patches
+    nothing: every booking test runs the real slot checks."""
+    assert "NotImplementedError" not in inspect.getsource(slots.ensure_bookable)
 
 
 def bookable_tutor(*, lengths=(30, 60), hourly=1000_00, trial_price=None, requires_confirmation=False,

@@ -14,15 +14,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import tutorconnect.db as tc_db
-from tests.integration.booking_support import bookable_tutor, future, stand_in_ensure_bookable_until_slots_lands
+from tests.integration.booking_support import bookable_tutor, future
 from tests.integration.test_tutor_support import as_
 from tutorconnect.db import session_scope
 from tutorconnect.models import User
 from tutorconnect.services import bookings
 from tutorconnect.services.slots import SlotUnavailable
 
-pytestmark = pytest.mark.usefixtures("db", "stand_in_ensure_bookable_until_slots_lands", "wide_pool")
-_ = stand_in_ensure_bookable_until_slots_lands  # a fixture, used through pytestmark
+pytestmark = pytest.mark.usefixtures("db", "wide_pool")
 
 OVERLAPS_SQL = """
     SELECT count(*) FROM bookings a JOIN bookings b ON a.id < b.id

@@ -18,9 +18,7 @@ from tests.integration.booking_support import (
     counts,
     force_status,
     future,
-    slots_landed,
     snapshot,
-    stand_in_ensure_bookable_until_slots_lands,
     student,
 )
 from tests.integration.test_tutor_support import as_, make_user
@@ -30,9 +28,7 @@ from tutorconnect.services import bookings
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tutorconnect.services.slots import SlotUnavailable
 
-pytestmark = pytest.mark.usefixtures("db", "stand_in_ensure_bookable_until_slots_lands")
-_ = stand_in_ensure_bookable_until_slots_lands  # a fixture, used through pytestmark
-needs_real_slots = pytest.mark.skipif(not slots_landed(), reason="slots.ensure_bookable not implemented yet")
+pytestmark = pytest.mark.usefixtures("db")
 
 
 def outbox_rows() -> list[dict]:
@@ -164,7 +160,6 @@ def test_bad_lengths_refused(length):
     assert counts() == (0, 0, 0)
 
 
-@needs_real_slots
 @pytest.mark.parametrize(
     ("case", "reason"),
     [("past", "past"), ("min_notice", "min_notice"), ("horizon", "horizon"), ("outside", "outside_availability")],
