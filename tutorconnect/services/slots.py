@@ -62,10 +62,11 @@ class Slot:
 # - Nonexistent local times (spring-forward gap): an interval boundary that falls in the
 #   gap moves to the first valid instant after it (the transition itself), so no slot
 #   starts in the gap and an interval starting at 02:30 in a 02:00-03:00 gap opens at 03:00.
-# - Repeated local times (fall-back): boundaries use the first occurrence (fold=0), and no
-#   slot STARTS during the second occurrence, so a local wall-clock start time is offered
-#   at most once. A lesson started before the repeat may run on through it if the interval
-#   covers it (the interval is real time between its two fold=0 boundaries).
+# - Repeated local times (fall-back): used once, the first occurrence (fold=0). The second
+#   occurrence is never available: no slot starts or runs in it. Boundaries use fold=0.
+# Equivalently: the available instants of a tutor-local date are exactly those whose
+# local wall-clock time lies in one of the date's intervals and that are not a second
+# occurrence. The property tests check compute_slots against that definition by brute force.
 # - Touching intervals (also across local midnight, e.g. 00:00-24:00 every day) are merged,
 #   so a lesson may run across them. Starts fall on the tutor's local quarter hours (all
 #   current zone offsets and DST shifts are multiples of 15 minutes, so alignment survives
@@ -149,7 +150,22 @@ def availability_windows(zone: ZoneInfo, rules: dict[int, list[tuple[int, int]]]
             if b > a:
                 ranges.append((a, b))
         day += timedelta(days=1)
-    return _merge(ranges)
+    return _subtract(_merge(ranges), repeat_ranges(zone, first, last))
+
+
+def _subtract(windows: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    for h0, h1 in holes:
+        out = []
+        for a, b in windows:
+            if h1 <= a or b <= h0:
+                out.append((a, b))
+                continue
+            if a < h0:
+                out.append((a, h0))
+            if h1 < b:
+                out.append((h1, b))
+        windows = out
+    return windows
 
 
 def _overlaps(merged: list[tuple[int, int]], ends: list[int], a: int, b: int) -> bool:
@@ -189,12 +205,13 @@ def compute_slots(inp: SlotInputs) -> list[tuple[datetime, datetime]]:
     windows = availability_windows(zone, inp.rules, inp.overrides, inp.first_local_date, inp.last_local_date)
     if not windows:
         return []
-    # Busy ranges compared against the slot's own blocked range [s - bb, e + ba): bookings and
-    # holds as they are; time off widened by the buffers so it is compared with [s, e) itself.
-    busy = _merge([(_ts(a), _ts(b)) for a, b in inp.busy]
-                  + [(_ts(a) - bb, _ts(b) + ba) for a, b in inp.time_off])
+    # Bookings and holds are compared with the slot's own blocked range [s - bb, e + ba);
+    # time off with the lesson [s, e) itself.
+    busy = _merge([(_ts(a), _ts(b)) for a, b in inp.busy])
+    away = _merge([(_ts(a), _ts(b)) for a, b in inp.time_off])
+    away_ends = [b for _, b in away]
     busy_ends = [b for _, b in busy]
-    no_start = list(repeat_ranges(zone, inp.first_local_date, inp.last_local_date))
+    no_start: list[tuple[int, int]] = []
     if inp.max_per_day is not None:
         for day, count in inp.day_counts.items():
             if count >= inp.max_per_day:
@@ -217,6 +234,7 @@ def compute_slots(inp: SlotInputs) -> list[tuple[datetime, datetime]]:
         while s <= last_start:
             e = s + length
             if (not busy or not _overlaps(busy, busy_ends, s - bb, e + ba)) and \
+                    (not away or not _overlaps(away, away_ends, s, e)) and \
                     (not no_start or not _overlaps(no_start, no_start_ends, s, s + 1)):
                 out.append(s)
             s += STEP_SECONDS
@@ -422,8 +440,7 @@ def ensure_bookable(
                                    d0, d1)
     inside = any(a <= s and e <= b for a, b in windows)
     aligned = start.microsecond == 0 and (s + _offset(tutor.zone, s)) % STEP_SECONDS == 0
-    repeated = any(a <= s < b for a, b in repeat_ranges(tutor.zone, d0, d1))
-    if not inside or not aligned or repeated:
+    if not inside or not aligned:
         raise SlotUnavailable("outside_availability", "The tutor is not available at that time. Choose a listed slot.")
     for off_from, off_until in session.execute(_TIME_OFF_SQL, {"t": tutor_id, "w0": start, "w1": end}):
         raise SlotUnavailable("outside_availability", "The tutor is away at that time. Choose another slot.")
