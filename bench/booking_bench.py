@@ -172,6 +172,7 @@ def race(session_scope, bookings, as_ctx, tutor_id: uuid.UUID, start: datetime, 
             result = err.reason
         except Exception as err:  # noqa: BLE001 - reported
             result = type(err).__name__
+            print(f"  unexpected: {str(err).splitlines()[0][:200]}", flush=True)
         with lock:
             outcomes[result] += 1
 

@@ -28,7 +28,9 @@ Every refusal is a DomainError raised before anything is written.
 from __future__ import annotations
 
 import functools
+import random
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -36,7 +38,7 @@ from typing import Any
 
 import psycopg.errors
 from sqlalchemy import bindparam, func, insert, literal, null, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from tutorconnect.config import get_settings
@@ -290,6 +292,7 @@ def create_booking(
         created_at=now, updated_at=now,
     )
     row = None
+    deadlocks = 0
     for attempt in range(8):
         values["reference"] = new_reference()
         try:
@@ -302,6 +305,15 @@ def create_booking(
             if _constraint(err) == "uq_bookings_reference" and attempt < 7:
                 continue
             raise
+        except OperationalError as err:
+            # Concurrent inserts that conflict on an exclusion constraint wait for each
+            # other and PostgreSQL may abort one as a deadlock (40P01). Only that statement
+            # is lost (rolled back to the savepoint); try again: the other booking has
+            # committed (-> taken) or rolled back (-> ours may go in).
+            if not isinstance(err.orig, psycopg.errors.DeadlockDetected) or deadlocks >= 3:
+                raise
+            deadlocks += 1
+            time.sleep(random.uniform(0.001, 0.01) * deadlocks)
     release = getattr(holds, "release_hold", None)
     if release is not None:
         release(session, student_id, tutor_id)
@@ -581,19 +593,24 @@ def reschedule(session: Session, ctx: RequestContext, booking_id: uuid.UUID, new
     )
     if row.status == S.AWAITING_TUTOR and row.respond_by is not None:
         values["respond_by"] = max(now, min(row.respond_by, new_start - booking_policy.RESPOND_BEFORE_START))
-    try:
-        with session.begin_nested():
-            done = session.execute(
-                update(BOOKINGS)
-                .where(BOOKINGS.c.id == row.id, BOOKINGS.c.status == row.status,
-                       BOOKINGS.c.reschedule_count == row.reschedule_count, BOOKINGS.c.starts_at == row.starts_at)
-                .values(updated_at=now, sequence=BOOKINGS.c.sequence + 1, **values)
-                .returning(*BOOKINGS.c)
-            ).first()
-    except IntegrityError as err:
-        if _is_exclusion(err):
-            raise _taken(err) from None
-        raise
+    move = (update(BOOKINGS)
+            .where(BOOKINGS.c.id == row.id, BOOKINGS.c.status == row.status,
+                   BOOKINGS.c.reschedule_count == row.reschedule_count, BOOKINGS.c.starts_at == row.starts_at)
+            .values(updated_at=now, sequence=BOOKINGS.c.sequence + 1, **values)
+            .returning(*BOOKINGS.c))
+    for deadlocks in range(4):
+        try:
+            with session.begin_nested():
+                done = session.execute(move).first()
+            break
+        except IntegrityError as err:
+            if _is_exclusion(err):
+                raise _taken(err) from None
+            raise
+        except OperationalError as err:  # see create_booking: a deadlock between conflicting moves
+            if not isinstance(err.orig, psycopg.errors.DeadlockDetected) or deadlocks >= 3:
+                raise
+            time.sleep(random.uniform(0.001, 0.01) * (deadlocks + 1))
     if done is None:
         latest = _row(session, row.id)
         raise TransitionNotAllowed(latest.status if latest else row.status, "reschedule")
