@@ -1,0 +1,180 @@
+"""Calendars (RFC 5545, built with the `icalendar` library): a per-booking .ics download
+and a private, revocable per-user feed URL.
+
+- booking_ics(session, ctx, booking_id) -> bytes: one VEVENT, for the booking's student,
+  its tutor or an admin; anyone else gets NotFound (an id reveals nothing).
+- create_feed_token(session, ctx, user_id) -> str: a new feed token for the user
+  themselves, shown once (only its sha256 is stored); earlier tokens of the user are
+  revoked, so there is one live feed URL per user.
+- revoke_feed_tokens(session, ctx, user_id): the user or an admin; idempotent.
+- feed_ics(session, token) -> bytes: the user's bookings (as student or tutor) ending 30
+  days ago or later, cancelled/declined/expired ones as STATUS:CANCELLED so calendar apps
+  remove them; unknown or revoked token (or a deleted user) -> NotFound.
+
+Every event: UTC DTSTART/DTEND (Z), UID "<booking id>@tutorconnect" (stable across
+reschedules), SEQUENCE = bookings.sequence (rises on every change), DTSTAMP = generation
+time, LAST-MODIFIED = bookings.updated_at, SUMMARY "Lesson with <other person>", the
+meeting link as URL and in DESCRIPTION when set, STATUS CONFIRMED / TENTATIVE / CANCELLED.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from icalendar import Calendar, Event
+from sqlalchemy import text
+
+from tutorconnect.services import accounts
+from tutorconnect.services.context import RequestContext
+from tutorconnect.services.errors import NotFound, PermissionDenied
+from tutorconnect.services.tokens import hash_secret, looks_like_secret, new_secret
+
+PRODID = "-//TutorConnect//Lesson calendar 1.0//EN"
+UID_DOMAIN = "tutorconnect"
+FEED_PAST_DAYS = 30
+FEED_MAX_EVENTS = 2000
+_UTC = timezone.utc
+
+_STATUS = {
+    "pending_payment": "TENTATIVE",
+    "awaiting_tutor": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "no_show_student": "CONFIRMED",
+    "no_show_tutor": "CONFIRMED",
+    "cancelled": "CANCELLED",
+    "declined": "CANCELLED",
+    "expired": "CANCELLED",
+}
+
+_COLUMNS = (
+    "b.id, b.reference, b.status, b.starts_at, b.ends_at, b.sequence, b.meeting_url, b.created_at, "
+    "b.updated_at, b.student_id, b.tutor_id, su.full_name AS student_name, tu.full_name AS tutor_name"
+)
+_ONE_SQL = text(f"SELECT {_COLUMNS} FROM bookings b JOIN users su ON su.id = b.student_id "
+                "JOIN users tu ON tu.id = b.tutor_id WHERE b.id = :id")
+_FEED_SQL = text(f"SELECT {_COLUMNS} FROM bookings b JOIN users su ON su.id = b.student_id "
+                 "JOIN users tu ON tu.id = b.tutor_id WHERE (b.student_id = :u OR b.tutor_id = :u) "
+                 "AND b.ends_at >= :since ORDER BY b.starts_at LIMIT :limit")
+_TOKEN_USER_SQL = text("SELECT t.user_id FROM calendar_feed_tokens t JOIN users u ON u.id = t.user_id "
+                       "WHERE t.token_hash = :h AND t.revoked_at IS NULL AND u.deleted_at IS NULL")
+_REVOKE_SQL = text("UPDATE calendar_feed_tokens SET revoked_at = :now WHERE user_id = :u AND revoked_at IS NULL")
+_INSERT_TOKEN_SQL = text("INSERT INTO calendar_feed_tokens (id, user_id, token_hash) VALUES (:id, :u, :h)")
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.astimezone(_UTC).replace(microsecond=0)
+
+
+def _calendar(name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("https://", "http://")) or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    return url
+
+
+def _event(row, viewer_id: uuid.UUID | None, stamp: datetime) -> Event:
+    if viewer_id == row.student_id:
+        summary = f"Lesson with {row.tutor_name}"
+    elif viewer_id == row.tutor_id:
+        summary = f"Lesson with {row.student_name}"
+    else:  # an admin's view
+        summary = f"Lesson with {row.tutor_name} ({row.student_name})"
+    ev = Event()
+    ev.add("uid", f"{row.id}@{UID_DOMAIN}")
+    ev.add("sequence", int(row.sequence))
+    ev.add("dtstamp", _utc(stamp))
+    ev.add("created", _utc(row.created_at))
+    ev.add("last-modified", _utc(row.updated_at))
+    ev.add("dtstart", _utc(row.starts_at))
+    ev.add("dtend", _utc(row.ends_at))
+    ev.add("summary", summary)
+    ev.add("status", _STATUS.get(row.status, "TENTATIVE"))
+    ev.add("transp", "TRANSPARENT" if _STATUS.get(row.status) == "CANCELLED" else "OPAQUE")
+    lines = [f"TutorConnect booking {row.reference}"]
+    url = _safe_url(row.meeting_url)
+    if url:
+        ev.add("url", url)
+        ev.add("location", url)
+        lines.append(f"Join the lesson: {url}")
+    ev.add("description", "\n".join(lines))
+    return ev
+
+
+def _may_see_booking(session, viewer: uuid.UUID | None, row) -> bool:
+    if viewer is None:
+        return False
+    if viewer in (row.student_id, row.tutor_id):
+        return True
+    try:
+        accounts.require_admin(session, viewer)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def booking_ics(session, ctx: RequestContext, booking_id: uuid.UUID) -> bytes:
+    if not isinstance(booking_id, uuid.UUID):
+        raise NotFound("That booking")
+    row = session.execute(_ONE_SQL, {"id": booking_id}).first()
+    if row is None or not _may_see_booking(session, ctx.actor_user_id, row):
+        raise NotFound("That booking")
+    cal = _calendar()
+    cal.add_component(_event(row, ctx.actor_user_id, datetime.now(_UTC)))
+    return cal.to_ical()
+
+
+def booking_reference(session, booking_id: uuid.UUID) -> str:
+    """The booking's public reference (for the download's file name); call after booking_ics."""
+    return session.execute(text("SELECT reference FROM bookings WHERE id = :id"), {"id": booking_id}).scalar_one()
+
+
+def create_feed_token(session, ctx: RequestContext, user_id: uuid.UUID) -> str:
+    if ctx.actor_user_id is None or ctx.actor_user_id != user_id:
+        raise PermissionDenied("You can only create your own calendar link.")
+    exists = session.execute(text("SELECT 1 FROM users WHERE id = :u AND deleted_at IS NULL"), {"u": user_id}).first()
+    if exists is None:
+        raise NotFound("That account")
+    session.execute(_REVOKE_SQL, {"u": user_id, "now": datetime.now(_UTC)})
+    raw = new_secret()
+    session.execute(_INSERT_TOKEN_SQL, {"id": uuid.uuid4(), "u": user_id, "h": hash_secret(raw)})
+    return raw
+
+
+def revoke_feed_tokens(session, ctx: RequestContext, user_id: uuid.UUID) -> None:
+    if ctx.actor_user_id is None:
+        raise PermissionDenied()
+    if ctx.actor_user_id != user_id:
+        accounts.require_admin(session, ctx.actor_user_id)
+    session.execute(_REVOKE_SQL, {"u": user_id, "now": datetime.now(_UTC)})
+
+
+def feed_ics(session, token: str, *, now: datetime | None = None) -> bytes:
+    if not looks_like_secret(token):
+        raise NotFound("That calendar")
+    user_id = session.execute(_TOKEN_USER_SQL, {"h": hash_secret(token)}).scalar_one_or_none()
+    if user_id is None:
+        raise NotFound("That calendar")
+    now = now or datetime.now(_UTC)
+    rows = session.execute(_FEED_SQL, {"u": user_id, "since": now - timedelta(days=FEED_PAST_DAYS),
+                                       "limit": FEED_MAX_EVENTS})
+    cal = _calendar("TutorConnect lessons")
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for row in rows:
+        cal.add_component(_event(row, user_id, now))
+    return cal.to_ical()
