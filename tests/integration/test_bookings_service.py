@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.integration.booking_support import (
@@ -25,6 +27,7 @@ from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.db import session_scope
 from tutorconnect.models.scheduling import BOOKING_STATUSES, ACTIVE_STATUSES
 from tutorconnect.services import bookings
+from tutorconnect.services.booking_policy import split_price
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tutorconnect.services.slots import SlotUnavailable
 
@@ -560,3 +563,17 @@ def test_booking_releases_the_students_hold(monkeypatch):
     tutor, learner = bookable_tutor(), student()
     book(learner, tutor, future())
     assert released == [(learner, tutor)]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hourly=st.integers(min_value=1, max_value=10**7), bps=st.integers(min_value=0, max_value=5000),
+       length=st.sampled_from((30, 45, 60, 90)))
+def test_stored_money_adds_up_for_any_rate_and_fee(monkeypatch, hourly, bps, length):
+    real = bookings._settings()
+    monkeypatch.setattr(bookings, "_settings", lambda: real.model_copy(update={"platform_fee_bps": bps}))
+    tutor, learner = bookable_tutor(lengths=(30, 45, 60, 90), hourly=hourly), student()
+    b = book(learner, tutor, future())
+    row = snapshot(b.id)
+    assert row["platform_fee_bps"] == bps
+    assert row["platform_fee_minor"] + row["tutor_earnings_minor"] == row["price_minor"]
+    assert (row["platform_fee_minor"], row["tutor_earnings_minor"]) == split_price(row["price_minor"], bps)
