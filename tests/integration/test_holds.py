@@ -24,7 +24,7 @@ from tests.integration.test_tutor_support import as_
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.integrations.redis_client import get_redis
-from tutorconnect.services import holds
+from tutorconnect.services import holds, slots
 from tutorconnect.services.errors import PermissionDenied
 from tutorconnect.services.slots import SlotUnavailable
 
@@ -170,10 +170,22 @@ def test_only_the_student_themselves_may_hold(backend, tutor):
     assert get(a, tutor) is None and pg_rows(tutor) == 0
 
 
-def test_concurrent_placements_have_exactly_one_winner(backend, tutor, raw_redis):
+def test_concurrent_placements_have_exactly_one_winner(backend, tutor, raw_redis, monkeypatch):
     n, start = 12, future(4, 9)
     learners = [student() for _ in range(n)]
-    barrier = threading.Barrier(n)
+    barrier = threading.Barrier(n, timeout=30)
+    # Every attempt passes the (real) bookability check before any of them places its hold,
+    # so the Lua script / the exclusion constraint alone must pick the single winner.
+    after_check = threading.Barrier(n, timeout=30)
+    real_check = slots.ensure_bookable
+
+    def check_then_wait(*args, **kwargs):
+        try:
+            real_check(*args, **kwargs)
+        finally:
+            after_check.wait()
+
+    monkeypatch.setattr(slots, "ensure_bookable", check_then_wait)
     results: list[str] = []
     lock = threading.Lock()
 

@@ -137,7 +137,9 @@ def _redis_all(client, tutor_id: uuid.UUID) -> list[Hold]:
 # PostgreSQL ----------------------------------------------------------------------------
 
 _BUFFERS_SQL = text("SELECT buffer_before_minutes, buffer_after_minutes FROM tutor_schedules WHERE tutor_id = :t")
-_PG_CLEAR_SQL = text("DELETE FROM slot_holds WHERE tutor_id = :t AND (expires_at <= :now OR student_id = :s)")
+_PG_CLEAR_SQL = text(  # rows locked in id order, so concurrent placements never deadlock on them
+    "DELETE FROM slot_holds WHERE id IN (SELECT id FROM slot_holds WHERE tutor_id = :t "
+    "AND (expires_at <= :now OR student_id = :s) ORDER BY id FOR UPDATE)")
 _PG_INSERT_SQL = text(
     "INSERT INTO slot_holds (id, tutor_id, student_id, starts_at, ends_at, blocked_from, blocked_until, "
     "length_minutes, expires_at) VALUES (:id, :t, :s, :starts, :ends, :bf, :bu, :len, :exp)")
