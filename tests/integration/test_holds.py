@@ -253,3 +253,21 @@ def test_hold_placed_during_an_outage_is_seen_once_redis_is_back(monkeypatch, tu
         get_redis.cache_clear()
 
 
+
+
+def test_slot_computation_sees_a_real_hold_as_taken_for_others_only(backend, tutor):
+    holder, other, start = student(), student(), future(3, 10)
+    place(holder, tutor, start)
+    day = start.date()
+
+    def starts(viewer):
+        with session_scope() as s:
+            return {x.starts_at for x in slots.free_slots(s, tutor, 60, day, day, "UTC", holder_id=viewer)}
+
+    assert start not in starts(other)
+    assert start + timedelta(minutes=75) in starts(other)  # clear of the hold and its buffers
+    assert start in starts(holder)
+    with pytest.raises(SlotUnavailable) as err:
+        with session_scope() as s:
+            slots.ensure_bookable(s, tutor, start, 60, student_id=other)
+    assert err.value.reason == "held"
