@@ -23,6 +23,7 @@ from __future__ import annotations
 import uuid
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,8 +83,23 @@ def _offset(zone: ZoneInfo, ts: int) -> int:
     return int(datetime.fromtimestamp(ts, zone).utcoffset().total_seconds())
 
 
+@lru_cache(maxsize=65536)
+def _plain_day(zone: ZoneInfo, day: date) -> int | None:
+    """Epoch of local midnight when the UTC offset is the same all day (no transition), else None."""
+    nxt = day + timedelta(days=1)
+    a = datetime(day.year, day.month, day.day, tzinfo=zone)
+    b = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)
+    if a.utcoffset() != b.utcoffset() or datetime.fromtimestamp(a.timestamp(), zone).replace(tzinfo=None) != \
+            a.replace(tzinfo=None):
+        return None
+    return int(a.timestamp())
+
+
 def local_to_instant(zone: ZoneInfo, day: date, minute: int) -> int:
     """Epoch seconds of local wall time `day` + `minute` (0..1440) under the policy above."""
+    midnight = _plain_day(zone, day)
+    if midnight is not None:
+        return midnight + minute * 60
     wall = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
     ts = int(wall.replace(tzinfo=zone).timestamp())  # fold=0: first occurrence
     if datetime.fromtimestamp(ts, zone).replace(tzinfo=None) == wall:
@@ -104,22 +120,22 @@ def repeat_ranges(zone: ZoneInfo, first: date, last: date) -> list[tuple[int, in
     """Instants of the SECOND occurrence of repeated local times (fall-back) in the dates."""
     out = []
     day = first
-    prev_ts = int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
-    prev_off = _offset(zone, prev_ts)
     while day <= last:
-        nxt = day + timedelta(days=1)
-        ts = int(datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).timestamp())
-        off = _offset(zone, ts)
-        if off < prev_off:  # fall back somewhere in (prev_ts, ts]
-            lo, hi = prev_ts, ts
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if _offset(zone, mid) == off:
-                    hi = mid
-                else:
-                    lo = mid
-            out.append((hi, hi + (prev_off - off)))
-        prev_ts, prev_off, day = ts, off, nxt
+        if _plain_day(zone, day) is None:
+            nxt = day + timedelta(days=1)
+            prev_ts = int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
+            ts = int(datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).timestamp())
+            prev_off, off = _offset(zone, prev_ts), _offset(zone, ts)
+            if off < prev_off:  # fall back somewhere in (prev_ts, ts]
+                lo, hi = prev_ts, ts
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if _offset(zone, mid) == off:
+                        hi = mid
+                    else:
+                        lo = mid
+                out.append((hi, hi + (prev_off - off)))
+        day += timedelta(days=1)
     return out
 
 
@@ -245,22 +261,24 @@ def compute_slots(inp: SlotInputs) -> list[tuple[datetime, datetime]]:
 # Database reads: one query per source for the whole range, then the pure core.
 # ---------------------------------------------------------------------------------------
 
-_TUTOR_SQL = text("""
+_LOAD_SQL = text("""
     SELECT u.time_zone, u.deleted_at IS NULL AS alive, p.status, p.lesson_lengths,
            s.buffer_before_minutes, s.buffer_after_minutes, s.min_notice_minutes, s.horizon_days,
-           s.max_lessons_per_day, s.tutor_id IS NOT NULL AS has_schedule
+           s.max_lessons_per_day, s.tutor_id IS NOT NULL AS has_schedule,
+           (SELECT json_agg(json_build_array(r.weekday, r.start_minute, r.end_minute))
+              FROM availability_rules r WHERE r.tutor_id = p.user_id) AS rules,
+           (SELECT json_agg(json_build_array(o.on_date, o.kind, o.start_minute, o.end_minute))
+              FROM availability_overrides o
+             WHERE o.tutor_id = p.user_id AND o.on_date BETWEEN :d0 AND :d1) AS overrides,
+           (SELECT json_agg(json_build_array(extract(epoch FROM t.starts_at), extract(epoch FROM t.ends_at)))
+              FROM time_off t WHERE t.tutor_id = p.user_id AND t.ends_at > :w0 AND t.starts_at < :w1) AS time_off,
+           (SELECT json_agg(json_build_array(b.id, extract(epoch FROM b.starts_at), extract(epoch FROM b.blocked_from),
+                                             extract(epoch FROM b.blocked_until)))
+              FROM bookings b WHERE b.tutor_id = p.user_id AND b.status IN :active
+               AND b.blocked_until > :w0 AND b.blocked_from < :w1) AS bookings
       FROM tutor_profiles p JOIN users u ON u.id = p.user_id
       LEFT JOIN tutor_schedules s ON s.tutor_id = p.user_id
-     WHERE p.user_id = :t""")
-_RULES_SQL = text("SELECT weekday, start_minute, end_minute FROM availability_rules WHERE tutor_id = :t")
-_OVERRIDES_SQL = text("""SELECT on_date, kind, start_minute, end_minute FROM availability_overrides
-                          WHERE tutor_id = :t AND on_date BETWEEN :d0 AND :d1""")
-_TIME_OFF_SQL = text("""SELECT starts_at, ends_at FROM time_off
-                         WHERE tutor_id = :t AND ends_at > :w0 AND starts_at < :w1""")
-_BOOKINGS_SQL = text("""SELECT id, starts_at, blocked_from, blocked_until FROM bookings
-                         WHERE tutor_id = :t AND status IN :active
-                           AND blocked_until > :w0 AND blocked_from < :w1""").bindparams(
-    bindparam("active", expanding=True))
+     WHERE p.user_id = :t""").bindparams(bindparam("active", expanding=True))
 
 
 @dataclass
@@ -274,10 +292,24 @@ class _Tutor:
     min_notice: int
     horizon_days: int
     max_per_day: int | None
+    rules: dict[int, list[tuple[int, int]]]
+    overrides: dict[date, list[tuple[int, int]]]
+    time_off: list[tuple[datetime, datetime]]
+    bookings: list[tuple[str, datetime, datetime, datetime]]  # (id, starts_at, blocked_from, blocked_until)
 
 
-def _load_tutor(session: Session, tutor_id: uuid.UUID) -> _Tutor | None:
-    row = session.execute(_TUTOR_SQL, {"t": tutor_id}).mappings().first()
+def _dt(epoch) -> datetime:
+    return datetime.fromtimestamp(float(epoch), _UTC)
+
+
+def _load(session: Session, tutor_id: uuid.UUID, w0: datetime, w1: datetime,
+          ignore_booking_id: uuid.UUID | None = None) -> _Tutor | None:
+    """Everything about the tutor for the instants [w0, w1) in ONE round trip (overrides
+    for the UTC dates around it, which cover every tutor-local date in it)."""
+    row = session.execute(_LOAD_SQL, {
+        "t": tutor_id, "w0": w0, "w1": w1, "active": list(ACTIVE_STATUSES),
+        "d0": (w0 - timedelta(days=2)).date(), "d1": (w1 + timedelta(days=2)).date(),
+    }).mappings().first()
     if row is None:
         return None
     cfg = dict(DEFAULTS) if not row["has_schedule"] else {k: row[k] for k in DEFAULTS}
@@ -286,31 +318,23 @@ def _load_tutor(session: Session, tutor_id: uuid.UUID) -> _Tutor | None:
         name = row["time_zone"]
     except (ZoneInfoNotFoundError, ValueError):
         zone, name = ZoneInfo("UTC"), "UTC"
-    return _Tutor(zone=zone, zone_name=name, listed=row["status"] == "approved" and row["alive"],
-                  lengths=tuple(row["lesson_lengths"] or ()), buffer_before=cfg["buffer_before_minutes"],
-                  buffer_after=cfg["buffer_after_minutes"], min_notice=cfg["min_notice_minutes"],
-                  horizon_days=cfg["horizon_days"], max_per_day=cfg["max_lessons_per_day"])
-
-
-def _rules(session, tutor_id) -> dict[int, list[tuple[int, int]]]:
     rules: dict[int, list[tuple[int, int]]] = {}
-    for weekday, start, end in session.execute(_RULES_SQL, {"t": tutor_id}):
+    for weekday, start, end in row["rules"] or ():
         rules.setdefault(weekday, []).append((start, end))
-    return rules
-
-
-def _overrides(session, tutor_id, d0: date, d1: date) -> dict[date, list[tuple[int, int]]]:
-    out: dict[date, list[tuple[int, int]]] = {}
-    for on_date, kind, start, end in session.execute(_OVERRIDES_SQL, {"t": tutor_id, "d0": d0, "d1": d1}):
-        lst = out.setdefault(on_date, [])
+    overrides: dict[date, list[tuple[int, int]]] = {}
+    for on_date, kind, start, end in row["overrides"] or ():
+        lst = overrides.setdefault(date.fromisoformat(on_date), [])
         if kind == "hours":
             lst.append((start, end))
-    return out
-
-
-def _bookings(session, tutor_id, w0, w1, ignore_booking_id):
-    rows = session.execute(_BOOKINGS_SQL, {"t": tutor_id, "active": list(ACTIVE_STATUSES), "w0": w0, "w1": w1})
-    return [r for r in rows if ignore_booking_id is None or r[0] != ignore_booking_id]
+    ignore = str(ignore_booking_id) if ignore_booking_id is not None else None
+    return _Tutor(
+        zone=zone, zone_name=name, listed=row["status"] == "approved" and row["alive"],
+        lengths=tuple(row["lesson_lengths"] or ()), buffer_before=cfg["buffer_before_minutes"],
+        buffer_after=cfg["buffer_after_minutes"], min_notice=cfg["min_notice_minutes"],
+        horizon_days=cfg["horizon_days"], max_per_day=cfg["max_lessons_per_day"], rules=rules, overrides=overrides,
+        time_off=[(_dt(a), _dt(b)) for a, b in row["time_off"] or ()],
+        bookings=[(bid, _dt(st), _dt(bf), _dt(bu)) for bid, st, bf, bu in row["bookings"] or () if bid != ignore],
+    )
 
 
 def _day_counts(tutor: _Tutor, rows) -> dict[date, int]:
@@ -332,8 +356,7 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(_UTC)).astimezone(_UTC)
 
 
-def _listed(session, tutor_id, length_minutes) -> _Tutor:
-    tutor = _load_tutor(session, tutor_id)
+def _listed(tutor: _Tutor | None, length_minutes) -> _Tutor:
     if tutor is None or not tutor.listed:
         raise SlotUnavailable("tutor_not_listed", "This tutor is not taking bookings right now.")
     if length_minutes not in tutor.lengths:
@@ -359,15 +382,16 @@ def free_slots(
     viewer = _zone(viewer_zone, "viewer_zone")
     if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise InvalidInput("last_day", f"Choose a date range of 1 to {MAX_RANGE_DAYS} days.")
-    return _free_slots(session, _listed(session, tutor_id, length_minutes), tutor_id, length_minutes,
-                       first_day, last_day, viewer, _now(now), holder_id)
-
-
-def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, first_day, last_day, viewer: ZoneInfo,
-                now: datetime, holder_id) -> list[Slot]:
     w0 = datetime(first_day.year, first_day.month, first_day.day, tzinfo=viewer).astimezone(_UTC)
     end_day = last_day + timedelta(days=1)
     w1 = datetime(end_day.year, end_day.month, end_day.day, tzinfo=viewer).astimezone(_UTC)
+    slack = timedelta(days=1)
+    tutor = _listed(_load(session, tutor_id, w0 - slack, w1 + slack), length_minutes)
+    return _free_slots(session, tutor, tutor_id, length_minutes, w0, w1, viewer, _now(now), holder_id)
+
+
+def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, w0: datetime, w1: datetime, viewer: ZoneInfo,
+                now: datetime, holder_id) -> list[Slot]:
     if w1 <= now:
         return []
     today = now.astimezone(tutor.zone).date()
@@ -377,17 +401,15 @@ def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, first_day, las
     if d1 < d0:
         return []
     slack = timedelta(days=1)
-    booked = _bookings(session, tutor_id, w0 - slack, w1 + slack, None)
     held = [h for h in holds_service.active_holds(session, tutor_id, w0 - slack, w1 + slack, now=now)
             if holder_id is None or h.student_id != holder_id]
-    time_off = [tuple(r) for r in session.execute(_TIME_OFF_SQL, {"t": tutor_id, "w0": w0 - slack, "w1": w1 + slack})]
     inp = SlotInputs(
         zone=tutor.zone_name, length_minutes=length_minutes, first_local_date=d0, last_local_date=d1,
-        rules=_rules(session, tutor_id), overrides=_overrides(session, tutor_id, d0, d1), time_off=time_off,
-        busy=[(r[2], r[3]) for r in booked] + [(h.blocked_from, h.blocked_until) for h in held],
+        rules=tutor.rules, overrides=tutor.overrides, time_off=tutor.time_off,
+        busy=[(r[2], r[3]) for r in tutor.bookings] + [(h.blocked_from, h.blocked_until) for h in held],
         buffer_before_minutes=tutor.buffer_before, buffer_after_minutes=tutor.buffer_after,
         not_before=max(now + timedelta(minutes=tutor.min_notice), w0), not_after_date=horizon_date,
-        max_per_day=tutor.max_per_day, day_counts=_day_counts(tutor, booked) if tutor.max_per_day else {},
+        max_per_day=tutor.max_per_day, day_counts=_day_counts(tutor, tutor.bookings) if tutor.max_per_day else {},
     )
     length = timedelta(minutes=length_minutes)
     return [Slot(s, e, s.astimezone(viewer), (s + length).astimezone(viewer))
@@ -397,13 +419,20 @@ def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, first_day, las
 def preview_slots(session: Session, tutor_id: uuid.UUID, length_minutes: int, first_day: date, last_day: date,
                   *, now: datetime | None = None) -> list[Slot]:
     """The tutor's own view of their free slots, in their own zone (for the editor preview).
-    Works before approval too: the 'listed' check is skipped, nothing else is."""
-    tutor = _load_tutor(session, tutor_id)
-    if tutor is None:
-        return []
+    Works before approval too: the 'listed' and 'length offered' checks are skipped."""
     if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise InvalidInput("last_day", f"Choose a date range of 1 to {MAX_RANGE_DAYS} days.")
-    return _free_slots(session, tutor, tutor_id, length_minutes, first_day, last_day, tutor.zone, _now(now), None)
+    probe = _load(session, tutor_id, _now(now), _now(now))
+    if probe is None:
+        return []
+    zone = probe.zone
+    w0 = datetime(first_day.year, first_day.month, first_day.day, tzinfo=zone).astimezone(_UTC)
+    end_day = last_day + timedelta(days=1)
+    w1 = datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone).astimezone(_UTC)
+    slack = timedelta(days=1)
+    tutor = _load(session, tutor_id, w0 - slack, w1 + slack)
+    assert tutor is not None
+    return _free_slots(session, tutor, tutor_id, length_minutes, w0, w1, zone, _now(now), None)
 
 
 def ensure_bookable(
@@ -420,9 +449,10 @@ def ensure_bookable(
     availability (rules/overrides/time off/quarter hours/DST policy), bookings, holds, limit."""
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         raise InvalidInput("starts_at", "Choose a start time with a time zone.")
-    tutor = _listed(session, tutor_id, length_minutes)
-    now = _now(now)
     start = starts_at.astimezone(_UTC)
+    window = timedelta(days=2)
+    tutor = _listed(_load(session, tutor_id, start - window, start + window, ignore_booking_id), length_minutes)
+    now = _now(now)
     end = start + timedelta(minutes=length_minutes)
     if start < now:
         raise SlotUnavailable("past", "That time has already passed. Choose a later time.")
@@ -436,19 +466,16 @@ def ensure_bookable(
         raise SlotUnavailable("horizon", f"This tutor takes bookings at most {tutor.horizon_days} days ahead.")
     s, e = _ts(start), _ts(end)
     d0, d1 = local_day - timedelta(days=1), local_day + timedelta(days=1)
-    windows = availability_windows(tutor.zone, _rules(session, tutor_id), _overrides(session, tutor_id, d0, d1),
-                                   d0, d1)
+    windows = availability_windows(tutor.zone, tutor.rules, tutor.overrides, d0, d1)
     inside = any(a <= s and e <= b for a, b in windows)
     aligned = start.microsecond == 0 and (s + _offset(tutor.zone, s)) % STEP_SECONDS == 0
     if not inside or not aligned:
         raise SlotUnavailable("outside_availability", "The tutor is not available at that time. Choose a listed slot.")
-    for off_from, off_until in session.execute(_TIME_OFF_SQL, {"t": tutor_id, "w0": start, "w1": end}):
+    if any(a < end and start < b for a, b in tutor.time_off):
         raise SlotUnavailable("outside_availability", "The tutor is away at that time. Choose another slot.")
     blocked_from = start - timedelta(minutes=tutor.buffer_before)
     blocked_until = end + timedelta(minutes=tutor.buffer_after)
-    day_from = datetime(local_day.year, local_day.month, local_day.day, tzinfo=tutor.zone).astimezone(_UTC)
-    span = (min(blocked_from, day_from - timedelta(hours=3)), max(blocked_until, day_from + timedelta(hours=27)))
-    booked = _bookings(session, tutor_id, span[0], span[1], ignore_booking_id)
+    booked = tutor.bookings
     if any(r[2] < blocked_until and blocked_from < r[3] for r in booked):
         raise SlotUnavailable("taken", "That time has just been booked. Choose another slot.")
     for h in holds_service.active_holds(session, tutor_id, blocked_from, blocked_until, now=now):

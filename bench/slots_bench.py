@@ -1,0 +1,181 @@
+"""Slot computation: one tutor, 8 weeks, 3 intervals a day, 20 overrides, 150 bookings.
+
+    .venv/bin/python bench/slots_bench.py [--runs 300] [--keep]
+
+Creates the scratch database tc_bench_slots on the local server (BENCH_SERVER_URL,
+default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it to head,
+writes one approved tutor (Europe/Berlin, 08-11, 13-16, 18-21 every day, 10-minute
+buffers, 20 date overrides, 150 confirmed 45-minute bookings, 3 time-off ranges), then
+times `slots.free_slots` over the 8 weeks (viewer in America/New_York) and the pure core
+(`slots.compute_slots` on the same inputs) p50/p95 over --runs runs each, and
+`ensure_bookable` for one slot. Drops the database at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("APP_ENV", "test")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 32)
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DB = "tc_bench_slots"
+ZONE = "Europe/Berlin"
+FIRST = date(2031, 3, 3)  # a Monday; Berlin changes to summer time on 30 March inside the range
+WEEKS = 8
+NOW = datetime(2031, 3, 1, tzinfo=timezone.utc)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def seed(engine) -> uuid.UUID:
+    from tutorconnect.models import TutorProfile, User
+    from tutorconnect.models.scheduling import AvailabilityOverride, AvailabilityRule, TimeOff, TutorSchedule
+
+    rng = random.Random(7)
+    zone = ZoneInfo(ZONE)
+    tid, sid = uuid.uuid4(), uuid.uuid4()
+    last = FIRST + timedelta(days=7 * WEEKS - 1)
+    with Session(engine) as s:
+        s.add(User(id=tid, email="bench-tutor@example.com", full_name="Bench Tutor", role="tutor", time_zone=ZONE))
+        s.add(User(id=sid, email="bench-student@example.com", full_name="Bench Student", role="student", time_zone="UTC"))
+        s.flush()
+        s.add(TutorProfile(user_id=tid, slug="bench-tutor", headline="Bench", hourly_rate_minor=1000_00,
+                           status="approved", lesson_lengths=[30, 60, 90]))
+        s.flush()
+        s.add(TutorSchedule(tutor_id=tid, buffer_before_minutes=10, buffer_after_minutes=10, min_notice_minutes=720,
+                            horizon_days=120, max_lessons_per_day=6))
+        for wd in range(7):
+            for a, b in ((480, 660), (780, 960), (1080, 1260)):
+                s.add(AvailabilityRule(tutor_id=tid, weekday=wd, start_minute=a, end_minute=b))
+        override_days = rng.sample(range(7 * WEEKS), 20)
+        for i, n in enumerate(override_days):
+            d = FIRST + timedelta(days=n)
+            if i % 2:
+                s.add(AvailabilityOverride(tutor_id=tid, on_date=d, kind="closed"))
+            else:
+                for a, b in ((600, 720), (840, 1020)):
+                    s.add(AvailabilityOverride(tutor_id=tid, on_date=d, kind="hours", start_minute=a, end_minute=b))
+        for k in range(3):
+            a = datetime.combine(FIRST + timedelta(days=10 + 15 * k), datetime.min.time(), zone)
+            s.add(TimeOff(tutor_id=tid, starts_at=a, ends_at=a + timedelta(hours=30), note="away"))
+        s.flush()
+        # 150 bookings on distinct hours of the regular rules (non-overlapping with buffers)
+        candidates = [(d, h) for d in range(7 * WEEKS) for h in (8, 9, 13, 14, 18, 19)]
+        for i, (d, h) in enumerate(rng.sample(candidates, 150)):
+            day = FIRST + timedelta(days=d)
+            start = datetime(day.year, day.month, day.day, h, tzinfo=zone).astimezone(timezone.utc)
+            s.execute(text("""
+                INSERT INTO bookings (id, reference, tutor_id, student_id, status, starts_at, ends_at, length_minutes,
+                    blocked_from, blocked_until, price_minor, currency, platform_fee_bps, platform_fee_minor,
+                    tutor_earnings_minor, cancellation_policy, requires_confirmation, tutor_time_zone, student_time_zone)
+                VALUES (:id, :ref, :t, :s, 'confirmed', :a, :b, 45, :bf, :bu, 1000, 'EUR', 1500, 150, 850, '{}', false,
+                        :z, 'UTC')"""),
+                      {"id": uuid.uuid4(), "ref": f"TC-B{i:05d}", "t": tid, "s": sid, "a": start, "b": start + timedelta(minutes=45),
+                       "bf": start - timedelta(minutes=5), "bu": start + timedelta(minutes=50), "z": ZONE})
+        s.commit()
+        assert last > FIRST
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    return tid
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+
+    from tutorconnect.db import normalize_url
+    from tutorconnect.migrations import upgrade_to_head
+    from tutorconnect.services import slots
+
+    server = normalize_url(SERVER)
+    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{DB}"'))
+    engine = create_engine(url)
+    try:
+        upgrade_to_head(url)
+        tid = seed(engine)
+        last = FIRST + timedelta(days=7 * WEEKS - 1)
+        with Session(engine) as s:
+            n = s.execute(text("SELECT count(*) FROM bookings")).scalar()
+            o = s.execute(text("SELECT count(DISTINCT on_date) FROM availability_overrides")).scalar()
+            r = s.execute(text("SELECT count(*) FROM availability_rules")).scalar()
+        print(f"tutor {ZONE}: {r} weekly rules (3 a day), {o} override dates, {n} bookings, 3 time-off ranges")
+
+        timings, result = [], []
+        with Session(engine) as s:
+            for _ in range(10):  # warm up connection and statement caches
+                slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                result = slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+                timings.append((time.perf_counter() - t0) * 1000)
+                s.rollback()
+
+            # the pure core alone, on the inputs free_slots builds
+            captured = {}
+            real = slots.compute_slots
+
+            def spy(inp):
+                captured["inp"] = inp
+                return real(inp)
+
+            slots.compute_slots = spy
+            try:
+                slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            finally:
+                slots.compute_slots = real
+            core = []
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                real(captured["inp"])
+                core.append((time.perf_counter() - t0) * 1000)
+
+            ensure = []
+            target = result[len(result) // 2].starts_at
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                slots.ensure_bookable(s, tid, target, 60, now=NOW)
+                ensure.append((time.perf_counter() - t0) * 1000)
+                s.rollback()
+
+        print(f"free_slots 8 weeks (60 min, viewer America/New_York): {len(result)} slots")
+        for label, vals in (("free_slots (service, PostgreSQL)", timings), ("compute_slots (pure core)", core),
+                            ("ensure_bookable (one slot)", ensure)):
+            print(f"  {label:34s} runs={len(vals)} p50={statistics.median(vals):.2f} ms "
+                  f"p95={pct(vals, 95):.2f} ms max={max(vals):.2f} ms")
+        ok = pct(timings, 95) <= 10
+        print(f"target p95 <= 10 ms for free_slots: {'met' if ok else 'NOT met'}")
+        return 0
+    finally:
+        engine.dispose()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
