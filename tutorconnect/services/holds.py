@@ -84,7 +84,7 @@ redis.call('PEXPIRE', KEYS[1], maxexp - now + 1000)
 return 1
 """
 
-_scripts: dict[int, object] = {}
+_scripts: dict[int, object] = {}  # Script objects (EVALSHA); always run with the current client
 
 
 def _key(tutor_id: uuid.UUID) -> str:
@@ -122,7 +122,7 @@ def _redis_place(client, hold: Hold, now: datetime) -> bool:
         script = _scripts[id(client)] = client.register_script(_PLACE_LUA)
     args = [str(hold.student_id), _ms(now), _ms(hold.blocked_from), _ms(hold.blocked_until),
             _ms(hold.starts_at), _ms(hold.ends_at), hold.length_minutes, _ms(hold.expires_at)]
-    return int(script(keys=[_key(hold.tutor_id)], args=args)) == 1  # type: ignore[operator]
+    return int(script(keys=[_key(hold.tutor_id)], args=args, client=client)) == 1  # type: ignore[operator]
 
 
 def _redis_all(client, tutor_id: uuid.UUID) -> list[Hold]:
