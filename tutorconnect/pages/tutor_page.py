@@ -51,7 +51,7 @@ def _header() -> rx.Component:
                 spacing="2",
             ),
             rx.flex(
-                rx.button(rx.icon("calendar-plus", size=16), "Book a lesson", size="3", on_click=S.open_placeholder("book"), id="book-button"),
+                rx.link(rx.button(rx.icon("calendar-plus", size=16), "Book a lesson", size="3"), href="/book/" + S.tutor_slug, id="book-button"),
                 rx.button(rx.icon("message-circle", size=16), "Message", size="3", variant="outline", on_click=S.open_placeholder("message"), id="message-button"),
                 _favorite_button(),
                 gap="0.75rem",
@@ -114,7 +114,7 @@ def _prices() -> rx.Component:
             width="100%",
             id="tutor-prices",
         ),
-        rx.button("Book a lesson", width="100%", on_click=S.open_placeholder("book")),
+        rx.link(rx.button("Book a lesson", width="100%"), href="/book/" + S.tutor_slug, width="100%", id="book-link"),
     )
 
 

@@ -1,0 +1,77 @@
+"""The slot picker in the browser: a student sees a tutor's free times in their own
+(browser) zone, holds one (another student then sees it as taken), and books it; the
+booking waits for payment (the payments issue) with a deadline."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, query
+from tutorconnect.services.demo import demo_email
+
+pytestmark = pytest.mark.e2e
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _first_slot(page, zone: str | None = None):
+    expect(page.locator("#booking-picker")).to_be_visible(timeout=TIMEOUT)
+    if zone:  # the browser's zone has been applied (the page asks the browser after loading)
+        expect(page.locator("#viewer-zone")).to_have_text(zone, timeout=TIMEOUT)
+    expect(page.locator("#slot-grid, #no-slots").first).to_be_visible(timeout=TIMEOUT)
+    if page.locator("#no-slots").count():
+        page.click("#next-available")
+    slot = page.locator(".slot-button").first
+    expect(slot).to_be_visible(timeout=TIMEOUT)
+    return slot
+
+
+def test_a_student_holds_and_books_a_slot_in_their_own_zone(new_context, demo_login, db, artifacts):
+    slug = query(db, "select p.slug from tutor_profiles p join users u on u.id = p.user_id where u.email = :e",
+                 e=TUTOR_EMAIL)[0][0]
+    student = new_context(viewport=DESKTOP, storage_state=demo_login(STUDENT_EMAIL),
+                          timezone_id="America/New_York").new_page()
+    goto(student, f"/book/{slug}")
+    slot = _first_slot(student, "America/New_York")
+    start, label = slot.get_attribute("data-start"), slot.inner_text()
+    slot.click()
+    expect(student.locator("#hold-summary")).to_be_visible(timeout=TIMEOUT)
+    expect(student.locator("#held-when")).to_contain_text(label)
+    expect(student.locator("#held-when")).to_contain_text("E")  # EST/EDT: the zone is named
+    student.screenshot(path=artifacts / "booking-picker-held.png", full_page=True)
+
+    # Another student no longer sees the held time.
+    other = new_context(viewport=DESKTOP, storage_state=demo_login(demo_email("Diya Kapoor")),
+                        timezone_id="Europe/Berlin").new_page()
+    goto(other, f"/book/{slug}")
+    _first_slot(other, "Europe/Berlin")
+    expect(other.locator(f'.slot-button[data-start="{start}"]')).to_have_count(0)
+    shown = other.locator(".slot-button").evaluate_all("els => els.map(e => e.dataset.start)")
+    # The hold was the tutor's first free time, so the other student's first time comes after
+    # it on the same day: the held hour is really gone, not merely off-screen.
+    assert min(shown) > start and min(shown)[:10] == start[:10], (start, min(shown))
+
+    student.click("#book-now")
+    expect(student.locator("#booking-made")).to_be_visible(timeout=TIMEOUT)
+    reference = student.locator("#booking-made strong").inner_text().split()[1].rstrip(":")
+    row = query(db, "select b.status, b.expires_at is not null, b.student_time_zone, b.price_minor, "
+                    "b.platform_fee_minor + b.tutor_earnings_minor from bookings b where b.reference = :r", r=reference)
+    assert row, reference
+    status, has_deadline, _zone, price, split = row[0]
+    assert status == "pending_payment" and has_deadline and price == split
+    student.screenshot(path=artifacts / "booking-picker-booked.png", full_page=True)
+    goto(other, f"/book/{slug}")
+    _first_slot(other, "Europe/Berlin")
+    expect(other.locator(f'.slot-button[data-start="{start}"]')).to_have_count(0)
+
+
+def test_signed_out_visitors_see_times_but_must_sign_in_to_hold(page, db):
+    slug = query(db, "select slug from tutor_profiles where status = 'approved' order by slug limit 1")[0][0]
+    goto(page, f"/book/{slug}")
+    _first_slot(page).click()
+    page.wait_for_url(lambda url: "/login" in url, timeout=TIMEOUT)
+
+
+def test_an_unknown_tutor_shows_not_found(page):
+    goto(page, "/book/no-such-tutor")
+    expect(page.locator("#booking-tutor-not-found")).to_be_visible(timeout=TIMEOUT)
