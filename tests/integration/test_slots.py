@@ -207,3 +207,56 @@ def test_bad_arguments():
         free(tid, first=MONDAY, last=MONDAY + timedelta(days=100))
     with pytest.raises(InvalidInput):
         check(tid, datetime(2031, 1, 6, 9))  # naive
+
+
+# --- tutor zone and viewer zone chosen independently, through the database ----------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.unit.test_slot_dst import TRANSITIONS, ZONES  # noqa: E402
+
+
+@pytest.fixture
+def dst_tutor():
+    # 09:00-17:00 and 01:00-04:00 (across typical change times) every day
+    return tutor(lengths=(30, 60, 90), rules=tuple((wd, a, b) for wd in range(7) for a, b in ((60, 240), (540, 1020))),
+                 buffer_before_minutes=10, buffer_after_minutes=5)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tutor_zone=st.sampled_from(ZONES), viewer_zone=st.sampled_from(ZONES + ("UTC",)), data=st.data())
+def test_viewer_days_partition_the_slots_across_dst(dst_tutor, tutor_zone, viewer_zone, data):
+    day = data.draw(st.sampled_from(TRANSITIONS[tutor_zone]))
+    length = data.draw(st.sampled_from([30, 60, 90]))
+    with session_scope() as s:
+        s.execute(text("UPDATE users SET time_zone = :z WHERE id = :t"), {"z": tutor_zone, "t": dst_tutor})
+        s.execute(text("DELETE FROM bookings WHERE tutor_id = :t"), {"t": dst_tutor})
+    tz, viewer = ZoneInfo(tutor_zone), ZoneInfo(viewer_zone)
+    now = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=10)
+    booked_at = datetime(day.year, day.month, day.day, 14, tzinfo=tz).astimezone(UTC)
+    insert_booking(dst_tutor, booked_at, length=60, before=10, after=5)
+    first, last = day - timedelta(days=1), day + timedelta(days=1)
+    whole = free(dst_tutor, length, first, last, viewer_zone, now=now)
+    per_day = [sl for d in (first, day, last) for sl in free(dst_tutor, length, d, d, viewer_zone, now=now)]
+    assert [sl.starts_at for sl in whole] == [sl.starts_at for sl in per_day]  # no slot lost or doubled at day edges
+    assert len({sl.starts_at for sl in whole}) == len(whole)
+    for sl in whole:
+        assert first <= sl.local_start.date() <= last and sl.local_start.tzinfo is viewer
+        # (Python: same-zone aware subtraction is wall-clock, and an ambiguous time never equals
+        # another zone's datetime (PEP 495): compare in UTC)
+        assert sl.local_start.astimezone(UTC) == sl.starts_at and sl.local_end.astimezone(UTC) - sl.starts_at == timedelta(minutes=length)
+        start, end = sl.starts_at.astimezone(tz), (sl.ends_at - timedelta(seconds=1)).astimezone(tz)
+        assert start.fold == 0 and start.minute % 15 == 0
+        walls = (start.hour * 60 + start.minute, end.hour * 60 + end.minute)
+        assert any(a <= walls[0] and walls[1] < b for a, b in ((60, 240), (540, 1020))) and start.date() == end.date()
+        # blocked ranges (10 before, 5 after) never meet the booking's (10 before, 5 after)
+        assert not (booked_at - timedelta(minutes=10) < sl.ends_at + timedelta(minutes=5)
+                    and sl.starts_at - timedelta(minutes=10) < booked_at + timedelta(minutes=65))
+    for sl in whole[::9]:  # and ensure_bookable agrees (a sample: one round trip each)
+        check(dst_tutor, sl.starts_at, length, now=now)
+    # on the change day the 09:00-17:00 rule is 09:00-17:00 local (less the booking)
+    nine_to_five = [sl.starts_at.astimezone(tz).strftime("%H:%M") for sl in whole
+                    if sl.starts_at.astimezone(tz).date() == day and sl.starts_at.astimezone(tz).hour >= 9]
+    assert nine_to_five and nine_to_five[0] == "09:00"
+    assert max(nine_to_five) == (datetime(2000, 1, 1, 17) - timedelta(minutes=length)).strftime("%H:%M")
