@@ -207,6 +207,8 @@ def test_bad_arguments():
         free(tid, first=MONDAY, last=MONDAY + timedelta(days=100))
     with pytest.raises(InvalidInput):
         check(tid, datetime(2031, 1, 6, 9))  # naive
+    with pytest.raises(InvalidInput):
+        free(tid, first="2031-01-06")
 
 
 # --- tutor zone and viewer zone chosen independently, through the database ----------------

@@ -16,6 +16,14 @@ INTERFACE (fixed; implementation in progress):
   "min_notice", "horizon", "outside_availability", "taken", "held", "daily_limit",
   "length_not_offered", "tutor_not_listed". `ignore_booking_id` lets a reschedule ignore
   the booking being moved. Holds of `student_id` itself are not a conflict.
+
+Implementation notes: free_slots also raises SlotUnavailable("tutor_not_listed" |
+"length_not_offered") and InvalidInput (unknown viewer zone, range over MAX_RANGE_DAYS);
+each call reads the tutor in ONE round trip, then runs the pure core `compute_slots`
+(SlotInputs -> [(start, end)]), which the property tests exercise directly. The daily
+limit counts active bookings (not holds) by the tutor-local date of their start. Python
+note for callers: subtracting two aware datetimes in the same zone gives the wall-clock
+difference, so use starts_at/ends_at (UTC) for durations, local_* only for display.
 """
 
 from __future__ import annotations
@@ -380,6 +388,9 @@ def free_slots(
     """See the module docstring. Raises SlotUnavailable("tutor_not_listed" |
     "length_not_offered") and InvalidInput for a bad zone or date range."""
     viewer = _zone(viewer_zone, "viewer_zone")
+    for name, value in (("first_day", first_day), ("last_day", last_day)):
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidInput(name, "Choose a date.")
     if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise InvalidInput("last_day", f"Choose a date range of 1 to {MAX_RANGE_DAYS} days.")
     w0 = datetime(first_day.year, first_day.month, first_day.day, tzinfo=viewer).astimezone(_UTC)
