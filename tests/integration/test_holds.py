@@ -109,7 +109,7 @@ def test_hold_is_visible_to_others_with_buffers(backend, tutor, raw_redis):
     assert get(learner, tutor).starts_at == start
     if backend == "redis":
         assert raw_redis.hlen(f"tc:holds:{tutor}") == 1 and pg_rows(tutor) == 0
-        assert 0 < raw_redis.pttl(f"tc:holds:{tutor}") <= (holds.HOLD_TTL_SECONDS + 1) * 1000
+        assert 0 < raw_redis.pttl(f"tc:holds:{tutor}") <= (holds.hold_ttl_seconds() + 1) * 1000
     else:
         assert pg_rows(tutor) == 1
 

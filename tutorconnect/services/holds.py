@@ -41,7 +41,7 @@ from tutorconnect.services.errors import InvalidInput, PermissionDenied
 
 log = logging.getLogger(__name__)
 
-HOLD_TTL_SECONDS = 10 * 60
+HOLD_TTL_SECONDS = 10 * 60  # the default of the HOLD_TTL_MINUTES setting
 HELD_MESSAGE = ("Someone else is booking this time right now. Choose another time or try again "
                 "in a few minutes.")
 _UTC = timezone.utc
@@ -85,6 +85,13 @@ return 1
 """
 
 _scripts: dict[int, object] = {}  # Script objects (EVALSHA); always run with the current client
+
+
+def hold_ttl_seconds() -> int:
+    """How long a hold lasts: the HOLD_TTL_MINUTES setting (default 10)."""
+    from tutorconnect.config import get_settings
+
+    return get_settings().hold_ttl_minutes * 60
 
 
 def _key(tutor_id: uuid.UUID) -> str:
@@ -206,7 +213,7 @@ def place_hold(session, ctx: RequestContext, student_id: uuid.UUID, tutor_id: uu
     start = starts_at.astimezone(_UTC)
     end = start + timedelta(minutes=length_minutes)
     before, after = _buffers(session, tutor_id)
-    ttl = HOLD_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    ttl = hold_ttl_seconds() if ttl_seconds is None else ttl_seconds
     hold = Hold(tutor_id, student_id, start, end, start - timedelta(minutes=before), end + timedelta(minutes=after),
                 length_minutes, now + timedelta(seconds=ttl))
     client = get_redis()
