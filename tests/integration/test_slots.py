@@ -204,7 +204,7 @@ def test_bad_arguments():
     with pytest.raises(InvalidInput):
         free(tid, viewer="Mars/Olympus")
     with pytest.raises(InvalidInput):
-        free(tid, first=MONDAY, last=MONDAY + timedelta(days=100))
+        free(tid, first=MONDAY, last=MONDAY + timedelta(days=500))
     with pytest.raises(InvalidInput):
         check(tid, datetime(2031, 1, 6, 9))  # naive
     with pytest.raises(InvalidInput):
@@ -262,3 +262,9 @@ def test_viewer_days_partition_the_slots_across_dst(dst_tutor, tutor_zone, viewe
                     if sl.starts_at.astimezone(tz).date() == day and sl.starts_at.astimezone(tz).hour >= 9]
     assert nine_to_five and nine_to_five[0] == "09:00"
     assert max(nine_to_five) == (datetime(2000, 1, 1, 17) - timedelta(minutes=length)).strftime("%H:%M")
+
+
+def test_six_month_range_for_next_available_is_bounded_by_the_horizon():
+    tid = tutor(horizon_days=10)
+    result = free(tid, first=MONDAY, last=MONDAY + timedelta(weeks=26))
+    assert [sl.starts_at.astimezone(BERLIN).date() for sl in result] == [MONDAY] * 9  # 1 Jan + 10 days: one Monday

@@ -44,7 +44,7 @@ from tutorconnect.services.errors import DomainError, InvalidInput
 
 REASONS = ("past", "min_notice", "horizon", "outside_availability", "taken", "held", "daily_limit",
            "length_not_offered", "tutor_not_listed")
-MAX_RANGE_DAYS = 62  # free_slots refuses longer date ranges (one request, bounded work)
+MAX_RANGE_DAYS = 400  # longer ranges are refused; the work is bounded by the horizon (<= 365 days) anyway
 DEFAULTS = dict(buffer_before_minutes=0, buffer_after_minutes=0, min_notice_minutes=720, horizon_days=60,
                 max_lessons_per_day=None)  # as models.scheduling.TutorSchedule, when no row exists yet
 
