@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationInfo, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -38,7 +38,7 @@ class Settings(BaseSettings):
 
     # Web.
     secret_key: str = ""
-    public_base_url: str = "http://localhost:3000"
+    public_base_url: str = ""  # empty: http://localhost:<APP_PORT>
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     app_port: int = Field(default=3000, ge=1, le=65535)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
@@ -101,7 +101,9 @@ class Settings(BaseSettings):
 
     @field_validator("public_base_url", "razorpay_base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
+        if value == "" and info.field_name == "public_base_url":
+            return value  # unset: derived from APP_PORT by the model validator
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http(s) URL such as https://tutors.example.com")
@@ -151,8 +153,13 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be at least 32 characters")
         if self.cancel_partial_refund_hours > self.cancel_full_refund_hours:
             raise ValueError("CANCEL_PARTIAL_REFUND_HOURS must not exceed CANCEL_FULL_REFUND_HOURS")
+        if not self.public_base_url:
+            self.public_base_url = f"http://localhost:{self.app_port}"
         if not self.allowed_origins:
             self.allowed_origins = [self.public_base_url]
+            if self.public_base_url == f"http://localhost:{self.app_port}":
+                # The same local app opened as 127.0.0.1 is the same person's browser.
+                self.allowed_origins.append(f"http://127.0.0.1:{self.app_port}")
         return self
 
     # Derived values -------------------------------------------------------

@@ -64,3 +64,13 @@ def test_allowed_origins_default_to_the_public_url_and_split_on_commas(monkeypat
     assert Settings(public_base_url="https://a.example").allowed_origins == ["https://a.example"]
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://a.example/, https://b.example")
     assert Settings().allowed_origins == ["https://a.example", "https://b.example"]
+
+
+def test_the_public_url_follows_the_port_when_unset(monkeypatch):
+    from tutorconnect.config import Settings
+
+    for name in ("ALLOWED_ORIGINS", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(app_port=3300, _env_file=None)
+    assert settings.public_base_url == "http://localhost:3300"
+    assert settings.allowed_origins == ["http://localhost:3300", "http://127.0.0.1:3300"]
