@@ -38,6 +38,7 @@ def test_a_student_holds_and_books_a_slot_in_their_own_zone(new_context, demo_lo
     expect(student.locator("#hold-summary")).to_be_visible(timeout=TIMEOUT)
     expect(student.locator("#held-when")).to_contain_text(label)
     expect(student.locator("#held-when")).to_contain_text("E")  # EST/EDT: the zone is named
+    expect(student.locator("#held-policy")).to_contain_text("24 h or more before: full refund")
     student.screenshot(path=artifacts / "booking-picker-held.png", full_page=True)
 
     # Another student no longer sees the held time.

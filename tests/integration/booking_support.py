@@ -6,25 +6,16 @@ row (min notice 0 unless given) and availability every day 00:00-24:00 in the tu
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import text
 
 from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.db import session_scope
 from tutorconnect.models import TutorProfile
 from tutorconnect.models.scheduling import AvailabilityRule, TutorSchedule
-from tutorconnect.services import bookings, slots
-
-
-@pytest.fixture
-def stand_in_ensure_bookable_until_slots_lands():
-    """Kept for tests that still name it. slots.ensure_bookable has landed, so this patches
-    nothing: every booking test runs the real slot checks."""
-    assert "NotImplementedError" not in inspect.getsource(slots.ensure_bookable)
+from tutorconnect.services import bookings
 
 
 def bookable_tutor(*, lengths=(30, 60), hourly=1000_00, trial_price=None, requires_confirmation=False,

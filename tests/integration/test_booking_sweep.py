@@ -4,18 +4,17 @@ free again; a second sweep changes nothing."""
 
 from __future__ import annotations
 
-from tests.integration.booking_support import (  # noqa: F401  (fixture)
+from tests.integration.booking_support import (
     book,
     bookable_tutor,
     future,
-    stand_in_ensure_bookable_until_slots_lands,
     student,
 )
 from tests.support.db import scalar, sql
 from tutorconnect import background
 
 
-def test_sweep_expires_unpaid_bookings_once(db, stand_in_ensure_bookable_until_slots_lands):
+def test_sweep_expires_unpaid_bookings_once(db):
     tutor = bookable_tutor()
     made = book(student(), tutor, future(hour=9))
     kept = book(student(), tutor, future(hour=12))

@@ -17,7 +17,6 @@ from tests.conftest import REDIS_URL
 from tests.integration.booking_support import (
     bookable_tutor,
     future,
-    stand_in_ensure_bookable_until_slots_lands,
     student,
 )
 from tests.integration.test_tutor_support import as_
@@ -28,8 +27,7 @@ from tutorconnect.services import holds, slots
 from tutorconnect.services.errors import PermissionDenied
 from tutorconnect.services.slots import SlotUnavailable
 
-pytestmark = pytest.mark.usefixtures("db", "stand_in_ensure_bookable_until_slots_lands")
-_ = stand_in_ensure_bookable_until_slots_lands  # a fixture, used through pytestmark
+pytestmark = pytest.mark.usefixtures("db")
 
 
 def _point_at(monkeypatch, url: str | None) -> None:

@@ -108,3 +108,9 @@ def test_respond_by_default_and_capped_before_start():
 def test_reschedule_limit():
     assert bp.may_reschedule(0) and bp.may_reschedule(1)
     assert not bp.may_reschedule(2)
+
+
+def test_describe_says_each_tier_in_words():
+    policy = bp.cancellation_snapshot(full_refund_hours=24, partial_refund_hours=2, partial_refund_percent=50)
+    assert bp.describe(policy) == (
+        "Cancel 24 h or more before: full refund; 2 h or more before: 50% back; later: no refund.")

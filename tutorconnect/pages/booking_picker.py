@@ -110,8 +110,8 @@ def _summary() -> rx.Component:
             rx.text(S.hold["when"], weight="bold", size="3", id="held-when"),
             rx.text("Tutor's local time: ", S.hold["tutor_when"], size="2", color=MUTED),
             rx.text(S.hold["length"], " · ", S.hold["price"], size="2", id="held-price"),
-            rx.text("Held for you until ", S.hold["until"], ". Cancellation: full refund up to 24 hours before, "
-                    "half up to 2 hours before.", size="1", color=MUTED),
+            rx.text("Held for you until ", S.hold["until"], ". ", S.hold["policy"], size="1", color=MUTED,
+                    id="held-policy"),
             rx.flex(
                 rx.button("Choose another time", variant="soft", color_scheme="gray", on_click=S.release, id="release-hold"),
                 rx.button(rx.icon("check", size=16), "Book this lesson", on_click=S.book, loading=S.busy, id="book-now"),

@@ -218,13 +218,9 @@ def _reviews() -> rx.Component:
 def _placeholder_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(S.placeholder == "book", "Booking opens soon", "Messaging opens soon")),
+            rx.alert_dialog.title("Messaging opens soon"),
             rx.alert_dialog.description(
-                rx.cond(
-                    S.placeholder == "book",
-                    "Online booking with times in your own time zone is coming very soon. Save this tutor to find them again quickly.",
-                    "Messages between students and tutors are coming very soon. Save this tutor to find them again quickly.",
-                ),
+                "Messages between students and tutors are coming very soon. Save this tutor to find them again quickly.",
             ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("OK", on_click=S.close_placeholder, id="placeholder-ok")),

@@ -83,6 +83,17 @@ def cancellation_snapshot(
     }
 
 
+def describe(policy: dict[str, Any]) -> str:
+    """The student's side of a policy snapshot in words, for the page before booking:
+    "Cancel 24 h or more before: full refund; 2 h or more: 50% back; later: no refund."."""
+    parts = []
+    for tier in sorted(policy["student_tiers"], key=lambda t: t["min_hours_before"], reverse=True):
+        hours, percent = int(tier["min_hours_before"]), int(tier["refund_percent"])
+        back = "full refund" if percent == 100 else (f"{percent}% back" if percent else "no refund")
+        parts.append(f"{hours} h or more before: {back}" if hours else f"later: {back}")
+    return "Cancel " + "; ".join(parts) + "."
+
+
 def refund_percent(policy: dict[str, Any], cancelled_by: str, starts_at: datetime, now: datetime) -> int:
     if cancelled_by not in CANCELLERS:
         raise ValueError(f"unknown canceller {cancelled_by!r}")

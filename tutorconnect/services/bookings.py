@@ -314,9 +314,7 @@ def create_booking(
                 raise
             deadlocks += 1
             time.sleep(random.uniform(0.001, 0.01) * deadlocks)
-    release = getattr(holds, "release_hold", None)
-    if release is not None:
-        release(session, student_id, tutor_id)
+    holds.release_hold(session, student_id, tutor_id)
     return _view(row)
 
 

@@ -42,6 +42,7 @@ from tutorconnect.services.errors import InvalidInput, PermissionDenied
 log = logging.getLogger(__name__)
 
 HOLD_TTL_SECONDS = 10 * 60  # the default of the HOLD_TTL_MINUTES setting
+# One wording wherever another student's hold blocks a time (slots.py uses it too).
 HELD_MESSAGE = ("Someone else is booking this time right now. Choose another time or try again "
                 "in a few minutes.")
 _UTC = timezone.utc

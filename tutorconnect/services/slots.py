@@ -492,7 +492,7 @@ def ensure_bookable(
     for h in holds_service.active_holds(session, tutor_id, blocked_from, blocked_until, now=now):
         if (student_id is None or h.student_id != student_id) and h.blocked_from < blocked_until \
                 and blocked_from < h.blocked_until:
-            raise SlotUnavailable("held", "Someone is booking that time right now. Choose another slot or try again in a few minutes.")
+            raise SlotUnavailable("held", holds_service.HELD_MESSAGE)
     if tutor.max_per_day is not None:
         count = sum(1 for r in booked if r[1].astimezone(tutor.zone).date() == local_day)
         if count >= tutor.max_per_day:

@@ -13,21 +13,13 @@ from tutorconnect.models import Role
 from tutorconnect.services import accounts, audit
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.forms import page_arg, parse_form, short_str
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 20
 # Audit log filters (action prefixes); "" is everything.
 AUDIT_FILTERS = ("", "user.", "session.", "tutor.", "subject.")
 ROLES = [r.value for r in Role]
-
-
-def _page_arg(value: Any) -> int:
-    try:
-        page = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(page, 1), 10_000)
 
 
 @dataclasses.dataclass
@@ -73,7 +65,7 @@ class AdminUsersState(SessionState):
         self.query = (params.get("q") or "")[:100]
         role = params.get("role") or ""
         self.role_filter = role if role in ROLES else ""
-        self.page = _page_arg(params.get("page"))
+        self.page = page_arg(params.get("page"))
         return await self._refresh()
 
     async def _refresh(self):
@@ -123,7 +115,7 @@ class AdminUsersState(SessionState):
 
     @rx.event
     def go_to_page(self, page: Any):
-        self.page = _page_arg(page)
+        self.page = page_arg(page)
         return rx.redirect(self._url())
 
     @rx.event
@@ -181,7 +173,7 @@ class AdminAuditState(SessionState):
     @rx.event
     async def load(self):
         params = self.router.url.query_parameters
-        self.page = _page_arg(params.get("page"))
+        self.page = page_arg(params.get("page"))
         self.action = short_str(params.get("action"), 40) or ""
         return await self._refresh()
 
@@ -215,7 +207,7 @@ class AdminAuditState(SessionState):
     def go_to_page(self, page: Any):
         from urllib.parse import urlencode
 
-        self.page = _page_arg(page)
+        self.page = page_arg(page)
         params = {k: v for k, v in (("action", self.action), ("page", str(self.page))) if v}
         return rx.redirect("/admin/audit?" + urlencode(params))
 

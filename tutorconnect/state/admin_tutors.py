@@ -15,7 +15,7 @@ from tutorconnect.services import tutor_approval, tutor_review
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
 from tutorconnect.services.tutor_approval import REASON_MAX, REASON_MIN, TransitionNotAllowed
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.forms import page_arg, parse_form, short_str
 from tutorconnect.state.tutor_page import LANGUAGE_NAMES
 from tutorconnect.timefmt import format_instant
 
@@ -32,14 +32,6 @@ ACTIONS: dict[str, tuple[Any, bool, str]] = {
 }
 RACE_MESSAGE = ("This tutor's status changed before your decision: another admin decided first, or the tutor "
                 "withdrew. The page now shows the current status.")
-
-
-def _page_arg(value: Any) -> int:
-    try:
-        page = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(page, 1), 10_000)
 
 
 def _action_key(status: str, target: str) -> str:
@@ -83,7 +75,7 @@ class AdminTutorsState(SessionState):
         tab = params.get("status") or "waiting"
         self.tab = tab if tab in TABS else "waiting"
         self.query = (params.get("q") or "")[: tutor_review.QUERY_MAX]
-        self.page = _page_arg(params.get("page"))
+        self.page = page_arg(params.get("page"))
         self.loading = True
         try:
             admin = await self._require("admin")
@@ -136,7 +128,7 @@ class AdminTutorsState(SessionState):
             await self._require("admin")
         except DomainError as err:
             return self._refuse(err)
-        self.page = _page_arg(page)
+        self.page = page_arg(page)
         return rx.redirect(self._url())
 
 

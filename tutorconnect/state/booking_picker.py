@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from tutorconnect.money import format_money
-from tutorconnect.services import bookings, holds, slots
+from tutorconnect.timefmt import format_instant
+from tutorconnect.services import booking_policy, bookings, holds, slots
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
 from tutorconnect.services.validation import clean_time_zone, common_time_zones
@@ -40,8 +41,7 @@ def _today(zone: str) -> date:
 
 
 def _when(value: datetime, zone: str) -> str:
-    local = value.astimezone(ZoneInfo(zone))
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+    return f"{value.astimezone(ZoneInfo(zone)):%a} {format_instant(value, zone)}"
 
 
 @dataclasses.dataclass
@@ -239,6 +239,7 @@ class BookingPickerState(SessionState):
             "starts_at": hold.starts_at.isoformat(), "when": _when(hold.starts_at, self.zone),
             "tutor_when": _when(hold.starts_at, self.tutor_zone), "length": f"{self.length} minutes",
             "price": format_money(price, self._currency), "until": _when(hold.expires_at, self.zone),
+            "policy": booking_policy.describe(bookings.current_policy()),
         }
         self._owner = self._bind_private()
         await self._refresh()

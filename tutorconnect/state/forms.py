@@ -39,3 +39,17 @@ def short_str(value: Any, max_len: int = 64) -> str | None:
     if isinstance(value, str) and 0 < len(value) <= max_len:
         return value
     return None
+
+
+PAGE_MAX = 10_000
+
+
+def page_arg(value: Any) -> int:
+    """A page number from a handler argument or the URL: anything that is not a whole
+    number (bools, lists, junk text) means page 1; the result is clamped to 1..PAGE_MAX."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return 1
+    try:
+        return min(max(int(value), 1), PAGE_MAX)
+    except ValueError:
+        return 1

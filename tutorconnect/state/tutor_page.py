@@ -19,7 +19,7 @@ from tutorconnect.services import favorites, reviews
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import short_str
+from tutorconnect.state.forms import page_arg, short_str
 
 REVIEWS_PER_PAGE = 10
 LANGUAGE_NAMES = {
@@ -40,16 +40,6 @@ def _local_time(zone: str) -> str:
     except Exception:  # an unknown zone name: show UTC rather than fail
         now = datetime.now(timezone.utc)
     return now.strftime("%a %H:%M")
-
-
-def _page_arg(value: Any) -> int:
-    if isinstance(value, bool):
-        return 1
-    try:
-        page = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(page, 1), 10_000)
 
 
 def _slug_from_path(path: str | None) -> str:
@@ -88,7 +78,7 @@ class TutorPageState(SessionState):
     review_total: int = 0
     review_page: int = 1
     is_favorite: bool = False
-    placeholder: str = ""  # "message" | "book" while the "opening soon" dialog shows
+    placeholder: str = ""  # "message" while the "messaging opens soon" dialog shows
     hide_target: str = ""  # review id in the admin's "hide review" dialog
     hide_reason: str = ""
     hide_error: str = ""
@@ -124,7 +114,7 @@ class TutorPageState(SessionState):
         self.loading = True
         self._reset()
         slug = short_str(_slug_from_path(self.router.url.path), SLUG_MAX)
-        page = _page_arg(self.router.url.query_parameters.get("page"))
+        page = page_arg(self.router.url.query_parameters.get("page"))
         user = await self._current_user()
         student_id = uuid.UUID(str(user.user_id)) if user is not None and user.role == "student" else None
 
@@ -191,7 +181,7 @@ class TutorPageState(SessionState):
     async def go_to_reviews(self, page: Any):
         if not self._tutor_id:
             return
-        target = min(_page_arg(page), self.review_pages)
+        target = min(page_arg(page), self.review_pages)
         tid = uuid.UUID(self._tutor_id)
         items, total = await in_transaction(reviews.list_reviews, tid, page=target, per_page=REVIEWS_PER_PAGE)
         self._set_reviews(items, total, target)
@@ -222,7 +212,7 @@ class TutorPageState(SessionState):
 
     @rx.event
     def open_placeholder(self, which: Any):
-        self.placeholder = which if which in ("message", "book") else ""
+        self.placeholder = which if which == "message" else ""
 
     @rx.event
     def close_placeholder(self):

@@ -16,19 +16,10 @@ from tutorconnect.models.tutors import REVIEW_BODY_MAX
 from tutorconnect.services import reviews
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import short_str
+from tutorconnect.state.forms import page_arg, short_str
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 10
-
-
-def _page_arg(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return 1
-    try:
-        return min(max(int(value), 1), 10_000)
-    except ValueError:
-        return 1
 
 
 class TutorReviewsState(SessionState):
@@ -82,7 +73,7 @@ class TutorReviewsState(SessionState):
         self.loading = True
         try:
             user = await self._require("tutor")
-            await self._reload(user, _page_arg(self.router.url.query_parameters.get("page")))
+            await self._reload(user, page_arg(self.router.url.query_parameters.get("page")))
         except DomainError as err:
             self.loading = False
             return self._refuse(err)
@@ -92,7 +83,7 @@ class TutorReviewsState(SessionState):
     async def go_to_page(self, page: Any):
         try:
             user = await self._require("tutor")
-            await self._reload(user, min(_page_arg(page), self.pages))
+            await self._reload(user, min(page_arg(page), self.pages))
         except DomainError as err:
             return self._refuse(err)
 
