@@ -52,8 +52,18 @@ def _role_links() -> rx.Component:
     return rx.fragment(
         _nav_link("Find tutors", "/tutors", "search"),
         rx.cond(SessionState.signed_in, _nav_link("Dashboard", "/dashboard", "layout-dashboard")),
-        rx.cond(SessionState.user_role == "student", _nav_link("Favorites", "/favorites", "heart")),
-        rx.cond(SessionState.user_role == "tutor", _nav_link("My profile", "/tutor/profile", "id-card")),
+        rx.cond(
+            SessionState.user_role == "student",
+            rx.fragment(_nav_link("Lessons", "/bookings", "calendar"), _nav_link("Favorites", "/favorites", "heart")),
+        ),
+        rx.cond(
+            SessionState.user_role == "tutor",
+            rx.fragment(
+                _nav_link("Schedule", "/tutor/schedule", "calendar"),
+                rx.box(_nav_link("Availability", "/tutor/availability", "calendar-range"), **wide_only),
+                _nav_link("My profile", "/tutor/profile", "id-card"),
+            ),
+        ),
         rx.cond(
             SessionState.user_role == "admin",
             rx.fragment(

@@ -29,9 +29,9 @@ def _tile(icon: str, title: str, body: str, href: str = "", soon: bool = False) 
 
 def _student() -> rx.Component:
     return rx.box(
-        _tile("search", "Find a tutor", "Search by subject, price and availability.", soon=True),
+        _tile("search", "Find a tutor", "Search by subject, price and availability.", "/tutors"),
+        _tile("calendar", "Your lessons", "Upcoming and past lessons, join links, reschedule and cancel.", "/bookings"),
         _tile("heart", "Favorites", "Tutors you saved to compare and book later.", "/favorites"),
-        _tile("calendar", "Your lessons", "Upcoming and past lessons with join links.", soon=True),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
         width="100%",
@@ -94,7 +94,10 @@ def _profile_card() -> rx.Component:
 def _tutor() -> rx.Component:
     return rx.box(
         _profile_card(),
-        _tile("calendar-range", "Availability", "Publish weekly hours in your own time zone.", soon=True),
+        _tile("calendar", "Schedule", "Upcoming lessons, requests to accept, and history.", "/tutor/schedule"),
+        _tile("calendar-range", "Availability", "Weekly hours, days off and booking rules in your time zone.",
+              "/tutor/availability"),
+        _tile("message-square-quote", "Reviews", "What students say, with your replies.", "/tutor/reviews"),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
         width="100%",
@@ -103,6 +106,8 @@ def _tutor() -> rx.Component:
 
 def _admin() -> rx.Component:
     return rx.box(
+        _tile("user-check", "Tutor applications", "Review, approve or reject tutors.", "/admin/tutors"),
+        _tile("book-open", "Subjects", "The subject taxonomy students search by.", "/admin/subjects"),
         _tile("users", "Users", "Search accounts and change roles.", "/admin/users"),
         _tile("scroll-text", "Audit log", "Every change to roles, sessions and passwords.", "/admin/audit"),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
