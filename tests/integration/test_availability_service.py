@@ -162,3 +162,20 @@ def test_tutor_without_profile_is_told_so():
     uid = make_user("tutor")
     with pytest.raises(NotFound):
         call(availability.replace_weekly_rules, uid, uid, [(0, 540, 600)])
+
+
+@pytest.mark.parametrize("length, first, last", [
+    (7, date(2031, 1, 6), date(2031, 1, 6)), (True, date(2031, 1, 6), date(2031, 1, 6)),
+    ("60", date(2031, 1, 6), date(2031, 1, 6)), (60, "2031-01-06", date(2031, 1, 6)),
+    (60, date(2031, 1, 6), datetime(2031, 1, 7)),
+])
+def test_preview_refuses_nonsense_lengths_and_dates(tutor, length, first, last):
+    with pytest.raises(InvalidInput):
+        call(availability.preview_slots, tutor, tutor, length, first, last)
+
+
+def test_preview_is_the_tutors_own():
+    uid, student = listed_tutor(name="Previewer"), make_user("student")
+    for actor in (student, None):
+        with pytest.raises(PermissionDenied):
+            call(availability.preview_slots, actor, uid, 60, date(2031, 1, 6), date(2031, 1, 12))

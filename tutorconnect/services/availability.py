@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from tutorconnect.models import TutorProfile, User
 from tutorconnect.models.accounts import Role
+from tutorconnect.models.tutors import LESSON_LENGTHS
 from tutorconnect.models.scheduling import AvailabilityOverride, AvailabilityRule, TimeOff, TutorSchedule
 from tutorconnect.services import slots
 from tutorconnect.services.context import RequestContext
@@ -233,4 +234,7 @@ def preview_slots(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, le
     """The tutor's own free slots in their zone (for the editor's live preview); works
     before approval."""
     _own_tutor(session, ctx, tutor_id)
+    if isinstance(length_minutes, bool) or length_minutes not in LESSON_LENGTHS:
+        raise InvalidInput("length_minutes", "Choose a lesson length of 30, 45, 60 or 90 minutes.")
+    first_day, last_day = _date("first_day", first_day), _date("last_day", last_day)
     return slots.preview_slots(session, tutor_id, length_minutes, first_day, last_day, now=now)
