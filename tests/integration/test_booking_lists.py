@@ -1,0 +1,145 @@
+"""booking_lists on PostgreSQL: the rows carry names, slug, photo and the review flag; one
+person reads only their own rows (admins anyone's); pages, requests order, the tutor's
+recent cancellations; bad arguments are refused."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from tests.integration.booking_support import book, bookable_tutor, force_status, future, student
+from tests.integration.test_tutor_support import as_, make_user
+from tutorconnect.db import session_scope
+from tutorconnect.services import booking_lists, bookings
+from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def run(fn, *args, **kwargs):
+    with session_scope() as s:
+        return fn(s, *args, **kwargs)
+
+
+def add_review(booking, rating=5) -> None:
+    with session_scope() as s:
+        s.execute(text("INSERT INTO reviews (id, tutor_id, student_id, booking_id, rating, body, created_at) "
+                       "VALUES (:id, :t, :s, :b, :r, '', now())"),
+                  {"id": uuid.uuid4(), "t": booking.tutor_id, "s": booking.student_id, "b": booking.id, "r": rating})
+
+
+def test_rows_carry_names_slug_photo_and_the_review_flag():
+    tutor = bookable_tutor(name="Meera Iyer")
+    with session_scope() as s:
+        s.execute(text("UPDATE tutor_profiles SET display_name = 'Ms Meera', photo_path = '/avatars/m.svg' "
+                       "WHERE user_id = :t"), {"t": tutor})
+    learner = student("Kabir Shah")
+    upcoming = book(learner, tutor, future(3))
+    done = book(learner, tutor, future(4))
+    force_status(done.id, "completed", starts_at=future(-3), ends_at=future(-3) + timedelta(hours=1),
+                 blocked_from=future(-3), blocked_until=future(-3) + timedelta(hours=1))
+    add_review(done)
+
+    rows, total = run(booking_lists.student_bookings, as_(learner), learner)
+    assert total == 1 and [r.id for r in rows] == [upcoming.id]
+    (row,) = rows
+    assert (row.tutor_name, row.student_name, row.tutor_slug, row.tutor_photo) == (
+        "Ms Meera", "Kabir Shah", f"t-{tutor.hex}", "/avatars/m.svg")
+    assert row.reviewed is False and row.status == "pending_payment" and row.cancellation_policy["student_tiers"]
+
+    past, total = run(booking_lists.student_bookings, as_(learner), learner, when="past")
+    assert total == 1 and past[0].id == done.id and past[0].reviewed is True
+
+    tutor_rows, _ = run(booking_lists.tutor_bookings, as_(tutor), tutor, when="past")
+    assert tutor_rows[0].student_name == "Kabir Shah" and tutor_rows[0].reviewed is True
+
+
+def test_tutor_name_falls_back_to_the_account_name():
+    tutor = bookable_tutor(name="Arjun Rao")
+    learner = student()
+    book(learner, tutor, future(2))
+    (row,), _ = run(booking_lists.student_bookings, as_(learner), learner)
+    assert row.tutor_name == "Arjun Rao"
+
+
+def test_pages_and_totals():
+    tutor, learner = bookable_tutor(), student()
+    made = [book(learner, tutor, future(2, hour=h)) for h in range(1, 8)]  # 7 upcoming
+    first, total = run(booking_lists.student_bookings, as_(learner), learner, page=1, per_page=3)
+    second, _ = run(booking_lists.student_bookings, as_(learner), learner, page=2, per_page=3)
+    third, _ = run(booking_lists.student_bookings, as_(learner), learner, page=3, per_page=3)
+    beyond, beyond_total = run(booking_lists.student_bookings, as_(learner), learner, page=9, per_page=3)
+    assert total == 7 and beyond_total == 7 and beyond == []
+    assert [r.id for r in first + second + third] == [b.id for b in made]  # soonest first, no gaps
+
+
+def test_requests_are_awaiting_tutor_only_the_soonest_lesson_first():
+    tutor = bookable_tutor(requires_confirmation=True)
+    a, b, c = student(), student(), student()
+    late = book(a, tutor, future(5))
+    soon = book(b, tutor, future(2))
+    confirmed = book(c, tutor, future(3))
+    for booking in (late, soon):
+        run(bookings.mark_paid, booking.id)
+    force_status(confirmed.id, "confirmed")
+    rows, total = run(booking_lists.tutor_requests, as_(tutor), tutor)
+    assert total == 2 and [r.id for r in rows] == [soon.id, late.id]
+    assert all(r.status == "awaiting_tutor" and r.respond_by is not None for r in rows)
+    summary = run(booking_lists.tutor_summary, as_(tutor), tutor)
+    assert summary.requests == 2 and summary.cancellations == 0
+
+
+def test_tutor_cancellations_in_the_last_90_days_count_only_the_tutors_own():
+    tutor = bookable_tutor()
+    learners = [student() for _ in range(4)]
+    made = [book(s, tutor, future(3 + i)) for i, s in enumerate(learners)]
+    run(bookings.cancel, as_(tutor), made[0].id, "I am ill")
+    run(bookings.cancel, as_(tutor), made[1].id, "Travelling")
+    run(bookings.cancel, as_(learners[2]), made[2].id, "Changed my mind")  # the student's: not counted
+    old = datetime.now(timezone.utc) - timedelta(days=120)
+    with session_scope() as s:  # an old one of the tutor's: outside the window
+        s.execute(text("UPDATE booking_events SET created_at = :old WHERE booking_id = :b AND to_status = 'cancelled'"),
+                  {"old": old, "b": made[1].id})
+    assert run(booking_lists.tutor_summary, as_(tutor), tutor).cancellations == 1
+
+
+def test_only_the_owner_or_an_admin_reads_a_list():
+    tutor, learner, other = bookable_tutor(), student(), student()
+    booking = book(learner, tutor, future(2))
+    admin = make_user("admin")
+    with pytest.raises(PermissionDenied):
+        run(booking_lists.student_bookings, as_(other), learner)
+    with pytest.raises(PermissionDenied):
+        run(booking_lists.tutor_bookings, as_(learner), tutor)
+    with pytest.raises(PermissionDenied):
+        run(booking_lists.tutor_requests, as_(other), tutor)
+    with pytest.raises(PermissionDenied):
+        run(booking_lists.tutor_summary, as_(None), tutor)
+    rows, _ = run(booking_lists.student_bookings, as_(admin), learner)
+    assert [r.id for r in rows] == [booking.id]
+    # one booking: its student, its tutor and an admin; anyone else is told it does not exist
+    for who in (learner, tutor, admin):
+        assert run(booking_lists.get_row, as_(who), booking.id).id == booking.id
+    with pytest.raises(NotFound):
+        run(booking_lists.get_row, as_(other), booking.id)
+    with pytest.raises(NotFound):
+        run(booking_lists.get_row, as_(learner), str(booking.id))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"when": "later"}, {"when": None}, {"page": 0}, {"page": "2"}, {"page": True}, {"per_page": 0},
+    {"per_page": 500}, {"per_page": "10"},
+])
+def test_bad_arguments_are_refused(kwargs):
+    learner = student()
+    with pytest.raises(InvalidInput):
+        run(booking_lists.student_bookings, as_(learner), learner, **kwargs)
+
+
+def test_a_forged_user_id_is_refused():
+    learner = student()
+    with pytest.raises(InvalidInput):
+        run(booking_lists.student_bookings, as_(learner), str(learner))
