@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from tutorconnect.db import session_scope
 from tutorconnect.models import Role, Subject, TutorProfile, TutorSubject, User
-from tutorconnect.services import accounts, demo, tutors
+from tutorconnect.services import accounts, bookings, demo, tutors
 from tutorconnect.services.passwords import check_policy
 
 TABLES = ("users", "subjects", "tutor_profiles", "tutor_subjects", "audit_log")
@@ -163,3 +163,100 @@ def test_check_constraint_refuses_a_negative_rate(loaded):
             .where(TutorProfile.user_id == demo.demo_user_id(demo.TUTOR_EMAIL))
             .values(hourly_rate_minor=-100_00)
         )
+
+
+# Demo bookings ----------------------------------------------------------------------------
+def _booking_facts():
+    with session_scope() as s:
+        rows = s.execute(text(
+            "SELECT b.id, b.status, b.student_id, b.tutor_id, b.starts_at, b.ends_at, b.price_minor, "
+            "b.platform_fee_minor, b.tutor_earnings_minor, b.platform_fee_bps, b.refund_minor, b.cancelled_by, "
+            "b.cancellation_policy, b.expires_at, b.respond_by, "
+            "(SELECT array_agg(e.to_status ORDER BY e.id) FROM booking_events e WHERE e.booking_id = b.id) AS history "
+            "FROM bookings b ORDER BY b.id")).all()
+        overlaps = bookings.overlapping_active_pairs(s)
+    return rows, overlaps
+
+
+def _moved_ahead(tmp_path, days: int) -> dict[str, int]:
+    """Load the demo as if the run happened `days` later."""
+    import datetime as dt
+
+    real = dt.datetime
+
+    class Later(real):
+        @classmethod
+        def now(cls, tz=None):
+            return real.now(tz) + dt.timedelta(days=days)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demo, "datetime", Later)
+        return _load(tmp_path).inserted
+
+
+def test_demo_bookings_cover_every_status_through_the_engine(loaded):
+    from collections import Counter
+    from datetime import datetime, timedelta, timezone
+
+    from tutorconnect.services import booking_policy
+
+    rows, overlaps = _booking_facts()
+    statuses = Counter(r.status for r in rows)
+    assert overlaps == 0
+    assert loaded.inserted["bookings"] == len(rows) >= 25
+    assert statuses["completed"] >= 8 and statuses["confirmed"] >= 4 and statuses["cancelled"] >= 4
+    assert statuses["no_show_student"] >= 2 and statuses["no_show_tutor"] >= 1
+    assert statuses["awaiting_tutor"] >= 2 and statuses["pending_payment"] >= 2
+    now = datetime.now(timezone.utc)
+    me, priya = demo.demo_user_id(demo.STUDENT_EMAIL), demo.demo_user_id(demo.TUTOR_EMAIL)
+    mine = [r for r in rows if r.student_id == me]
+    hers = [r for r in rows if r.tutor_id == priya]
+    assert {"completed", "cancelled", "no_show_tutor", "confirmed", "pending_payment"} <= {r.status for r in mine}
+    assert {"completed", "cancelled", "no_show_student", "confirmed", "awaiting_tutor"} <= {r.status for r in hers}
+    assert {r.cancelled_by for r in mine + hers if r.status == "cancelled"} == {"student", "tutor"}
+    # upcoming ones clear of the first free times the browser tests book
+    for r in mine + hers:
+        if r.status in ("confirmed", "awaiting_tutor", "pending_payment"):
+            assert r.starts_at > now + timedelta(days=4)
+        if r.status in ("completed", "no_show_student", "no_show_tutor"):
+            assert r.ends_at < now
+    policy = bookings.current_policy()
+    for r in rows:
+        assert (r.platform_fee_minor, r.tutor_earnings_minor) == booking_policy.split_price(
+            r.price_minor, r.platform_fee_bps)
+        assert r.cancellation_policy == policy
+        assert r.history[0] == "pending_payment" and r.history[-1] == r.status
+        if r.status == "pending_payment":
+            assert r.expires_at > now - timedelta(minutes=5)
+        if r.status == "awaiting_tutor":
+            assert r.respond_by > now
+    refunds = {r.refund_minor for r in rows if r.status == "cancelled" and r.cancelled_by == "student"}
+    assert any(0 < x for x in refunds) and any(
+        r.refund_minor == r.price_minor // 2 for r in rows if r.cancelled_by == "student")  # the 50% tier
+    assert all(r.refund_minor == r.price_minor for r in rows if r.status == "no_show_tutor" or r.cancelled_by == "tutor")
+    with session_scope() as s:
+        linked = s.execute(text(
+            "SELECT count(*) FROM reviews v JOIN bookings b ON b.id = v.booking_id "
+            "WHERE b.status = 'completed' AND b.student_id = v.student_id AND b.tutor_id = v.tutor_id "
+            "AND b.ends_at < v.created_at")).scalar_one()
+        open_refunds = s.execute(text(
+            "SELECT count(*) FROM outbox WHERE job = 'booking.refund_requested' AND completed_at IS NULL")).scalar_one()
+    assert linked == loaded.inserted["reviews_linked"] >= 6
+    assert open_refunds == 0
+
+
+def test_demo_bookings_are_idempotent_and_survive_a_later_run(loaded, tmp_path):
+    rows, _ = _booking_facts()
+    again = _load(tmp_path)
+    assert again.inserted["bookings"] == 0 and again.inserted["reviews_linked"] == 0
+    assert _booking_facts()[0] == rows
+    # Three days later, with the unpaid ones gone (as if cleaned up): only those are made
+    # again, at new times, next to the old upcoming lessons; nothing else changes.
+    with session_scope() as s:
+        gone = s.execute(text("DELETE FROM bookings WHERE status = 'pending_payment' RETURNING id")).scalars().all()
+    later = _moved_ahead(tmp_path, 3)
+    assert len(gone) >= 2 and later["bookings"] == len(gone)
+    after, overlaps = _booking_facts()
+    assert overlaps == 0
+    assert [r for r in after if r.id not in gone] == [r for r in rows if r.id not in gone]
+    assert {r.id for r in after} == {r.id for r in rows}

@@ -232,8 +232,12 @@ def create_booking(
     *,
     trial: bool = False,
     now: datetime | None = None,
+    booking_id: uuid.UUID | None = None,
 ) -> BookingView:
     """Book `length_minutes` with `tutor_id` at `starts_at` for the signed-in student.
+
+    `booking_id` fixes the new row's id (the demo loader's deterministic keys); by default
+    a random one. Never taken from a browser.
 
     The new booking is pending_payment until `mark_paid` (or expires after the payment
     window). Raises PermissionDenied (not this student's own active student account),
@@ -278,9 +282,9 @@ def create_booking(
     before = timedelta(minutes=facts.buffer_before or 0)
     after = timedelta(minutes=facts.buffer_after or 0)
     ends_at = starts_at + timedelta(minutes=length)
-    booking_id = uuid.uuid4()
     values = dict(
-        id=booking_id, tutor_id=tutor_id, student_id=student_id, status=S.PENDING_PAYMENT.value,
+        id=booking_id if isinstance(booking_id, uuid.UUID) else uuid.uuid4(),
+        tutor_id=tutor_id, student_id=student_id, status=S.PENDING_PAYMENT.value,
         starts_at=starts_at, ends_at=ends_at, length_minutes=length,
         blocked_from=starts_at - before, blocked_until=ends_at + after,
         is_trial=bool(trial), price_minor=price, currency=facts.currency, platform_fee_bps=fee_bps,

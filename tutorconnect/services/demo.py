@@ -30,6 +30,14 @@ listed demo profiles are 100% complete. Search documents are rebuilt for every d
 on each run (deterministic, so a second run changes no value). Each such tutor also has booking
 settings and a weekly availability pattern in their own zone (six patterns, varied buffers,
 notice and daily limits).
+
+Bookings (services/demo_bookings.py, made through the booking engine with times relative
+to the load): for the demo student, the demo tutor and a few other pairs, completed lessons
+(those behind Priya Sharma's and Arjun Mehta's demo reviews are linked to them), no-shows
+of either side, cancellations by students (full and partial refund) and by tutors,
+upcoming confirmed lessons, requests awaiting the tutor (one for Priya Sharma) and
+bookings waiting for payment. Upcoming ones are at least five days ahead; ids are
+deterministic, and a lesson whose time collides on a later run is skipped.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ from tutorconnect.models import (
 from tutorconnect.services import audit, avatars, tutor_profiles
 from tutorconnect.services import tutors as tutor_service
 from tutorconnect.services.context import SYSTEM, RequestContext
+from tutorconnect.services.demo_bookings import load_demo_bookings
 from tutorconnect.services.passwords import check_policy, hash_password
 from tutorconnect.services.validation import clean_name, clean_time_zone, normalize_email
 from tutorconnect.services.demo_catalog import (  # noqa: F401  (re-exported: demo.TUTOR_EMAIL, ...)
@@ -323,6 +332,7 @@ def load_demo_data(
     inserted["tutor_schedules"] = _insert(session, TutorSchedule, schedules)
     inserted["availability_rules"] = _insert(session, AvailabilityRule, rules)
     inserted["reviews"] = _insert_reviews(session, tutor_emails, accounts, subject_names, now)
+    inserted.update(load_demo_bookings(session, now))
     tutor_profiles.refresh_search_documents(session, sorted(present))
 
     if any(inserted.values()):
