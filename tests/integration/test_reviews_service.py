@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.integration.booking_rows import insert_booking
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user, profile
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
@@ -55,7 +56,8 @@ def test_a_review_without_a_booking_is_only_for_the_demo_loader_and_tests(tutor)
 
 
 def test_one_review_per_booking(tutor):
-    student, booking = make_user("student"), uuid.uuid4()
+    student = make_user("student")
+    booking = insert_booking(tutor, student)
     _publish(tutor, student, booking_id=booking)
     with pytest.raises(ReviewNotAllowed):
         _publish(tutor, student, rating=1, booking_id=booking)
@@ -199,10 +201,12 @@ def test_twenty_concurrent_reviews_never_drift_from_the_rows(tutor):
     students = [make_user("student") for _ in range(20)]
     barrier, errors = threading.Barrier(20), []
 
+    lessons = {st: insert_booking(tutor, st) for st in students}
+
     def publish(i, student):
         barrier.wait()
         try:
-            _publish(tutor, student, rating=1 + i % 5, booking_id=uuid.uuid4())
+            _publish(tutor, student, rating=1 + i % 5, booking_id=lessons[student])
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -223,8 +227,9 @@ def test_twenty_concurrent_reviews_never_drift_from_the_rows(tutor):
             reviews.hide(s, as_(admin), review_id, "Spam review.")
 
     more = [make_user("student") for _ in range(10)]
+    lessons.update({st: insert_booking(tutor, st) for st in more})
     threads = [threading.Thread(target=hide, args=(r,)) for r in to_hide]
-    threads += [threading.Thread(target=lambda st=st: (barrier2.wait(), _publish(tutor, st, rating=3, booking_id=uuid.uuid4())))
+    threads += [threading.Thread(target=lambda st=st: (barrier2.wait(), _publish(tutor, st, rating=3, booking_id=lessons[st])))
                 for st in more]
     [t.start() for t in threads]
     [t.join() for t in threads]

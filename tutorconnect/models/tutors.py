@@ -305,7 +305,8 @@ class Review(SQLModel, table=True):
         CheckConstraint("rating BETWEEN 1 AND 5", name="ck_reviews_rating"),
         CheckConstraint(f"char_length(body) <= {REVIEW_BODY_MAX}", name="ck_reviews_body_len"),
         CheckConstraint(f"char_length(reply_body) <= {REVIEW_BODY_MAX}", name="ck_reviews_reply_len"),
-        # booking_id gets its FK to bookings in the booking migration.
+        # booking_id -> bookings.id ON DELETE RESTRICT (migration 0006): a review written from a
+        # lesson keeps its lesson; bookings are never deleted by the app.
         Index("uq_reviews_booking_id", "booking_id", unique=True, postgresql_where=text("booking_id IS NOT NULL")),
         # A btree scans backwards as fast as forwards: this serves "newest first".
         Index("ix_reviews_tutor_visible", "tutor_id", "created_at", postgresql_where=text("hidden_at IS NULL")),
@@ -315,7 +316,9 @@ class Review(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     tutor_id: uuid.UUID = _fk("tutor_profiles.user_id")
     student_id: uuid.UUID = _fk("users.id")
-    booking_id: uuid.UUID | None = Field(default=None, sa_column=Column(PGUUID(as_uuid=True), nullable=True))
+    booking_id: uuid.UUID | None = Field(default=None, sa_column=Column(
+        PGUUID(as_uuid=True), ForeignKey("bookings.id", ondelete="RESTRICT", name="reviews_booking_id_fkey"),
+        nullable=True))
     rating: int = Field(sa_column=Column(SmallInteger, nullable=False))
     body: str = _text(default="")
     created_at: datetime = tstz(nullable=False, now_default=True)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from tutorconnect.models import Review, TutorProfile, TutorStatus, User
 from tutorconnect.models.accounts import Role
+from tutorconnect.models.scheduling import Booking, BookingStatus
 from tutorconnect.models.tutors import REVIEW_BODY_MAX
 from tutorconnect.services import audit, notifications
 from tutorconnect.services.accounts import require_admin
@@ -75,8 +76,9 @@ def publish_review(
     """Publish a 1..5 star review with optional text (<= 2000 characters).
 
     Precondition: `booking_id` is a completed booking of this student with this tutor;
-    the caller (the booking flow) has checked it, since the bookings table arrives with
-    the booking issue. One review per booking (a second raises ReviewNotAllowed).
+    `review_booking` (the entry point for students) checks it and calls this. One review
+    per booking (a second raises ReviewNotAllowed; the database holds it with the partial
+    unique index uq_reviews_booking_id and the FK reviews_booking_id_fkey).
     `booking_id=None` is accepted only with `without_booking=True`, which is for the demo
     loader and tests. When ctx has an actor it must be the student.
     Raises ReviewNotAllowed, PermissionDenied, InvalidInput, NotFound.
@@ -98,12 +100,43 @@ def publish_review(
         with session.begin_nested():
             session.add(review)
             session.flush()
-    except IntegrityError:
+    except IntegrityError as err:
+        diag = getattr(err.orig, "diag", None)
+        if getattr(diag, "constraint_name", None) == "reviews_booking_id_fkey":
+            raise NotFound("That lesson") from None
         raise ReviewNotAllowed("You have already reviewed this lesson.") from None
     _adjust_rating(session, tutor_id, stars, +1)
     notifications.create(session, user_id=tutor_id, kind="review.published", title="You have a new review",
                          body=f"{_short_name(student.full_name)} rated you {stars} out of 5.", link="/tutor/reviews")
     return review.id
+
+
+def review_booking(session: Session, ctx: RequestContext, booking_id: uuid.UUID, rating: object,
+                   body: object) -> uuid.UUID:
+    """The signed-in student reviews one of their completed lessons (1..5 stars, optional text).
+
+    The booking is read FOR SHARE, so its status cannot change under the review. Only the
+    booking's student may review it: its tutor gets PermissionDenied, anyone else NotFound
+    (existence is not leaked). A lesson that is not completed (upcoming, cancelled,
+    no-show, ...) raises ReviewNotAllowed; a second review of the same lesson too.
+    Raises NotFound, PermissionDenied, ReviewNotAllowed, InvalidInput (rating, body).
+    """
+    if not isinstance(booking_id, uuid.UUID):
+        raise NotFound("That lesson")
+    bookings = Booking.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        select(bookings.c.id, bookings.c.tutor_id, bookings.c.student_id, bookings.c.status)
+        .where(bookings.c.id == booking_id).with_for_update(read=True)
+    ).first()
+    actor = ctx.actor_user_id
+    if row is None or actor is None or actor not in (row.student_id, row.tutor_id):
+        raise NotFound("That lesson")
+    if actor != row.student_id:
+        raise PermissionDenied("Only the student who took this lesson can review it.")
+    if row.status != BookingStatus.COMPLETED.value:
+        raise ReviewNotAllowed("You can review a lesson after it has been completed.")
+    return publish_review(session, ctx, tutor_id=row.tutor_id, student_id=row.student_id, booking_id=row.id,
+                          rating=rating, body=body)
 
 
 def reply(session: Session, ctx: RequestContext, review_id: uuid.UUID, tutor_user_id: uuid.UUID, body: object) -> None:
