@@ -47,3 +47,18 @@ def test_a_tutor_without_bookings_has_zero_of_zero(db):
 def test_bad_arguments_are_refused(db, tutor_id, days):
     with pytest.raises(InvalidInput), session_scope() as s:
         booking_stats.tutor_cancellations(s, tutor_id, days)
+
+
+def test_the_admin_tutor_view_carries_the_figure(db):
+    from tests.integration.test_tutor_support import as_
+    from tutorconnect.services import tutor_review
+    from tutorconnect.state.admin_tutors import cancellation_text
+
+    tutor, learner, admin = listed_tutor(), make_user("student"), make_user("admin")
+    insert_booking(tutor, learner, "completed")
+    insert_booking(tutor, learner, "cancelled", cancelled_by="tutor")
+    with session_scope() as s:
+        view = tutor_review.admin_tutor_view(s, as_(admin), tutor)
+    assert view.tutor_cancellations == (1, 2)
+    assert cancellation_text(*view.tutor_cancellations) == "Cancelled by the tutor in the last 90 days: 1 of 2 bookings"
+    assert cancellation_text(0, 1) == "Cancelled by the tutor in the last 90 days: 0 of 1 booking"

@@ -189,6 +189,22 @@ def _pricing_card() -> rx.Component:
     )
 
 
+def _reliability_card() -> rx.Component:
+    p = R.profile
+    return _section(
+        "Reliability",
+        rx.hstack(
+            rx.icon("calendar-x", size=16, color=rx.cond(p["cancellations_flag"] != "", rx.color("amber", 11),
+                                                          rx.color("gray", 10))),
+            rx.text(p["cancellations"], size="2", id="tutor-cancellations"),
+            spacing="2",
+            align="center",
+        ),
+        rx.text("Paid bookings made in that period; declined requests are not cancellations.", size="1",
+                color=rx.color("gray", 10)),
+    )
+
+
 def _completeness_card() -> rx.Component:
     p = R.profile
     return _section(
@@ -379,7 +395,7 @@ def admin_tutor_review() -> rx.Component:
                     _decision_bar(),
                     rx.grid(
                         rx.vstack(_profile_card(), _pricing_card(), _documents_card(), spacing="4", width="100%"),
-                        rx.vstack(_completeness_card(), _history_card(), spacing="4", width="100%"),
+                        rx.vstack(_completeness_card(), _reliability_card(), _history_card(), spacing="4", width="100%"),
                         grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)", md="minmax(0, 3fr) minmax(0, 2fr)"),
                         gap="1rem",
                         width="100%",

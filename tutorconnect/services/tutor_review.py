@@ -20,7 +20,7 @@ from tutorconnect.models import (
     TutorSubject,
     User,
 )
-from tutorconnect.services import tutor_documents, tutor_profiles
+from tutorconnect.services import booking_stats, tutor_documents, tutor_profiles
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound
@@ -36,6 +36,7 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "draft": (S.DRAFT.value,),
 }
 PER_PAGE = 20
+CANCELLATION_DAYS = 90
 QUERY_MAX = 100
 
 
@@ -89,6 +90,8 @@ class AdminTutorView:
     documents: list[tutor_documents.DocumentItem]
     history: list[HistoryEntry]
     actions: list[str]  # admin transitions valid from `status` (target statuses)
+    # booking_stats.tutor_cancellations over CANCELLATION_DAYS: (cancelled by the tutor, bookings)
+    tutor_cancellations: tuple[int, int] = (0, 0)
 
 
 def _page(page: object) -> int:
@@ -189,8 +192,8 @@ def _history(session: Session, tutor_id: uuid.UUID) -> list[HistoryEntry]:
 
 def admin_tutor_view(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> AdminTutorView:
     """Everything an admin needs to decide on one tutor, as the tutor saved it: profile,
-    prices per length, completeness, documents, status history (newest first) and the
-    decisions valid now. Raises PermissionDenied, NotFound."""
+    prices per length, completeness, documents, status history (newest first), the
+    decisions valid now and how many recent bookings the tutor cancelled. Raises PermissionDenied, NotFound."""
     require_admin(session, ctx.actor_user_id)
     found = session.exec(
         select(TutorProfile, User).join(User, col(User.id) == col(TutorProfile.user_id))
@@ -221,6 +224,7 @@ def admin_tutor_view(session: Session, ctx: RequestContext, tutor_id: uuid.UUID)
         submitted_at=p.submitted_at, reviewed_at=p.reviewed_at, approved_at=p.approved_at,
         documents=tutor_documents.list_documents(session, ctx, tutor_id),
         history=_history(session, tutor_id), actions=admin_actions(p.status),
+        tutor_cancellations=booking_stats.tutor_cancellations(session, tutor_id, CANCELLATION_DAYS),
     )
 
 

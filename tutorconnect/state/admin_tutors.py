@@ -132,6 +132,12 @@ class AdminTutorsState(SessionState):
         return rx.redirect(self._url())
 
 
+def cancellation_text(cancelled: int, total: int) -> str:
+    days = tutor_review.CANCELLATION_DAYS
+    return (f"Cancelled by the tutor in the last {days} days: {cancelled} of {total} "
+            f"booking{'' if total == 1 else 's'}")
+
+
 def _tutor_id_from_path(path: str | None) -> str:
     path = (path or "").rstrip("/")
     prefix = "/admin/tutors/"  # the page is /admin/tutors/[review_id]
@@ -221,6 +227,8 @@ class AdminTutorReviewState(SessionState):
                 "reviewed": format_instant(view.reviewed_at, zone) or "—",
                 "approved": format_instant(view.approved_at, zone) or "—",
                 "zone": zone,
+                "cancellations": cancellation_text(*view.tutor_cancellations),
+                "cancellations_flag": "yes" if view.tutor_cancellations[0] else "",
             },
             "subjects": [{"name": n, "level": lv, "retired": "retired" if r else ""} for n, lv, r in view.subjects],
             "prices": [{"minutes": f"{m} min", "price": money(p)} for m, p in view.prices.items()],
