@@ -63,13 +63,8 @@ def booking_card(c: Any, S: Any, role: str) -> rx.Component:
             min_width="0",
         ),
         rx.spacer(),
-        rx.vstack(
-            rx.badge(c.status_label, color_scheme=c.status_color, size="2", variant="soft", class_name="booking-status"),
-            rx.cond(c.status_note != "", rx.text(c.status_note, size="1", color=MUTED, class_name="booking-status-note",
-                                                 text_align="right")),
-            spacing="1",
-            align="end",
-        ),
+        rx.badge(c.status_label, color_scheme=c.status_color, size="2", variant="soft", class_name="booking-status",
+                 white_space="normal"),
         wrap="wrap",
         gap="0.5rem",
         width="100%",
@@ -90,9 +85,12 @@ def booking_card(c: Any, S: Any, role: str) -> rx.Component:
             rx.el.a(rx.button(rx.icon("video", size=14), "Join lesson", size="1", color_scheme="green"),
                     href=c.join_url, target="_blank", rel="noopener noreferrer", class_name="booking-join"),
         ),
-        rx.el.a(rx.button(rx.icon("calendar-plus", size=14), "Add to calendar", size="1", variant="soft",
-                          color_scheme="gray", tab_index=-1),
-                href=c.ics_href, reload_document=True, class_name="booking-ics", aria_label="Add to calendar"),
+        rx.cond(
+            c.ics_href != "",
+            rx.el.a(rx.button(rx.icon("calendar-plus", size=14), "Add to calendar", size="1", variant="soft",
+                              color_scheme="gray", tab_index=-1),
+                    href=c.ics_href, reload_document=True, class_name="booking-ics", aria_label="Add to calendar"),
+        ),
         *([rx.cond(
             c.can_respond,
             rx.fragment(
@@ -142,6 +140,8 @@ def booking_card(c: Any, S: Any, role: str) -> rx.Component:
         rx.vstack(
             header,
             facts,
+            rx.cond(c.status_note != "", _meta("hourglass", c.status_note, class_name="booking-status-note",
+                                                color=MUTED)),
             rx.cond(c.outcome != "", rx.text(c.outcome, size="2", color=MUTED, class_name="booking-outcome")),
             rx.cond(c.can_reschedule, rx.text(c.reschedules_left, size="1", color=MUTED, class_name="booking-left")),
             actions,
@@ -163,7 +163,7 @@ def tabs(S: Any, items: list[tuple[str, str, Any]]) -> rx.Component:
                     rx.hstack(
                         rx.text(label),
                         rx.cond(badge > 0, rx.badge(badge.to_string(), color_scheme="tomato", variant="solid",
-                                                    radius="full", size="1", id=f"tab-{value}-count"))
+                                                    radius="full", size="1", class_name=f"tab-{value}-count"))
                         if badge is not None else rx.fragment(),
                         spacing="2", align="center",
                     ),
@@ -282,14 +282,17 @@ def reschedule_dialog(S: Any) -> rx.Component:
                     rx.skeleton(rx.box(height="160px", width="100%")),
                     rx.cond(
                         S.move["count"] != "0",
-                        rx.grid(rx.foreach(S.move_days, lambda d: _slot_day(d, S)),
-                                columns=rx.breakpoints(initial="3", sm="7"), gap="0.5rem", width="100%",
-                                id="move-grid"),
+                        rx.scroll_area(
+                            rx.grid(rx.foreach(S.move_days, lambda d: _slot_day(d, S)),
+                                    columns=rx.breakpoints(initial="3", sm="7"), gap="0.5rem", width="100%",
+                                    id="move-grid", padding_right="0.75rem"),
+                            type="auto", scrollbars="vertical", max_height="min(22rem, 50vh)", width="100%",
+                        ),
                         rx.text("No free times this week for a lesson of this length. Try the next week.",
                                 size="2", color=MUTED, id="move-none"),
                     ),
                 ),
-                rx.text("Choosing a time moves the booking at once; the other person is told.", size="1",
+                rx.text("Choosing a time moves the booking at once (same length and price).", size="1",
                         color=MUTED),
                 rx.flex(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="move-close")),
                         justify="end", width="100%"),

@@ -25,9 +25,9 @@ def _cancellations() -> rx.Component:
         rx.callout.icon(rx.icon(rx.cond(S.cancellations > 0, "triangle-alert", "shield-check"))),
         rx.callout.text(
             rx.text.strong(S.cancellations.to_string(), id="tutor-cancellations"),
-            rx.cond(S.cancellations == 1, " cancellation", " cancellations"),
-            f" by you in the last {CANCELLATION_WINDOW_DAYS} days, counted against you. ",
-            "Declining a request in time is not counted.",
+            " of ", rx.text.span(S.recent_bookings.to_string(), id="tutor-recent-bookings"),
+            f" bookings made in the last {CANCELLATION_WINDOW_DAYS} days were cancelled by you; "
+            "these count against you. Declining a request in time does not.",
         ),
         color_scheme=rx.cond(S.cancellations > 0, "amber", "gray"),
         size="1",
@@ -69,7 +69,7 @@ def tutor_schedule() -> rx.Component:
         page_header(
             "Your schedule",
             rx.text("Times are in your time zone, ", rx.text.strong(S.user_time_zone, id="viewer-zone"),
-                    " (", rx.link("change", href="/account"), "). Prices show what you earn after the platform fee."),
+                    " (", rx.link("change", href="/account"), "). Prices show what the student pays and what you earn after the platform fee."),
         ),
         rx.cond(S.loading, rx.fragment(), _cancellations()),
         tabs(S, [("requests", "Requests", S.request_count), ("upcoming", "Upcoming", None), ("past", "Past", None)]),

@@ -8,7 +8,8 @@ tutor_profiles and (left) reviews on reviews.booking_id.
 Authorization: a person reads their own rows only; an admin may read anyone's. Requests
 are a tutor's awaiting_tutor bookings, the soonest lesson first. The tutor's recent
 cancellation count (bookings the tutor cancelled in the last 90 days) is what the schedule
-page shows as "counted against you".
+page shows as "counted against you" comes from booking_stats, so the tutor and the admins
+see the same figure.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tutorconnect.services import bookings
+from tutorconnect.services import booking_stats, bookings
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -160,23 +161,19 @@ def tutor_requests(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *
 @dataclass(frozen=True)
 class TutorSummary:
     requests: int  # awaiting the tutor's answer
-    cancellations: int  # cancelled by the tutor in the last CANCELLATION_WINDOW_DAYS days
+    cancellations: int  # cancelled by the tutor, of the bookings made in the last CANCELLATION_WINDOW_DAYS days
+    bookings: int  # the bookings made in that window (never-paid ones left out)
 
 
 def tutor_summary(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *,
                   now: datetime | None = None) -> TutorSummary:
-    """Open requests and the tutor's own recent cancellations (counted against them)."""
+    """Open requests and the tutor's own recent cancellations (counted against them): the
+    same figure the admin sees on the tutor's review page (booking_stats)."""
     uid = _authorize(session, ctx, tutor_id)
-    since = _now(now) - timedelta(days=CANCELLATION_WINDOW_DAYS)
-    row = session.execute(text("""
-        SELECT (SELECT count(*) FROM bookings WHERE tutor_id = :uid AND status = 'awaiting_tutor') AS requests,
-               (SELECT count(*) FROM bookings b
-                 WHERE b.tutor_id = :uid AND b.status = 'cancelled' AND b.cancelled_by = 'tutor'
-                   AND EXISTS (SELECT 1 FROM booking_events e
-                                WHERE e.booking_id = b.id AND e.to_status = 'cancelled'
-                                  AND e.created_at >= :since)) AS cancellations
-    """), {"uid": uid, "since": since}).one()
-    return TutorSummary(int(row.requests), int(row.cancellations))
+    requests = session.execute(text("SELECT count(*) FROM bookings WHERE tutor_id = :uid AND status = 'awaiting_tutor'"),
+                               {"uid": uid}).scalar_one()
+    cancelled, made = booking_stats.tutor_cancellations(session, uid, CANCELLATION_WINDOW_DAYS, now=_now(now))
+    return TutorSummary(int(requests), cancelled, made)
 
 
 def get_row(session: Session, ctx: RequestContext, booking_id: object) -> BookingRow:

@@ -153,29 +153,32 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
     other_zone = row.tutor_time_zone if role == "student" else row.student_time_zone
     started = row.starts_at <= now
     active = row.status in ACTIVE
+    label = student_label if role == "student" else tutor_label
     note = ""
     if row.status == "pending_payment" and row.expires_at is not None:
-        note = f"expires {_clock(row.expires_at, zone)} {row.expires_at.astimezone(_zone(zone)).tzname()}"
+        label += f" · expires {_clock(row.expires_at, zone)} {row.expires_at.astimezone(_zone(zone)).tzname()}"
+        note = "The student has not paid yet; unpaid bookings expire." if role == "tutor" else \
+            "Pay before it expires, or the time is released."
     elif row.status == "awaiting_tutor" and row.respond_by is not None:
-        note = f"respond by {_when(row.respond_by, zone)}" if role == "tutor" else \
-            f"tutor answers by {_when(row.respond_by, zone)}"
+        note = f"Respond by {_when(row.respond_by, zone)}, or it is declined automatically." if role == "tutor" \
+            else f"Paid. The tutor confirms by {_when(row.respond_by, zone)}, or you get a full refund."
     outcome = ""
     if row.status in ("cancelled", "declined"):
         verb = "Cancelled" if row.status == "cancelled" else "Declined"
         who = "you" if row.cancelled_by == role else _WHO.get(row.cancelled_by or "", "TutorConnect")
-        outcome = f"{verb} by {who}"
-        if row.cancel_reason:
-            outcome += f": “{row.cancel_reason}”"
-        outcome += "."
+        refund_word = "Refund to the student" if role == "tutor" else "Your refund"
+        parts = [f"{verb} by {who}" + (f": “{row.cancel_reason}”" if row.cancel_reason else "")]
         if row.refund_minor is not None:
-            outcome += f" Refund: {format_money(row.refund_minor, row.currency)}."
+            parts.append(f"{refund_word}: {format_money(row.refund_minor, row.currency)}")
+        outcome = " · ".join(parts)
     elif row.status == "no_show_tutor" and row.refund_minor:
-        outcome = f"Refund: {format_money(row.refund_minor, row.currency)}."
+        outcome = f"{'Refund to the student' if role == 'tutor' else 'Your refund'}: " \
+                  f"{format_money(row.refund_minor, row.currency)}"
     left = max(0, limit - row.reschedule_count)
     name = row.tutor_name if role == "student" else row.student_name
     return BookingCard(
         id=str(row.id), reference=row.reference, status=row.status,
-        status_label=student_label if role == "student" else tutor_label, status_color=color, status_note=note,
+        status_label=label, status_color=color, status_note=note,
         name=name, photo=(row.tutor_photo or "") if role == "student" else "", initial=(name[:1] or "?").upper(),
         profile_href=f"/tutors/{row.tutor_slug}" if role == "student" else "",
         day=_day(row.starts_at, zone), time_range=_range(row.starts_at, row.ends_at, zone),
@@ -186,7 +189,7 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
         price=format_money(row.price_minor, row.currency) + (
             f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
         join_url=_safe_url(row.meeting_url) if row.status == "confirmed" else "",
-        ics_href=f"/api/bookings/{row.id}.ics",
+        ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
         can_reschedule=active and not started and left > 0,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
         can_cancel=active and not started,
@@ -646,6 +649,10 @@ class TutorScheduleState(SessionState, BookingsListMixin):
     def cancellations(self) -> int:
         return self._summary.get("cancellations", 0) if self._may_see(self._owner) else 0
 
+    @rx.var(cache=False)
+    def recent_bookings(self) -> int:
+        return self._summary.get("bookings", 0) if self._may_see(self._owner) else 0
+
     def _role(self) -> str:
         return "tutor"
 
@@ -660,7 +667,8 @@ class TutorScheduleState(SessionState, BookingsListMixin):
 
     async def _extra_load(self, user: CurrentUser) -> None:
         summary = await in_transaction(booking_lists.tutor_summary, self._ctx(user), user.user_id)
-        self._summary = {"requests": summary.requests, "cancellations": summary.cancellations}
+        self._summary = {"requests": summary.requests, "cancellations": summary.cancellations,
+                         "bookings": summary.bookings}
 
     @rx.event
     async def accept(self, booking_id: Any):
@@ -668,7 +676,7 @@ class TutorScheduleState(SessionState, BookingsListMixin):
             bid = _uuid_arg(booking_id)
             done = await in_transaction(bookings.accept, self._ctx(user), bid)
             await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference} accepted: the student is told.", id="booking-accepted")
+            return rx.toast.success(f"Booking {done.reference} accepted.", id="booking-accepted")
 
         return await self._guarded(work)
 
