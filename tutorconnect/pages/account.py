@@ -1,4 +1,4 @@
-"""Account settings: profile and time zone, password, signed-in devices."""
+"""Account settings: profile and time zone, password, signed-in devices, calendar feed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import reflex as rx
 
 from tutorconnect.components.forms import field, form_error
 from tutorconnect.components.layout import page, page_header
-from tutorconnect.state.account import AccountState
+from tutorconnect.state.account import AccountState, CalendarFeedState
 
 
 def _section(title: str, subtitle: str, *children: rx.Component, id: str = "") -> rx.Component:
@@ -192,7 +192,127 @@ def sessions_section() -> rx.Component:
     )
 
 
-@page("/account", "Account settings", on_load=[AccountState.load])
+def _copy_row(label: str, value, button_id: str, hint: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium", as_="label", html_for=button_id + "-value"),
+        rx.hstack(
+            rx.input(value=value, read_only=True, id=button_id + "-value", width="100%",
+                     font_family="var(--code-font-family)", size="2",
+                     on_focus=rx.call_script(f"document.getElementById('{button_id}-value').select()")),
+            rx.button(rx.icon("copy", size=14), "Copy", variant="soft", size="2", id=button_id,
+                      on_click=[rx.set_clipboard(value), rx.toast.success("Copied to the clipboard.")]),
+            width="100%",
+            align="center",
+        ),
+        rx.text(hint, size="1", color=rx.color("gray", 10)),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _new_link_box() -> rx.Component:
+    F = CalendarFeedState
+    return rx.vstack(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("eye-off")),
+            rx.callout.text("Copy your link now: for your safety it is shown only once. "
+                            "If you lose it, create a new one."),
+            color_scheme="amber",
+            size="1",
+            width="100%",
+        ),
+        _copy_row("Calendar address", F.feed_url, "copy-feed-url",
+                  "Google Calendar: Other calendars, “+”, From URL, then paste this address."),
+        _copy_row("Subscription link (webcal)", F.webcal_url, "copy-webcal-url",
+                  "Apple Calendar and Outlook open webcal links as a subscription."),
+        rx.link(rx.hstack(rx.icon("calendar-plus", size=14), rx.text("Open in my calendar app"), spacing="2", align="center"),
+                href=F.webcal_url, size="2", id="open-webcal"),
+        spacing="3",
+        width="100%",
+        padding="0.75rem",
+        border_radius="var(--radius-3)",
+        border=f"1px solid {rx.color('gray', 6)}",
+        background=rx.color("gray", 2),
+        id="new-feed-link",
+    )
+
+
+def calendar_section() -> rx.Component:
+    F = CalendarFeedState
+    return _section(
+        "Calendar feed",
+        "See your lessons in Google Calendar, Apple Calendar or Outlook: subscribe once and new, moved and "
+        "cancelled lessons follow automatically (calendar apps refresh every few hours).",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("lock")),
+            rx.callout.text("Your link is private. Anyone who has it can see your lessons, with names and meeting "
+                            "links, without signing in. Revoke it if you shared it by mistake."),
+            color_scheme="gray",
+            variant="surface",
+            size="1",
+            width="100%",
+        ),
+        rx.cond(
+            F.loading,
+            rx.skeleton(rx.box(height="36px", width="100%")),
+            rx.vstack(
+                rx.hstack(
+                    rx.cond(
+                        F.active_since != "",
+                        rx.hstack(rx.badge(rx.icon("circle-check", size=12), "Active", color_scheme="green"),
+                                  rx.text("Link created ", F.active_since, size="2", color=rx.color("gray", 11)),
+                                  spacing="2", align="center", wrap="wrap"),
+                        rx.hstack(rx.badge("No link", color_scheme="gray"),
+                                  rx.text("You have no calendar link yet.", size="2", color=rx.color("gray", 11)),
+                                  spacing="2", align="center", wrap="wrap"),
+                    ),
+                    id="feed-status",
+                ),
+                rx.cond(F.feed_url != "", _new_link_box()),
+                rx.flex(
+                    rx.button(
+                        rx.cond(F.busy, rx.spinner(size="2"), rx.icon("link", size=14)),
+                        rx.cond(F.active_since != "", "Create a new link", "Create feed link"),
+                        on_click=F.create_link, disabled=F.busy, id="create-feed-link",
+                    ),
+                    rx.cond(
+                        F.active_since != "",
+                        rx.button(rx.icon("unlink", size=14), "Revoke link", variant="outline", color_scheme="tomato",
+                                  on_click=F.ask_revoke, disabled=F.busy, id="revoke-feed-link"),
+                    ),
+                    gap="0.75rem",
+                    wrap="wrap",
+                ),
+                rx.cond(F.active_since != "",
+                        rx.text("A new link replaces the current one: calendars using the old link stop updating.",
+                                size="1", color=rx.color("gray", 10))),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Revoke your calendar link?"),
+                rx.alert_dialog.description(
+                    "Calendars subscribed to it stop receiving your lessons. You can create a new link afterwards."),
+                rx.flex(
+                    rx.alert_dialog.cancel(rx.button("Keep the link", variant="soft", color_scheme="gray",
+                                                     on_click=F.cancel_revoke)),
+                    rx.alert_dialog.action(rx.button("Revoke link", color_scheme="tomato", on_click=F.revoke_link,
+                                                     id="confirm-revoke-feed-link")),
+                    gap="0.75rem",
+                    justify="end",
+                    margin_top="1rem",
+                ),
+            ),
+            open=F.confirm_revoke,
+            on_open_change=F.revoke_dialog_changed,
+        ),
+        id="calendar-feed-section",
+    )
+
+
+@page("/account", "Account settings", on_load=[AccountState.load, CalendarFeedState.load])
 def account() -> rx.Component:
     return rx.vstack(
         page_header("Account settings", "Member since " + AccountState.member_since),
@@ -206,6 +326,7 @@ def account() -> rx.Component:
         ),
         # Full width: the devices table needs room for dates and addresses.
         sessions_section(),
+        calendar_section(),
         width="100%",
         spacing="4",
     )

@@ -7,6 +7,9 @@ and a private, revocable per-user feed URL.
   themselves, shown once (only its sha256 is stored); earlier tokens of the user are
   revoked, so there is one live feed URL per user.
 - revoke_feed_tokens(session, ctx, user_id): the user or an admin; idempotent.
+- feed_status(session, ctx, user_id) -> datetime | None: when the live feed URL was
+  created (None: no live URL); the user or an admin.
+- feed_urls(token) -> (https URL, webcal:// URL), built from PUBLIC_BASE_URL.
 - feed_ics(session, token) -> bytes: the user's bookings (as student or tutor) ending 30
   days ago or later, cancelled/declined/expired ones as STATUS:CANCELLED so calendar apps
   remove them; unknown or revoked token (or a deleted user) -> NotFound.
@@ -25,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from icalendar import Calendar, Event
 from sqlalchemy import text
 
+from tutorconnect.config import get_settings
 from tutorconnect.services import accounts
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound, PermissionDenied
@@ -161,6 +165,30 @@ def revoke_feed_tokens(session, ctx: RequestContext, user_id: uuid.UUID) -> None
     if ctx.actor_user_id != user_id:
         accounts.require_admin(session, ctx.actor_user_id)
     session.execute(_REVOKE_SQL, {"u": user_id, "now": datetime.now(_UTC)})
+
+
+_STATUS_SQL = text("SELECT max(created_at) FROM calendar_feed_tokens WHERE user_id = :u AND revoked_at IS NULL")
+
+
+def feed_status(session, ctx: RequestContext, user_id: uuid.UUID) -> datetime | None:
+    """When the user's live feed URL was created, or None without one. The user or an admin."""
+    if not isinstance(user_id, uuid.UUID):
+        raise NotFound("That account")
+    if ctx.actor_user_id is None:
+        raise PermissionDenied()
+    if ctx.actor_user_id != user_id:
+        accounts.require_admin(session, ctx.actor_user_id)
+    return session.execute(_STATUS_SQL, {"u": user_id}).scalar_one()
+
+
+def feed_urls(token: str) -> tuple[str, str]:
+    """The feed's address for a token: (https://... for copying or downloading, webcal://...
+    which calendar apps open as a subscription). From PUBLIC_BASE_URL."""
+    if not looks_like_secret(token):
+        raise ValueError("not a feed token")
+    base = get_settings().public_base_url.rstrip("/")
+    url = f"{base}/calendar/{token}.ics"
+    return url, "webcal://" + url.split("://", 1)[1]
 
 
 def feed_ics(session, token: str, *, now: datetime | None = None) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import accounts, sessions
+from tutorconnect.services import accounts, calendar_feed, sessions
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.validation import common_time_zones
 from tutorconnect.state.auth import FormState
@@ -188,3 +188,109 @@ class AccountState(FormState):
         self._apply_user(None)
         self._wipe_loaded_states()
         return sign_out_script("/login")
+
+
+class CalendarFeedState(SessionState):
+    """The private calendar feed link on /account.
+
+    A new link is shown once, right after it is created: its URL (which contains the
+    secret) lives in backend vars bound to the session that created it, is exposed only
+    to that session (`_may_see`), and is forgotten on the next load of the page (reload
+    or navigation), on revocation and on sign-out. Whether a link is live (and since when)
+    is read from the database on every load.
+    """
+
+    _feed_url: str = ""
+    _webcal_url: str = ""
+    _active_since: str = ""
+    _owner: str = ""
+    loading: bool = True
+    busy: bool = False
+    confirm_revoke: bool = False
+
+    @rx.var(cache=False)
+    def feed_url(self) -> str:
+        return self._feed_url if self._may_see(self._owner) else ""
+
+    @rx.var(cache=False)
+    def webcal_url(self) -> str:
+        return self._webcal_url if self._may_see(self._owner) else ""
+
+    @rx.var(cache=False)
+    def active_since(self) -> str:
+        """'' without a live link; else when it was created, in the user's zone."""
+        return self._active_since if self._may_see(self._owner) else ""
+
+    def _clear_private(self) -> None:
+        self._feed_url = self._webcal_url = self._active_since = self._owner = ""
+        self.confirm_revoke = False
+
+    async def _read_status(self, user: sessions.CurrentUser) -> None:
+        since = await in_transaction(calendar_feed.feed_status, self._ctx(user), user.user_id)
+        self._active_since = format_instant(since, user.time_zone) if since else ""
+        self._owner = self._bind_private()
+
+    @rx.event
+    async def load(self):
+        self.loading, self.busy = True, False
+        self._clear_private()  # a shown link is shown once: not again after a reload
+        try:
+            user = await self._require(allow_unverified=True)
+            await self._read_status(user)
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+        return None
+
+    @rx.event
+    async def create_link(self):
+        if self.busy:
+            return None
+        self.busy = True
+        try:
+            user = await self._require()
+            token = await in_transaction(calendar_feed.create_feed_token, self._ctx(user), user.user_id)
+            await self._read_status(user)
+        except DomainError as err:
+            self.busy = False
+            return self._refuse(err)
+        self._feed_url, self._webcal_url = calendar_feed.feed_urls(token)
+        self.busy, self.confirm_revoke = False, False
+        return rx.toast.success("Your calendar link is ready. Copy it now: it is shown only once.")
+
+    @rx.event
+    async def ask_revoke(self):
+        try:
+            await self._require(allow_unverified=True)
+        except DomainError as err:
+            return self._refuse(err)
+        self.confirm_revoke = True
+        return None
+
+    @rx.event
+    def cancel_revoke(self):
+        self.confirm_revoke = False
+
+    @rx.event
+    def revoke_dialog_changed(self, open_: Any):
+        """Escape or a click outside closes the confirmation (it never opens it)."""
+        if open_ is not True:
+            self.confirm_revoke = False
+
+    @rx.event
+    async def revoke_link(self):
+        self.confirm_revoke = False
+        if self.busy:
+            return None
+        self.busy = True
+        try:
+            user = await self._require(allow_unverified=True)
+            await in_transaction(calendar_feed.revoke_feed_tokens, self._ctx(user), user.user_id)
+            self._feed_url = self._webcal_url = ""
+            await self._read_status(user)
+        except DomainError as err:
+            self.busy = False
+            return self._refuse(err)
+        self.busy = False
+        return rx.toast.success("Calendar link revoked. Calendars subscribed to it stop updating.")
