@@ -167,15 +167,28 @@ def test_a_student_cancels_seeing_the_refund_first_and_reschedules(browser, live
         _card(page, to_move.reference).locator(".booking-reschedule").click()
         expect(page.locator("#reschedule-dialog")).to_be_visible(timeout=TIMEOUT)
         expect(page.locator("#reschedule-dialog")).to_contain_text("2 more times")
+        expect(page.locator(".move-slot").first).to_be_visible(timeout=TIMEOUT)
+        week = page.locator("#move-week").inner_text()
+        page.click("#move-next")  # a time next week, not minutes from now
+        expect(page.locator("#move-week")).not_to_have_text(week, timeout=TIMEOUT)
         slot = page.locator(".move-slot").first
         expect(slot).to_be_visible(timeout=TIMEOUT)
         page.screenshot(path=str(artifacts / "student-bookings-reschedule-dialog.png"))
+        page.set_viewport_size(MOBILE)
+        page.screenshot(path=str(artifacts / "student-bookings-reschedule-dialog-mobile.png"))
+        page.set_viewport_size(DESKTOP)
         new_start = datetime.fromisoformat(slot.get_attribute("data-start"))
         slot.click()
         expect(toast(page, f"Booking {to_move.reference} moved to")).to_be_visible(timeout=TIMEOUT)
         status, starts_at, count, *_ = booking_row(db, to_move.id)
         assert (status, starts_at, count) == (before[0], new_start, 1) and starts_at != before[1]
         expect(_card(page, to_move.reference).locator(".booking-left")).to_have_text("1 reschedule left")
+        _card(page, to_move.reference).locator(".booking-history-toggle").click()
+        history = _card(page, to_move.reference).locator(".booking-history")
+        expect(history).to_contain_text("You booked the lesson", timeout=TIMEOUT)
+        expect(history).to_contain_text("Payment received; waiting for the tutor to confirm")
+        expect(history).to_contain_text("You moved it to")
+        page.screenshot(path=str(artifacts / "student-bookings-history.png"), full_page=True)
     finally:
         context.close()
 
@@ -230,5 +243,54 @@ def test_a_tutor_accepts_one_request_and_declines_another(browser, live_app, db,
         expect(_card(page, no.reference).locator(".booking-outcome")).to_have_text(
             "Declined by you: “I am away at a conference that week.” · Refund to the student: ₹1,000")
         page.screenshot(path=str(artifacts / "tutor-schedule-upcoming-desktop-light.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def _into_the_past(db, booking_id, hours_ago: int, status: str | None = None) -> None:
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=hours_ago)
+    query(db, "update bookings set starts_at = :s, ends_at = :e, blocked_from = :s, blocked_until = :e"
+              + (", status = :status" if status else "") + " where id = :id",
+          s=start, e=start + timedelta(hours=1), id=booking_id, **({"status": status} if status else {}))
+
+
+def test_a_student_reviews_a_completed_lesson_and_reports_a_tutor_no_show(browser, live_app, db, artifacts):
+    tutor, _ = make_person(db, "tutor", "Lena Vogel", "Europe/Berlin")
+    learner, email = make_person(db, "student", "Aditi Rao")
+    done = make_booking(db, learner, tutor, future(8))
+    _into_the_past(db, done.id, 72, "completed")
+    missed = make_booking(db, learner, tutor, future(9))
+    accept(db, tutor, missed.id)
+    _into_the_past(db, missed.id, 0)  # started just now, still running: "upcoming" until it ends
+    context, page = _signed_in(browser, live_app, email)
+    try:
+        goto(page, "/bookings")
+        card = _card(page, missed.reference)
+        expect(card.locator(".booking-no-show")).to_be_visible(timeout=TIMEOUT)
+        expect(card.locator(".booking-cancel")).to_have_count(0)  # started: no cancel, no reschedule
+        expect(card.locator(".booking-reschedule")).to_have_count(0)
+        card.locator(".booking-no-show").click()
+        page.locator(".booking-no-show-confirm").click()
+        expect(toast(page, "reported that the tutor did not attend")).to_be_visible(timeout=TIMEOUT)
+        assert booking_row(db, missed.id)[0] == "no_show_tutor"
+        expect(card.locator(".booking-outcome")).to_have_text("Your refund: ₹1,000", timeout=TIMEOUT)
+
+        page.click("#tab-past")
+        card = _card(page, done.reference)
+        expect(card.locator(".booking-status")).to_have_text("Completed", timeout=TIMEOUT)
+        card.locator(".booking-review").click()
+        expect(page.locator("#review-dialog")).to_be_visible(timeout=TIMEOUT)
+        page.click("#review-submit")  # no stars yet
+        expect(page.locator("#review-error")).to_have_text("Choose from 1 to 5 stars.", timeout=TIMEOUT)
+        page.click("#star-4")
+        page.fill("#body", "Clear explanations and good exercises.")
+        page.screenshot(path=str(artifacts / "student-bookings-review-dialog.png"))
+        page.click("#review-submit")
+        expect(toast(page, "Your review is published")).to_be_visible(timeout=TIMEOUT)
+        expect(card.locator(".booking-reviewed")).to_be_visible(timeout=TIMEOUT)
+        expect(card.locator(".booking-review")).to_have_count(0)
+        assert query(db, "select rating, body from reviews where booking_id = :b", b=done.id) == [
+            (4, "Clear explanations and good exercises.")]
+        page.screenshot(path=str(artifacts / "student-bookings-past-desktop-light.png"), full_page=True)
     finally:
         context.close()

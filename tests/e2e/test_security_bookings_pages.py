@@ -64,6 +64,7 @@ STUDENT_CALLS = [
     (Student.report_no_show, {"booking_id": "00000000-0000-0000-0000-000000000001"}),
     (Student.open_review, {"booking_id": "00000000-0000-0000-0000-000000000001"}),
     (Student.submit_review, {"form_data": {"body": "great"}}),
+    (Student.toggle_history, {"booking_id": "00000000-0000-0000-0000-000000000001"}),
 ]
 TUTOR_CALLS = [
     (Tutor.load, None), (Tutor.set_tab, {"tab": "requests"}), (Tutor.go_to_page, {"page": 2}),
@@ -75,6 +76,7 @@ TUTOR_CALLS = [
     (Tutor.reschedule_week, {"weeks": -1}),
     (Tutor.confirm_reschedule, {"starts_at": "2030-01-07T10:00:00+00:00"}),
     (Tutor.report_no_show, {"booking_id": "00000000-0000-0000-0000-000000000001"}),
+    (Tutor.toggle_history, {"booking_id": "00000000-0000-0000-0000-000000000001"}),
 ]
 
 
@@ -113,7 +115,7 @@ def test_the_wrong_role_is_denied_everywhere(open_tab, db, people, who, calls):
 
 @pytest.mark.parametrize("handler, key", [
     (Student.open_cancel, "confirmed"), (Student.open_reschedule, "confirmed"), (Student.report_no_show, "started"),
-    (Student.open_review, "completed"),
+    (Student.open_review, "completed"), (Student.toggle_history, "confirmed"),
 ])
 def test_a_student_cannot_touch_someone_elses_booking(open_tab, db, people, foreign, handler, key):
     tab = _tab(open_tab, people.student, Student)
@@ -126,7 +128,7 @@ def test_a_student_cannot_touch_someone_elses_booking(open_tab, db, people, fore
         after_review = tab.call(Student.submit_review, {"form_data": {"body": "sneaky"}})
     assert bookings_state(db) == before
     assert_denied(reply, NOT_FOUND)
-    assert foreign[key] not in reply.text
+    assert foreign[key] not in reply.text and "Tara Singh" not in reply.text
     assert ("error", "Choose a booking first.") in after_cancel.toasts
     assert ("error", "Choose a booking to reschedule first.") in after_move.toasts
     assert ("error", "Choose a lesson to review first.") in after_review.toasts
@@ -134,7 +136,7 @@ def test_a_student_cannot_touch_someone_elses_booking(open_tab, db, people, fore
 
 @pytest.mark.parametrize("handler, key", [
     (Tutor.accept, "request"), (Tutor.open_decline, "request"), (Tutor.open_cancel, "confirmed"),
-    (Tutor.open_reschedule, "confirmed"), (Tutor.report_no_show, "started"),
+    (Tutor.open_reschedule, "confirmed"), (Tutor.report_no_show, "started"), (Tutor.toggle_history, "request"),
 ])
 def test_a_tutor_cannot_touch_another_tutors_booking(open_tab, db, people, foreign, handler, key):
     tab = _tab(open_tab, people.tutor, Tutor)
@@ -153,7 +155,7 @@ FORGED_IDS = {"int": 42, "none": None, "list": ["x"], "dict": {"id": 1}, "junk":
 
 @pytest.mark.parametrize("value", FORGED_IDS.values(), ids=FORGED_IDS.keys())
 @pytest.mark.parametrize("handler", [Student.open_cancel, Student.open_reschedule, Student.report_no_show,
-                                     Student.open_review, Tutor.accept, Tutor.open_decline, Tutor.open_cancel,
+                                     Student.open_review, Student.toggle_history, Tutor.accept, Tutor.open_decline, Tutor.open_cancel,
                                      Tutor.report_no_show],
                          ids=_name)
 def test_forged_booking_ids_are_refused(open_tab, db, people, handler, value):

@@ -201,6 +201,51 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
     )
 
 
+def history_item(event: dict[str, Any], row: BookingRow, viewer: uuid.UUID, zone: str) -> dict[str, str]:
+    """One line of a booking's history, as the viewer reads it."""
+    actor = event.get("actor_user_id")
+    if actor is None:
+        who = "TutorConnect"
+    elif actor == viewer:
+        who = "You"
+    elif actor == row.student_id:
+        who = row.student_name
+    elif actor == row.tutor_id:
+        who = row.tutor_name
+    else:
+        who = "TutorConnect support"
+    details = event.get("details") or {}
+    to = str(event.get("to_status") or "")
+    if event.get("from_status") is None:
+        what = "booked the lesson"
+    elif event.get("from_status") == to and details.get("new_starts_at"):
+        try:
+            new = datetime.fromisoformat(details["new_starts_at"])
+            what = f"moved it to {_when(new, zone)}"
+        except (TypeError, ValueError):
+            what = "rescheduled it"
+    else:
+        line = {
+            "awaiting_tutor": "Payment received; waiting for the tutor to confirm",
+            "expired": "Expired: not paid in time",
+            "completed": "The lesson took place",
+        }.get(to)
+        if to == "confirmed":
+            line = f"{who} accepted the booking" if event.get("from_status") == "awaiting_tutor" else \
+                "Payment received; the lesson is confirmed"
+        if line is not None:
+            who, what = "", line
+        else:
+            what = {"declined": "declined the booking", "cancelled": "cancelled the booking",
+                    "no_show_student": "reported that the student did not attend",
+                    "no_show_tutor": "reported that the tutor did not attend"}.get(to, f"changed it to {to}")
+    reason = str(event.get("reason") or "")
+    note = f" (“{reason}”)" if reason and to in ("cancelled", "declined") else ""
+    created = event.get("created_at")
+    text_ = f"{who} {what}{note}" if who else f"{what}{note}"
+    return {"when": _when(created, zone) if isinstance(created, datetime) else "", "text": text_}
+
+
 class BookingsListMixin(rx.State, mixin=True):
     """The shared half. The state using it derives from SessionState and defines
     `_role()` ("student" | "tutor") and `_extra_load(user)`."""
@@ -219,6 +264,8 @@ class BookingsListMixin(rx.State, mixin=True):
     move_week_start: str = ""
     move_at_today: bool = True
     move_error: str = ""
+    history_for: str = ""  # the booking whose history is shown
+    _history: list[dict[str, str]] = []
     _cards: list[BookingCard] = []
     _dialog: dict[str, str] = {}
     _move: dict[str, str] = {}
@@ -242,6 +289,10 @@ class BookingsListMixin(rx.State, mixin=True):
     def move_days(self) -> list[SlotDay]:
         return self._move_days if self._may_see(self._owner) else []
 
+    @rx.var(cache=False)
+    def history(self) -> list[dict[str, str]]:
+        return self._history if self._may_see(self._owner) else []
+
     @rx.var
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
@@ -249,6 +300,7 @@ class BookingsListMixin(rx.State, mixin=True):
     def _clear_list(self) -> None:
         self._cards, self._dialog, self._move, self._move_days, self._owner = [], {}, {}, [], ""
         self.total, self.dialog_open, self.move_open = 0, False, False
+        self.history_for, self._history = "", []
         self._clear_extra()
 
     def _clear_extra(self) -> None:
@@ -541,6 +593,27 @@ class BookingsListMixin(rx.State, mixin=True):
             await self._reload(user)
             return rx.toast.success(f"Booking {done.reference} moved to {_when(done.starts_at, user.time_zone)}.",
                                     id="booking-rescheduled")
+
+        return await self._guarded(work)
+
+    # -- history ---------------------------------------------------------------------------------
+    @rx.event
+    async def toggle_history(self, booking_id: Any):
+        async def work(user):
+            bid = _uuid_arg(booking_id)
+            if self.history_for == str(bid):
+                self.history_for, self._history = "", []
+                return None
+            ctx = self._ctx(user)
+
+            def read(session):
+                return (booking_lists.get_row(session, ctx, bid), bookings.history(session, ctx, bid))
+
+            row, events = await in_transaction(read)
+            self._history = [history_item(e, row, user.user_id, user.time_zone) for e in events]
+            self.history_for = str(bid)
+            self._owner = self._bind_private()
+            return None
 
         return await self._guarded(work)
 
