@@ -97,7 +97,8 @@ def _settings() -> rx.Component:
 
 # -- interval editor shared by the weekly grid and the day panel ----------------------------------
 def _time_select(value, options, on_change, label, class_name: str) -> rx.Component:
-    return rx.select(options, value=value, on_change=on_change, size="2", aria_label=label, class_name=class_name)
+    return rx.box(rx.select(options, value=value, on_change=on_change, size="2", aria_label=label),
+                  class_name=class_name)
 
 
 def _interval(iv, on_start, on_end, on_remove, where) -> rx.Component:
@@ -182,8 +183,16 @@ def _cal_day(day) -> rx.Component:
             rx.text(day.number, size="2", weight=rx.cond(day.today, "bold", "regular")),
             rx.cond(
                 day.kind != "",
-                rx.badge(rx.match(day.kind, ("closed", "Closed"), ("hours", "Hours"), "Off"), color_scheme=mark_color,
-                         size="1", variant="soft", title=day.label, class_name="cal-mark"),
+                rx.fragment(
+                    # a word on wider screens, a coloured dot on a phone
+                    rx.badge(rx.match(day.kind, ("closed", "Closed"), ("hours", "Hours"), "Off"),
+                             color_scheme=mark_color, size="1", variant="soft", class_name="cal-mark",
+                             display=rx.breakpoints(initial="none", sm="inline-flex")),
+                    rx.box(width="8px", height="8px", border_radius="50%",
+                           background=rx.match(day.kind, ("closed", rx.color("red", 9)), ("hours", rx.color("blue", 9)),
+                                               rx.color("amber", 9)),
+                           display=rx.breakpoints(initial="block", sm="none")),
+                ),
             ),
             spacing="1",
             align="center",
@@ -200,7 +209,7 @@ def _cal_day(day) -> rx.Component:
             "padding": "0.35rem 0.1rem",
             "border_radius": "8px",
             "border": rx.cond(day.today, f"2px solid {rx.color('accent', 9)}", f"1px solid {rx.color('gray', 5)}"),
-            "background": rx.cond(day.in_month, rx.color("gray", 1), rx.color("gray", 3)),
+            "background": rx.cond(day.in_month, rx.color("gray", 1), rx.color("gray", 2)),
             "color": rx.cond(day.in_month, rx.color("gray", 12), rx.color("gray", 10)),
             "opacity": rx.cond(day.past, "0.45", "1"),
             "cursor": rx.cond(day.past, "default", "pointer"),
@@ -414,11 +423,18 @@ def _preview_day(day) -> rx.Component:
                   spacing="0", align="center", width="100%"),
         rx.cond(
             day.slots.length() > 0,
-            rx.flex(
-                rx.foreach(day.slots, lambda s: rx.badge(s, variant="soft", size="2", class_name="preview-slot")),
-                wrap="wrap",
-                gap="0.25rem",
-                justify="center",
+            rx.vstack(
+                rx.text(day.slots.length(), rx.cond(day.slots.length() == 1, " time", " times"), size="1",
+                        color=MUTED),
+                rx.flex(
+                    rx.foreach(day.shown, lambda s: rx.badge(s, variant="soft", size="2", class_name="preview-slot")),
+                    wrap="wrap",
+                    gap="0.25rem",
+                    justify="center",
+                ),
+                rx.cond(day.more > 0, rx.text("+", day.more, " more", size="1", color=MUTED)),
+                spacing="1",
+                align="center",
             ),
             rx.text("—", color=rx.color("gray", 8), size="2"),
         ),

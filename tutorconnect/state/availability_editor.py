@@ -32,6 +32,7 @@ STEP = availability.GRANULARITY
 MAX_PER_DAY = availability.MAX_INTERVALS_PER_DAY
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PREVIEW_DAYS = 7
+PREVIEW_SHOWN = 16  # start times listed per preview day ("+N more" after that)
 MONTHS_AHEAD = 24  # how far the month calendar goes
 DEFAULT_INTERVAL = (9 * 60, 17 * 60)
 SETTINGS_FIELDS = {"buffer_before": 8, "buffer_after": 8, "min_notice_hours": 8, "horizon_days": 8,
@@ -164,6 +165,8 @@ class PreviewDay:
     label: str
     date: str
     slots: list[str]
+    shown: list[str]  # the first PREVIEW_SHOWN of them
+    more: int
 
 
 def month_days(month: date, today: date, overrides: dict[date, list[tuple[int, int]]],
@@ -381,7 +384,8 @@ class AvailabilityEditorState(SessionState):
             local = slot.local_start
             if local.date() in by_day:
                 by_day[local.date()].append(f"{local:%H:%M}")
-        self._preview = [PreviewDay(d.isoformat(), f"{d:%a}", f"{d:%d %b}", items) for d, items in by_day.items()]
+        self._preview = [PreviewDay(d.isoformat(), f"{d:%a}", f"{d:%d %b}", items, items[:PREVIEW_SHOWN],
+                                    max(0, len(items) - PREVIEW_SHOWN)) for d, items in by_day.items()]
 
     def _show_month(self, month: date) -> None:
         this = self._today().replace(day=1)
@@ -583,7 +587,12 @@ class AvailabilityEditorState(SessionState):
         self.day_error, self.day_open = "", True
 
     @rx.event
-    def set_day_open(self, value: Any):
+    async def set_day_open(self, value: Any):
+        """The dialog's open/close: it only ever closes here (days open through open_day)."""
+        try:
+            await self._tutor()
+        except DomainError as err:
+            return self._fail(err)
         if value is False:
             self.day_open, self.day_error = False, ""
 
