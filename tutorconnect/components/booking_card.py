@@ -263,19 +263,25 @@ def reason_dialog(S: Any) -> rx.Component:
 
 
 def _slot_day(day: Any, S: Any) -> rx.Component:
+    """One day of the week: its date, then its free start times (wrapping)."""
     return rx.vstack(
-        rx.vstack(rx.text(day.label, weight="bold", size="2"), rx.text(day.date, size="1", color=MUTED),
-                  spacing="0", align="center"),
+        rx.text(day.label, " ", day.date, weight="bold", size="2"),
         rx.cond(
             day.slots.length() > 0,
-            rx.foreach(day.slots, lambda s: rx.button(
-                s.label, variant="soft", size="1", width="100%", on_click=S.confirm_reschedule(s.value),
-                disabled=S.busy, class_name="move-slot", custom_attrs={"data-start": s.value})),
-            rx.text("—", color=rx.color("gray", 8), size="2"),
+            rx.flex(
+                rx.foreach(day.slots, lambda s: rx.button(
+                    s.label, variant="soft", size="1", on_click=S.confirm_reschedule(s.value), disabled=S.busy,
+                    class_name="move-slot", custom_attrs={"data-start": s.value}, min_width="3.5rem")),
+                wrap="wrap",
+                gap="0.35rem",
+                width="100%",
+            ),
+            rx.text("No free times", color=MUTED, size="1"),
         ),
         spacing="1",
-        align="center",
-        min_width="0",
+        width="100%",
+        padding_bottom="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
     )
 
 
@@ -303,9 +309,8 @@ def reschedule_dialog(S: Any) -> rx.Component:
                     rx.cond(
                         S.move["count"] != "0",
                         rx.scroll_area(
-                            rx.grid(rx.foreach(S.move_days, lambda d: _slot_day(d, S)),
-                                    columns=rx.breakpoints(initial="3", sm="7"), gap="0.5rem", width="100%",
-                                    id="move-grid", padding_right="0.75rem"),
+                            rx.vstack(rx.foreach(S.move_days, lambda d: _slot_day(d, S)), spacing="3",
+                                      width="100%", id="move-grid", padding_right="0.75rem"),
                             type="auto", scrollbars="vertical", max_height="min(22rem, 50vh)", width="100%",
                         ),
                         rx.text("No free times this week for a lesson of this length. Try the next week.",

@@ -192,7 +192,8 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
         ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
         can_reschedule=active and not started and left > 0,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
-        can_cancel=active and not started,
+        # A tutor answers a request with decline (not counted against them), not with cancel.
+        can_cancel=active and not started and not (role == "tutor" and row.status == "awaiting_tutor"),
         can_respond=role == "tutor" and row.status == "awaiting_tutor",
         can_no_show=row.status == "confirmed" and started,
         can_review=role == "student" and row.status == "completed" and not row.reviewed,
