@@ -22,7 +22,6 @@ from tests.support.reflex_ws import ReflexSocket
 from tutorconnect.db import normalize_url
 from tutorconnect.services import availability
 from tutorconnect.state.availability_editor import AvailabilityEditorState as S
-from tutorconnect.state.base import SessionState
 
 pytestmark = pytest.mark.e2e
 PAGE = "/tutor/availability"
