@@ -7,16 +7,20 @@ default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it to h
 writes 20 approved tutors (availability all week, no minimum notice) and their students.
 
 1. Service: `--threads` threads call bookings.create_booking on distinct slots (each in
-   its own session_scope transaction: checks, price copy, SAVEPOINT insert, history row,
-   hold release), `--bookings` in all; TPS = bookings / wall time.
-2. pgbench, same database, same run, same number of clients: the equivalent single
-   INSERT into bookings (every column, so both exclusion constraints, the checks, the
-   unique reference and the indexes are exercised) on distinct slots, one per transaction.
+   its own session_scope transaction: the facts read, slots.ensure_bookable, the price
+   and policy copy, one INSERT statement with its history row and hold release, commit),
+   `--bookings` in all; TPS = bookings / wall time. Also the latency on one thread.
+2. pgbench, same database, same run, same number of clients (connections): the same
+   write the service makes, as one statement per transaction: INSERT into bookings (every
+   column, so both exclusion constraints, the checks, the unique reference, the foreign
+   keys and the indexes are exercised; ON CONFLICT DO NOTHING like the service), its
+   booking_events row and the hold release, on distinct slots. It does not do the
+   service's reads (the facts, the slot check, the holds), so the ratio is the cost of
+   the service's checks plus Python over the bare write.
 3. The race: 200 threads (own sessions) released by a barrier to book one tutor at one
    time; reports the time until every attempt has settled and the number of winners.
 
-If slots.ensure_bookable is still the interface stub (NotImplementedError), it is
-replaced by a no-op for the run and the output says so. Drops the database unless --keep.
+Drops the database unless --keep (scratch set-up shared with the other benches: _scratch.py).
 """
 
 from __future__ import annotations
@@ -35,20 +39,18 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("APP_ENV", "test")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 32)
-os.environ.pop("REDIS_URL", None)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import scratch_database  # noqa: E402  (sets up the environment first)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DB = "tc_bench_booking"
 TUTORS = 20
 
 PGBENCH_SQL = """\
-WITH s AS MATERIALIZED (SELECT nextval('bench_slot') AS n)
+WITH s AS MATERIALIZED (SELECT nextval('bench_slot') AS n),
+created AS (
 INSERT INTO bookings (id, reference, tutor_id, student_id, status, starts_at, ends_at, length_minutes,
   blocked_from, blocked_until, is_trial, price_minor, currency, platform_fee_bps, platform_fee_minor,
   tutor_earnings_minor, cancellation_policy, requires_confirmation, tutor_time_zone, student_time_zone,
@@ -59,7 +61,15 @@ SELECT gen_random_uuid(), 'PB-' || s.n, t.tutor_id, t.student_id, 'pending_payme
   0, 0, now() + interval '15 minutes', now(), now()
 FROM s
 JOIN bench_pairs t ON t.i = s.n %% %(tutors)d
-CROSS JOIN LATERAL (SELECT timestamptz '%(base)s' + (s.n / %(tutors)d) * interval '90 minutes' AS ts) x;
+CROSS JOIN LATERAL (SELECT timestamptz '%(base)s' + (s.n / %(tutors)d) * interval '90 minutes' AS ts) x
+ON CONFLICT DO NOTHING
+RETURNING id, status, tutor_id, student_id, created_at),
+event AS (
+INSERT INTO booking_events (booking_id, from_status, to_status, actor_user_id, reason, created_at)
+SELECT id, NULL, status, student_id, 'booked', created_at FROM created),
+released AS (
+DELETE FROM slot_holds h USING created c WHERE h.tutor_id = c.tutor_id AND h.student_id = c.student_id)
+SELECT count(*) FROM created;
 """
 
 
@@ -194,66 +204,49 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
-    from tutorconnect.db import normalize_url
+    with scratch_database(DB, keep=args.keep) as (url, _):
+        return _run(url, args)
 
-    server = normalize_url(SERVER)
-    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB}"'))
-    os.environ["DATABASE_URL"] = url
-    try:
-        from tutorconnect.config import get_settings
-        from tutorconnect.migrations import upgrade_to_head
 
-        get_settings.cache_clear()
-        upgrade_to_head(url)
+def _run(url: str, args) -> int:
+    import tutorconnect.db as tc_db
+    from tutorconnect.services import bookings
+    from tutorconnect.services.context import RequestContext
 
-        import tutorconnect.db as tc_db
-        from tutorconnect.services import bookings, slots
-        from tutorconnect.services.context import RequestContext
+    engine = create_engine(url, pool_size=max(args.threads, 40), max_overflow=0, pool_timeout=120,
+                           connect_args={"options": "-c timezone=UTC"})
+    tc_db.get_engine = lambda: engine  # session_scope uses this module-level function
 
-        engine = create_engine(url, pool_size=max(args.threads, 40), max_overflow=0, pool_timeout=120,
-                               connect_args={"options": "-c timezone=UTC"})
-        tc_db.get_engine = lambda: engine  # session_scope uses this module-level function
-        stub = False
-        try:
-            with tc_db.session_scope() as s:
-                slots.ensure_bookable(s, uuid.uuid4(), datetime.now(timezone.utc) + timedelta(days=1), 60)
-        except NotImplementedError:
-            stub = True
-            slots.ensure_bookable = lambda *a, **k: None
-        except Exception:  # noqa: BLE001 - the real one refusing an unknown tutor is fine
-            pass
+    def as_ctx(uid):
+        return RequestContext(ip="127.0.0.1", user_agent="bench", request_id="bench", actor_user_id=uid)
 
-        def as_ctx(uid):
-            return RequestContext(ip="127.0.0.1", user_agent="bench", request_id="bench", actor_user_id=uid)
-
-        tutor_ids, student_ids = setup(tc_db.session_scope, TUTORS)
-        day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
-        print(f"ensure_bookable: {'NO-OP STAND-IN (slots not implemented yet)' if stub else 'real'}")
-        # warm up (imports, pool, plans)
-        service_tps(tc_db.session_scope, bookings, as_ctx, tutor_ids, student_ids, 2, 40, day + timedelta(days=200))
-        svc, outcomes = service_tps(tc_db.session_scope, bookings, as_ctx, tutor_ids, student_ids, args.threads,
-                                    args.bookings, day)
-        print(f"service create_booking: {svc:,.0f} TPS with {args.threads} threads, outcomes {dict(outcomes)}")
-        pg, failed = pgbench_tps(url, args.threads, args.pgbench_seconds, day + timedelta(days=400))
-        print(f"pgbench single INSERT:  {pg:,.0f} TPS with {args.threads} clients ({failed} failed)")
-        print(f"ratio service / pgbench: {svc / pg:.2f} (target >= 0.50)")
-        race_tutor = tutor_ids[0]
-        settle, result = race(tc_db.session_scope, bookings, as_ctx, race_tutor, day + timedelta(days=300, hours=3))
-        print(f"race: 200 attempts on one slot settled in {settle * 1000:,.0f} ms; winners {result['ok']} "
-              f"(outcomes {dict(result)})")
-        with tc_db.session_scope() as s:
-            overlaps = bookings.overlapping_active_pairs(s)
-        print(f"overlapping active bookings after the run: {overlaps}")
-        engine.dispose()
-        return 0 if result["ok"] == 1 and overlaps == 0 else 1
-    finally:
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+    tutor_ids, student_ids = setup(tc_db.session_scope, TUTORS)
+    day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    # warm up (imports, pool, plans)
+    service_tps(tc_db.session_scope, bookings, as_ctx, tutor_ids, student_ids, 2, 40, day + timedelta(days=200))
+    one, _ = service_tps(tc_db.session_scope, bookings, as_ctx, tutor_ids, student_ids, 1, 300,
+                         day + timedelta(days=100))
+    print(f"service create_booking on 1 thread: {1000 / one:.2f} ms a booking ({one:,.0f} TPS)")
+    svc, outcomes = service_tps(tc_db.session_scope, bookings, as_ctx, tutor_ids, student_ids, args.threads,
+                                args.bookings, day)
+    print(f"service create_booking: {svc:,.0f} TPS with {args.threads} threads, outcomes {dict(outcomes)}")
+    pg, failed = pgbench_tps(url, args.threads, args.pgbench_seconds, day + timedelta(days=400))
+    with tc_db.session_scope() as s:
+        written = s.execute(text("SELECT count(*) FROM bookings WHERE reference LIKE 'PB-%'")).scalar_one()
+        events = s.execute(text("SELECT count(*) FROM booking_events e JOIN bookings b ON b.id = e.booking_id "
+                                "WHERE b.reference LIKE 'PB-%'")).scalar_one()
+    print(f"pgbench same write:     {pg:,.0f} TPS with {args.threads} clients ({failed} failed; "
+          f"{written:,} bookings and {events:,} history rows written)")
+    print(f"ratio service / pgbench: {svc / pg:.2f} (target >= 0.50)")
+    race_tutor = tutor_ids[0]
+    settle, result = race(tc_db.session_scope, bookings, as_ctx, race_tutor, day + timedelta(days=300, hours=3))
+    print(f"race: 200 attempts on one slot settled in {settle * 1000:,.0f} ms; winners {result['ok']} "
+          f"(outcomes {dict(result)})")
+    with tc_db.session_scope() as s:
+        overlaps = bookings.overlapping_active_pairs(s)
+    print(f"overlapping active bookings after the run: {overlaps}")
+    engine.dispose()
+    return 0 if result["ok"] == 1 and overlaps == 0 else 1
 
 
 if __name__ == "__main__":

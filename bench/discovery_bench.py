@@ -16,22 +16,18 @@ Drops the database at the end unless --keep.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("APP_ENV", "test")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 32)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import scratch_database  # noqa: E402  (sets up the environment first)
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DB = "tc_bench_discovery"
 SUBJECTS = [
     ("mathematics", "Mathematics"), ("statistics", "Statistics"), ("physics", "Physics"),
@@ -217,82 +213,69 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true", help="measure a database kept by an earlier --keep run")
     args = ap.parse_args()
 
-    from tutorconnect.db import normalize_url
-    from tutorconnect.migrations import upgrade_to_head
+    with scratch_database(DB, keep=args.keep, reuse=args.reuse) as (url, reuse):
+        engine = create_engine(url)
+        try:
+            return _run(engine, args, reuse)
+        finally:
+            engine.dispose()
 
-    server = normalize_url(SERVER)
-    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": DB}).scalar()
-        reuse = bool(exists) and args.reuse
-        if not reuse:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB}"'))
-    engine = create_engine(url)
-    try:
-        upgrade_to_head(url)
-        if reuse:
-            print(f"reusing the generated data in {DB} (--reuse)")
-            took = 0.0
-        else:
-            print(f"generating {args.tutors:,} approved tutors ...", flush=True)
-            took = generate(engine, args.tutors)
-        with engine.connect() as conn:
-            n = conn.execute(text("SELECT count(*) FROM tutor_profiles WHERE status = 'approved'")).scalar()
-            links = conn.execute(text("SELECT count(*) FROM tutor_subjects")).scalar()
-            langs = conn.execute(text("SELECT count(*) FROM tutor_languages")).scalar()
-        print(f"generated {n:,} tutors, {links:,} subject links, {langs:,} language rows in {took:.1f} s")
 
-        pairs = queries(args.queries, args.deep_page)
-        first, deep = [p for p, _ in pairs], [d for _, d in pairs]
-        results = {}
-        deep_label = f"page {args.deep_page}"
-        no_text = no_text_queries(max(20, args.queries // 4))
-        sample = max(1, min(args.baseline, len(first)))
-        with Session(engine) as s:
-            measure(s, first[:20])  # warm the cache
-            for label, sets in (("page 1", first), (deep_label, deep), ("no text", no_text)):
-                results[("indexed", label)] = measure(s, sets)
-                print(f"indexed {label} done", flush=True)
-            s.execute(text("SET enable_indexscan = off"))
-            s.execute(text("SET enable_bitmapscan = off"))
-            for label, sets in (("page 1", first[:sample]), (deep_label, deep[:sample])):
-                results[("no index", label)] = measure(s, sets)
-                print(f"no-index {label} done", flush=True)
-            s.execute(text("RESET enable_indexscan"))
-            s.execute(text("RESET enable_bitmapscan"))
-            plans = {
-                "typo": explain(s, {"q": "mathematcs", "language": "hi", "min_rating": "4", "sort": "rating"}),
-                "common subject, deep page": explain(
-                    s, {"q": "mathematics", "level": "advanced", "price_max": "3000", "sort": "price_asc",
-                        "page": str(args.deep_page)}),
-            }
-            s.rollback()
+def _run(engine, args, reuse: bool) -> int:
+    if reuse:
+        print(f"reusing the generated data in {DB} (--reuse)")
+        took = 0.0
+    else:
+        print(f"generating {args.tutors:,} approved tutors ...", flush=True)
+        took = generate(engine, args.tutors)
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM tutor_profiles WHERE status = 'approved'")).scalar()
+        links = conn.execute(text("SELECT count(*) FROM tutor_subjects")).scalar()
+        langs = conn.execute(text("SELECT count(*) FROM tutor_languages")).scalar()
+    print(f"generated {n:,} tutors, {links:,} subject links, {langs:,} language rows in {took:.1f} s")
 
-        print(f"\n{len(first)} queries (text + 2 filters + sort) at page 1 and {deep_label}, {len(no_text)} without text;"
-              f" the no-index rows re-run the first {sample}. Times in ms from search_tutors:")
-        print(f"{'plan':10} {'series':10} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8} {'median total':>13}")
-        for (mode, label), (times, totals) in results.items():
-            print(f"{mode:10} {label:10} {len(times):4} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f}"
-                  f" {statistics.median(totals):13,.0f}")
-        for label in ("page 1", deep_label):
-            fast, slow = results[("indexed", label)][0][:sample], results[("no index", label)][0]
-            print(f"{label}, same {sample} queries: no-index / indexed  p50 x{pct(slow, 50) / pct(fast, 50):.1f},"
-                  f"  p95 x{pct(slow, 95) / pct(fast, 95):.1f}")
-        p95 = max(pct(results[("indexed", lbl)][0], 95) for lbl in ("page 1", deep_label, "no text"))
-        print(f"target p95 <= 100 ms: {'MET' if p95 <= 100 else 'MISSED'} (worst series p95 {p95:.1f} ms)")
+    pairs = queries(args.queries, args.deep_page)
+    first, deep = [p for p, _ in pairs], [d for _, d in pairs]
+    results = {}
+    deep_label = f"page {args.deep_page}"
+    no_text = no_text_queries(max(20, args.queries // 4))
+    sample = max(1, min(args.baseline, len(first)))
+    with Session(engine) as s:
+        measure(s, first[:20])  # warm the cache
+        for label, sets in (("page 1", first), (deep_label, deep), ("no text", no_text)):
+            results[("indexed", label)] = measure(s, sets)
+            print(f"indexed {label} done", flush=True)
+        s.execute(text("SET enable_indexscan = off"))
+        s.execute(text("SET enable_bitmapscan = off"))
+        for label, sets in (("page 1", first[:sample]), (deep_label, deep[:sample])):
+            results[("no index", label)] = measure(s, sets)
+            print(f"no-index {label} done", flush=True)
+        s.execute(text("RESET enable_indexscan"))
+        s.execute(text("RESET enable_bitmapscan"))
+        plans = {
+            "typo": explain(s, {"q": "mathematcs", "language": "hi", "min_rating": "4", "sort": "rating"}),
+            "common subject, deep page": explain(
+                s, {"q": "mathematics", "level": "advanced", "price_max": "3000", "sort": "price_asc",
+                    "page": str(args.deep_page)}),
+        }
+        s.rollback()
 
-        for name, plan in plans.items():
-            print(f"\nEXPLAIN (ANALYZE, BUFFERS), {name}:\n{plan}")
-            print(f"plan uses GIN ix_tutor_search_vector: {'YES' if 'ix_tutor_search_vector' in plan else 'NO'}")
-    finally:
-        engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-            print(f"dropped {DB}")
-        admin.dispose()
+    print(f"\n{len(first)} queries (text + 2 filters + sort) at page 1 and {deep_label}, {len(no_text)} without text;"
+          f" the no-index rows re-run the first {sample}. Times in ms from search_tutors:")
+    print(f"{'plan':10} {'series':10} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8} {'median total':>13}")
+    for (mode, label), (times, totals) in results.items():
+        print(f"{mode:10} {label:10} {len(times):4} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f}"
+              f" {statistics.median(totals):13,.0f}")
+    for label in ("page 1", deep_label):
+        fast, slow = results[("indexed", label)][0][:sample], results[("no index", label)][0]
+        print(f"{label}, same {sample} queries: no-index / indexed  p50 x{pct(slow, 50) / pct(fast, 50):.1f},"
+              f"  p95 x{pct(slow, 95) / pct(fast, 95):.1f}")
+    p95 = max(pct(results[("indexed", lbl)][0], 95) for lbl in ("page 1", deep_label, "no text"))
+    print(f"target p95 <= 100 ms: {'MET' if p95 <= 100 else 'MISSED'} (worst series p95 {p95:.1f} ms)")
+
+    for name, plan in plans.items():
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS), {name}:\n{plan}")
+        print(f"plan uses GIN ix_tutor_search_vector: {'YES' if 'ix_tutor_search_vector' in plan else 'NO'}")
     return 0
 
 

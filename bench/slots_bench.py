@@ -14,7 +14,6 @@ times `slots.free_slots` over the 8 weeks (viewer in America/New_York) and the p
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -24,15 +23,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("APP_ENV", "test")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 32)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import scratch_database  # noqa: E402  (sets up the environment first)
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DB = "tc_bench_slots"
 ZONE = "Europe/Berlin"
 FIRST = date(2031, 3, 3)  # a Monday; Berlin changes to summer time on 30 March inside the range
@@ -103,78 +99,70 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
-    from tutorconnect.db import normalize_url
-    from tutorconnect.migrations import upgrade_to_head
     from tutorconnect.services import slots
 
-    server = normalize_url(SERVER)
-    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB}"'))
-    engine = create_engine(url)
-    try:
-        upgrade_to_head(url)
-        tid = seed(engine)
-        last = FIRST + timedelta(days=7 * WEEKS - 1)
-        with Session(engine) as s:
-            n = s.execute(text("SELECT count(*) FROM bookings")).scalar()
-            o = s.execute(text("SELECT count(DISTINCT on_date) FROM availability_overrides")).scalar()
-            r = s.execute(text("SELECT count(*) FROM availability_rules")).scalar()
-        print(f"tutor {ZONE}: {r} weekly rules (3 a day), {o} override dates, {n} bookings, 3 time-off ranges")
+    with scratch_database(DB, keep=args.keep) as (url, _):
+        engine = create_engine(url)
+        try:
+            return _run(engine, slots, args.runs)
+        finally:
+            engine.dispose()
 
-        timings, result = [], []
-        with Session(engine) as s:
-            for _ in range(10):  # warm up connection and statement caches
-                slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                result = slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
-                timings.append((time.perf_counter() - t0) * 1000)
-                s.rollback()
 
-            # the pure core alone, on the inputs free_slots builds
-            captured = {}
-            real = slots.compute_slots
+def _run(engine, slots, runs: int) -> int:
+    tid = seed(engine)
+    last = FIRST + timedelta(days=7 * WEEKS - 1)
+    with Session(engine) as s:
+        n = s.execute(text("SELECT count(*) FROM bookings")).scalar()
+        o = s.execute(text("SELECT count(DISTINCT on_date) FROM availability_overrides")).scalar()
+        r = s.execute(text("SELECT count(*) FROM availability_rules")).scalar()
+    print(f"tutor {ZONE}: {r} weekly rules (3 a day), {o} override dates, {n} bookings, 3 time-off ranges")
 
-            def spy(inp):
-                captured["inp"] = inp
-                return real(inp)
+    timings, result = [], []
+    with Session(engine) as s:
+        for _ in range(10):  # warm up connection and statement caches
+            slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            result = slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            timings.append((time.perf_counter() - t0) * 1000)
+            s.rollback()
 
-            slots.compute_slots = spy
-            try:
-                slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
-            finally:
-                slots.compute_slots = real
-            core = []
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                real(captured["inp"])
-                core.append((time.perf_counter() - t0) * 1000)
+        # the pure core alone, on the inputs free_slots builds
+        captured = {}
+        real = slots.compute_slots
 
-            ensure = []
-            target = result[len(result) // 2].starts_at
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                slots.ensure_bookable(s, tid, target, 60, now=NOW)
-                ensure.append((time.perf_counter() - t0) * 1000)
-                s.rollback()
+        def spy(inp):
+            captured["inp"] = inp
+            return real(inp)
 
-        print(f"free_slots 8 weeks (60 min, viewer America/New_York): {len(result)} slots")
-        for label, vals in (("free_slots (service, PostgreSQL)", timings), ("compute_slots (pure core)", core),
-                            ("ensure_bookable (one slot)", ensure)):
-            print(f"  {label:34s} runs={len(vals)} p50={statistics.median(vals):.2f} ms "
-                  f"p95={pct(vals, 95):.2f} ms max={max(vals):.2f} ms")
-        ok = pct(timings, 95) <= 10
-        print(f"target p95 <= 10 ms for free_slots: {'met' if ok else 'NOT met'}")
-        return 0
-    finally:
-        engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        admin.dispose()
+        slots.compute_slots = spy
+        try:
+            slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+        finally:
+            slots.compute_slots = real
+        core = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            real(captured["inp"])
+            core.append((time.perf_counter() - t0) * 1000)
+
+        ensure = []
+        target = result[len(result) // 2].starts_at
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            slots.ensure_bookable(s, tid, target, 60, now=NOW)
+            ensure.append((time.perf_counter() - t0) * 1000)
+            s.rollback()
+
+    print(f"free_slots 8 weeks (60 min, viewer America/New_York): {len(result)} slots")
+    for label, vals in (("free_slots (service, PostgreSQL)", timings), ("compute_slots (pure core)", core),
+                        ("ensure_bookable (one slot)", ensure)):
+        print(f"  {label:34s} runs={len(vals)} p50={statistics.median(vals):.2f} ms "
+              f"p95={pct(vals, 95):.2f} ms max={max(vals):.2f} ms")
+    ok = pct(timings, 95) <= 10
+    print(f"target p95 <= 10 ms for free_slots: {'met' if ok else 'NOT met'}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def hold_then_book(attempts: list[tuple], threads: int | None = None) -> tuple[C
             except SlotUnavailable as err:
                 result = err.reason
             except Exception as err:  # noqa: BLE001 - counted and asserted on below
-                result = type(err).__name__
+                result = f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
             with lock:
                 outcomes[result] += 1
 
@@ -142,3 +142,19 @@ def test_randomized_thousands_of_concurrent_hold_then_book_never_overlap(hold_ba
         assert bookings.overlapping_active_pairs(s) == 0
     assert overlaps() == 0
     assert booking_count() == outcomes["ok"]
+
+
+def test_booking_releases_the_hold_on_either_backend(hold_backend):
+    from tests.integration.booking_support import student
+
+    tutor, other_tutor, learner = bookable_tutor(), bookable_tutor(), student()
+    start = future(days=3, hour=10)
+    with session_scope() as s:
+        holds.place_hold(s, as_(learner), learner, tutor, start, 60)
+        holds.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
+    with session_scope() as s:
+        bookings.create_booking(s, as_(learner), learner, tutor, start, 60)
+    with session_scope() as s:
+        assert holds.get_hold(s, learner, tutor) is None
+        assert holds.get_hold(s, learner, other_tutor) is not None
+    assert live_holds([tutor]) == 0 and live_holds([other_tutor]) == 1

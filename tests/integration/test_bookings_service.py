@@ -554,15 +554,20 @@ def test_the_database_refuses_an_overlap_the_checks_missed(monkeypatch):
     assert counts() == (2, 2, 0)
 
 
-def test_booking_releases_the_students_hold(monkeypatch):
+def test_booking_releases_the_students_hold():
+    """Without Redis the hold row goes in the booking's own statement; only the booking
+    student's hold on this tutor goes (another tutor's stays)."""
     from tutorconnect.services import holds
 
-    released = []
-    monkeypatch.setattr(holds, "release_hold", lambda s, student_id, tutor_id: released.append((student_id, tutor_id)),
-                        raising=False)
-    tutor, learner = bookable_tutor(), student()
-    book(learner, tutor, future())
-    assert released == [(learner, tutor)]
+    tutor, other_tutor, learner = bookable_tutor(), bookable_tutor(), student()
+    start = future()
+    with session_scope() as s:
+        holds.place_hold(s, as_(learner), learner, tutor, start, 60)
+        holds.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
+    book(learner, tutor, start)
+    with session_scope() as s:
+        assert holds.get_hold(s, learner, tutor) is None
+        assert holds.get_hold(s, learner, other_tutor) is not None
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

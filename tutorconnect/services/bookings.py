@@ -16,8 +16,10 @@ the audit log):
 No double booking is guaranteed by PostgreSQL itself: the exclusion constraints
 ex_bookings_tutor_overlap (tutor, blocked range incl. buffers) and
 ex_bookings_student_overlap (student, lesson range) over active statuses. The service
-checks the slot first (slots.ensure_bookable) for a clear message, then inserts inside a
-SAVEPOINT and turns a lost race (SQLSTATE 23P01) into SlotUnavailable("taken").
+checks the slot first (slots.ensure_bookable) for a clear message, then inserts with
+ON CONFLICT DO NOTHING (booking, history row and hold release in one statement) and turns
+a lost race (no row back) into SlotUnavailable("taken"); reschedule moves a booking inside
+a SAVEPOINT and turns SQLSTATE 23P01 into the same.
 
 Money effects leave through the outbox in the same transaction: `booking.refund_requested`
 {booking_id, amount_minor, currency} whenever a paid booking (awaiting_tutor/confirmed) is
@@ -37,17 +39,20 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import bindparam, func, insert, literal, null, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, insert, literal, null, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from tutorconnect.config import get_settings
+from tutorconnect.integrations.redis_client import get_redis
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.scheduling import (
     ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     BookingStatus,
+    SlotHold,
 )
 from tutorconnect.services import audit, booking_policy, holds, notifications, outbox, slots
 from tutorconnect.services.accounts import require_admin
@@ -59,6 +64,7 @@ from tutorconnect.services.tutor_profiles import price_for_length
 S = BookingStatus
 BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
 EVENTS = BookingEvent.__table__  # type: ignore[attr-defined]
+HOLDS = SlotHold.__table__  # type: ignore[attr-defined]
 
 # action -> {from status: to status}. Anything not listed is refused.
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -209,17 +215,44 @@ _INSERT_COLUMNS = (
 
 @functools.cache
 def _insert_with_event() -> Any:
-    """INSERT the booking and its first history row in one statement (one round trip);
-    built once, executed with a dict of the _INSERT_COLUMNS values."""
-    created = (insert(BOOKINGS)
-               .values({c: bindparam(c, type_=BOOKINGS.c[c].type) for c in _INSERT_COLUMNS})
+    """One statement (one round trip) that INSERTs the booking, its first history row and
+    drops the student's PostgreSQL hold on this tutor; built once, executed with a dict of
+    the _INSERT_COLUMNS values.
+
+    `ON CONFLICT DO NOTHING` (every unique and exclusion constraint is an arbiter) makes a
+    lost race return no row instead of an error, so no SAVEPOINT is needed around it and
+    concurrent conflicting inserts wait for each other as speculative insertions (which
+    PostgreSQL orders to avoid deadlocks) rather than deadlocking. CHECK and foreign-key
+    violations still raise. The history row and the hold release only happen when the
+    booking went in (they read the `created` CTE)."""
+    tutor = bindparam("tutor_id", type_=BOOKINGS.c.tutor_id.type)
+    student = bindparam("student_id", type_=BOOKINGS.c.student_id.type)
+    created = (pg_insert(BOOKINGS)
+               .values({c: tutor if c == "tutor_id" else student if c == "student_id"
+                        else bindparam(c, type_=BOOKINGS.c[c].type) for c in _INSERT_COLUMNS})
+               .on_conflict_do_nothing()
                .returning(*BOOKINGS.c).cte("created"))
     event = insert(EVENTS).from_select(
         ["booking_id", "from_status", "to_status", "actor_user_id", "reason", "created_at"],
         select(created.c.id, null(), created.c.status, created.c.student_id, literal("booked"),
                created.c.created_at),
     ).cte("event")
-    return select(created).add_cte(event)
+    released = (delete(HOLDS)
+                .where(HOLDS.c.tutor_id == tutor, HOLDS.c.student_id == student,
+                       exists(select(created.c.id)))
+                .cte("released"))
+    return select(created).add_cte(event).add_cte(released)
+
+
+# Why an insert went nowhere: read after the conflicting transaction has finished (ON
+# CONFLICT waits for it), so READ COMMITTED sees the row that won.
+_CONFLICT_SQL = text("""
+    SELECT EXISTS (SELECT 1 FROM bookings WHERE tutor_id = :tutor AND status = ANY(:active)
+                     AND tstzrange(blocked_from, blocked_until) && tstzrange(:bf, :bu)) AS tutor,
+           EXISTS (SELECT 1 FROM bookings WHERE student_id = :student AND status = ANY(:active)
+                     AND tstzrange(starts_at, ends_at) && tstzrange(:starts, :ends)) AS student,
+           EXISTS (SELECT 1 FROM bookings WHERE id = :id) AS same_id
+""")
 
 
 def create_booking(
@@ -249,7 +282,8 @@ def create_booking(
         raise PermissionDenied("You can only book lessons for yourself.")
     starts_at = _clean_start(starts_at)
     length = _clean_length(length_minutes)
-    facts = session.execute(_FACTS_SQL, {"student": student_id, "tutor": tutor_id, "length": length}).first()
+    conn = session.connection()  # Core statements on the session's connection: no ORM layer
+    facts = conn.execute(_FACTS_SQL, {"student": student_id, "tutor": tutor_id, "length": length}).first()
     if facts is None or facts.student_role != Role.STUDENT.value:
         raise PermissionDenied("Only student accounts can book lessons.")
     if tutor_id == student_id:
@@ -266,7 +300,7 @@ def create_booking(
     if trial:
         if facts.trial_price_minor is None:
             raise InvalidInput("trial", "This tutor does not offer a trial lesson.")
-        used = session.execute(
+        used = conn.execute(
             select(func.count()).select_from(BOOKINGS).where(
                 BOOKINGS.c.student_id == student_id, BOOKINGS.c.tutor_id == tutor_id, BOOKINGS.c.is_trial,
                 BOOKINGS.c.status.in_([*ACTIVE_STATUSES, S.COMPLETED.value, S.NO_SHOW_STUDENT.value]),
@@ -296,29 +330,26 @@ def create_booking(
         created_at=now, updated_at=now,
     )
     row = None
-    deadlocks = 0
-    for attempt in range(8):
+    for _attempt in range(8):
         values["reference"] = new_reference()
-        try:
-            with session.begin_nested():
-                row = session.execute(_insert_with_event(), values).first()
+        row = conn.execute(_insert_with_event(), values).first()
+        if row is not None:
             break
-        except IntegrityError as err:
-            if _is_exclusion(err):
-                raise _taken(err) from None
-            if _constraint(err) == "uq_bookings_reference" and attempt < 7:
-                continue
-            raise
-        except OperationalError as err:
-            # Concurrent inserts that conflict on an exclusion constraint wait for each
-            # other and PostgreSQL may abort one as a deadlock (40P01). Only that statement
-            # is lost (rolled back to the savepoint); try again: the other booking has
-            # committed (-> taken) or rolled back (-> ours may go in).
-            if not isinstance(err.orig, psycopg.errors.DeadlockDetected) or deadlocks >= 3:
-                raise
-            deadlocks += 1
-            time.sleep(random.uniform(0.001, 0.01) * deadlocks)
-    holds.release_hold(session, student_id, tutor_id)
+        clash = conn.execute(_CONFLICT_SQL, {
+            "tutor": tutor_id, "student": student_id, "active": list(ACTIVE_STATUSES), "id": values["id"],
+            "bf": values["blocked_from"], "bu": values["blocked_until"], "starts": starts_at, "ends": ends_at,
+        }).one()
+        if clash.tutor:
+            raise SlotUnavailable("taken", "Someone has just booked that time. Please choose another slot.")
+        if clash.student:
+            raise SlotUnavailable("taken", "You already have another lesson at that time.")
+        if clash.same_id:
+            raise DomainError("That booking already exists.")
+        # Otherwise the reference was taken (or the winner is already gone): try again.
+    if row is None:
+        raise SlotUnavailable("taken", "Someone has just booked that time. Please choose another slot.")
+    if get_redis() is not None:  # the PostgreSQL hold went with the insert; release Redis's too
+        holds.release_hold(session, student_id, tutor_id)
     return _view(row)
 
 

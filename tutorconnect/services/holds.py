@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from tutorconnect.integrations.redis_client import get_redis
 from tutorconnect.services.context import RequestContext
@@ -148,9 +147,14 @@ _BUFFERS_SQL = text("SELECT buffer_before_minutes, buffer_after_minutes FROM tut
 _PG_CLEAR_SQL = text(  # rows locked in id order, so concurrent placements never deadlock on them
     "DELETE FROM slot_holds WHERE id IN (SELECT id FROM slot_holds WHERE tutor_id = :t "
     "AND (expires_at <= :now OR student_id = :s) ORDER BY id FOR UPDATE)")
+# ON CONFLICT DO NOTHING: an overlapping hold (exclusion constraint) or a concurrent one of
+# the same student (unique) returns no row. As a speculative insertion it also waits for a
+# concurrent conflicting placement instead of deadlocking with it (plain INSERTs into an
+# exclusion constraint can each wait for the other: SQLSTATE 40P01).
 _PG_INSERT_SQL = text(
     "INSERT INTO slot_holds (id, tutor_id, student_id, starts_at, ends_at, blocked_from, blocked_until, "
-    "length_minutes, expires_at) VALUES (:id, :t, :s, :starts, :ends, :bf, :bu, :len, :exp)")
+    "length_minutes, expires_at) VALUES (:id, :t, :s, :starts, :ends, :bf, :bu, :len, :exp) "
+    "ON CONFLICT DO NOTHING RETURNING id")
 _PG_ACTIVE_SQL = text(
     "SELECT tutor_id, student_id, starts_at, ends_at, blocked_from, blocked_until, length_minutes, expires_at "
     "FROM slot_holds WHERE tutor_id = :t AND expires_at > :now AND blocked_from < :w1 AND blocked_until > :w0")
@@ -169,17 +173,12 @@ def _pg_place(session, hold: Hold, now: datetime) -> None:
     from tutorconnect.services.slots import SlotUnavailable
 
     session.execute(_PG_CLEAR_SQL, {"t": hold.tutor_id, "s": hold.student_id, "now": now})
-    try:
-        with session.begin_nested():
-            session.execute(_PG_INSERT_SQL, {
-                "id": uuid.uuid4(), "t": hold.tutor_id, "s": hold.student_id, "starts": hold.starts_at,
-                "ends": hold.ends_at, "bf": hold.blocked_from, "bu": hold.blocked_until,
-                "len": hold.length_minutes, "exp": hold.expires_at})
-    except IntegrityError as err:
-        code = getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None)
-        if code in ("23P01", "23505"):  # another student's overlapping hold / a concurrent one of ours
-            raise SlotUnavailable("held", HELD_MESSAGE) from None
-        raise
+    placed = session.execute(_PG_INSERT_SQL, {
+        "id": uuid.uuid4(), "t": hold.tutor_id, "s": hold.student_id, "starts": hold.starts_at,
+        "ends": hold.ends_at, "bf": hold.blocked_from, "bu": hold.blocked_until,
+        "len": hold.length_minutes, "exp": hold.expires_at}).first()
+    if placed is None:  # another student's overlapping hold / a concurrent one of ours
+        raise SlotUnavailable("held", HELD_MESSAGE)
 
 
 # Public --------------------------------------------------------------------------------
