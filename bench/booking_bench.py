@@ -202,6 +202,9 @@ def main() -> int:
     ap.add_argument("--bookings", type=int, default=2000)
     ap.add_argument("--pgbench-seconds", type=int, default=10)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="another copy of services/bookings.py (e.g. from git show REV:...) to time, "
+                         "alternating with the current one on the same database (noise-robust A/B)")
     args = ap.parse_args()
 
     with scratch_database(DB, keep=args.keep) as (url, _):
@@ -238,6 +241,21 @@ def _run(url: str, args) -> int:
     print(f"pgbench same write:     {pg:,.0f} TPS with {args.threads} clients ({failed} failed; "
           f"{written:,} bookings and {events:,} history rows written)")
     print(f"ratio service / pgbench: {svc / pg:.2f} (target >= 0.50)")
+    if args.baseline:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("bookings_baseline", args.baseline)
+        base_mod = importlib.util.module_from_spec(spec)
+        sys.modules["bookings_baseline"] = base_mod
+        spec.loader.exec_module(base_mod)
+        runs: dict[str, list[float]] = {"current": [], "baseline": []}
+        for r in range(2):
+            for k, (name, mod) in enumerate((("current", bookings), ("baseline", base_mod))):
+                tps, _ = service_tps(tc_db.session_scope, mod, as_ctx, tutor_ids, student_ids, args.threads,
+                                     args.bookings, day + timedelta(days=10 + 10 * (2 * r + k)))
+                runs[name].append(tps)
+        print("A/B, alternating, " + ", ".join(f"{n}: " + " / ".join(f"{t:,.0f}" for t in v) + " TPS"
+                                              for n, v in runs.items()))
     race_tutor = tutor_ids[0]
     settle, result = race(tc_db.session_scope, bookings, as_ctx, race_tutor, day + timedelta(days=300, hours=3))
     print(f"race: 200 attempts on one slot settled in {settle * 1000:,.0f} ms; winners {result['ok']} "
