@@ -260,3 +260,15 @@ def test_demo_bookings_are_idempotent_and_survive_a_later_run(loaded, tmp_path):
     assert overlaps == 0
     assert [r for r in after if r.id not in gone] == [r for r in rows if r.id not in gone]
     assert {r.id for r in after} == {r.id for r in rows}
+
+
+def test_demo_review_nudges_are_dated_and_read_when_reviewed(loaded):
+    with session_scope() as s:
+        rows = s.execute(text(
+            "SELECT n.read_at IS NOT NULL AS read, v.id IS NOT NULL AS reviewed, n.created_at > b.ends_at AS after "
+            "FROM bookings b JOIN notifications n ON n.user_id = b.student_id AND n.body LIKE '%' || b.reference || '%' "
+            "LEFT JOIN reviews v ON v.booking_id = b.id WHERE b.status = 'completed'")).all()
+    if not rows:
+        pytest.skip("complete() sends no review nudge in this version")
+    assert all(r.after and r.read == r.reviewed for r in rows)
+    assert any(not r.read for r in rows)

@@ -13,7 +13,8 @@ tutor's weekly availability has a window, at a quarter hour inside it, so upcomi
 are bookable slots. Ids are uuid5 of (student, tutor, k) (or of the review a completed
 lesson belongs to), so a second run inserts nothing; a row that cannot be made any more
 (its time now collides, the tutor's settings changed) is skipped inside a savepoint.
-Refunds of these lessons count as already paid out (their outbox rows are completed).
+Refunds of these lessons count as already paid out (their outbox rows are completed); the
+review nudge of a completed lesson is dated when it ended, and read if it was reviewed.
 
 What it makes (times in the tutor's zone):
 - demo student (student@tutorconnect.test): completed lessons with Priya Sharma and Rohan
@@ -305,6 +306,14 @@ def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
         except (DomainError, IntegrityError) as err:  # this time or situation no longer allows it
             log.info("demo booking %s skipped: %s", booking_id, str(err).splitlines()[0][:200])
             continue
+        if view.status == "completed":
+            # The review nudge complete() sends is dated when the lesson ended (and read if
+            # the student has reviewed it), not at load time.
+            at = view.ends_at + timedelta(minutes=20)
+            session.execute(text(
+                "UPDATE notifications SET created_at = :at, read_at = CASE WHEN :reviewed THEN :at END "
+                "WHERE user_id = :s AND kind = 'booking.review_requested' AND body LIKE :ref"),
+                {"at": at, "reviewed": review_id is not None, "s": student, "ref": f"%{view.reference}%"})
         blocked = session.execute(text("SELECT blocked_from, blocked_until FROM bookings WHERE id = :b"),
                                   {"b": view.id}).one()
         occupancy.add(view, (blocked[0], blocked[1]))
