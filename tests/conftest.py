@@ -12,6 +12,7 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,13 @@ os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost:3000")
 os.environ.setdefault("LOG_FORMAT", "text")
+
+# Property tests judge correctness, never speed: on a loaded CI machine a slow example is
+# not a failure (no per-example deadline, no "too slow" health check).
+hypothesis_settings.register_profile(
+    "tutorconnect", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("tutorconnect")
 
 
 def _admin_url() -> str:
