@@ -128,13 +128,14 @@ def housekeeping() -> dict[str, int]:
 
 
 def sweep_bookings() -> dict[str, int]:
-    """Expire unpaid bookings past their payment window (the time is free again) and
-    decline those the tutor did not answer in time (refund requested). Each sweep is one
-    set-based UPDATE per kind: idempotent, safe to run from several places at once."""
+    """Expire unpaid bookings past their payment window (the time is free again), decline
+    those the tutor did not answer in time (refund requested) and complete lessons past
+    their no-show window. Idempotent, safe to run from several places at once."""
     from tutorconnect.services import bookings
 
     with session_scope() as s:
-        counts = {"expired": bookings.expire_unpaid(s), "declined": bookings.auto_decline_overdue(s)}
+        counts = {"expired": bookings.expire_unpaid(s), "declined": bookings.auto_decline_overdue(s),
+                  "completed": bookings.complete_ended(s)}
     if any(counts.values()):
         log.info("booking sweep", extra={"counts": str(counts)})
         nudge()  # refund requests may be waiting in the outbox

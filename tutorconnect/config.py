@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     tutor_response_hours: int = Field(default=24, ge=1, le=24 * 7)
     platform_fee_bps: int = Field(default=1500, ge=0, le=5000)
     reschedule_limit: int = Field(default=2, ge=0, le=10)
+    # A confirmed lesson becomes completed this long after its end (the window in which
+    # either side can still report a no-show).
+    complete_after_minutes: int = Field(default=60, ge=0, le=24 * 60 * 7)
     cancel_full_refund_hours: int = Field(default=24, ge=0, le=24 * 30)
     cancel_partial_refund_hours: int = Field(default=2, ge=0, le=24 * 30)
     cancel_partial_refund_percent: int = Field(default=50, ge=0, le=100)

@@ -669,6 +669,24 @@ def complete(session: Session, booking_id: uuid.UUID, *, now: datetime | None = 
     return _view(done)
 
 
+def complete_ended(session: Session, now: datetime | None = None, *, limit: int = 500) -> int:
+    """Sweeper: confirmed lessons that ended at least COMPLETE_AFTER_MINUTES ago (the
+    no-show window) become completed, each through `complete` (history row, review
+    request). Rows another sweep is completing right now are skipped (SKIP LOCKED), and
+    `complete` re-checks the status, so concurrent sweeps never complete one twice."""
+    now = _now(now)
+    cutoff = now - timedelta(minutes=_settings().complete_after_minutes)
+    ids = session.execute(
+        select(BOOKINGS.c.id)
+        .where(BOOKINGS.c.status == S.CONFIRMED.value, BOOKINGS.c.ends_at <= cutoff)
+        .order_by(BOOKINGS.c.ends_at).limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for booking_id in ids:
+        complete(session, booking_id, now=now)
+    return len(ids)
+
+
 def _ask_for_review(session: Session, booking: Any) -> None:
     """In-app nudge to the student of a completed lesson (same transaction)."""
     name = session.execute(text(
