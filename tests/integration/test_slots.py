@@ -145,6 +145,9 @@ def test_buffers_against_active_bookings_only():
     assert reason(tid, at(11), 30) == "taken"
     check(tid, at(9, 15), 30)
     check(tid, at(10), 60, ignore_booking_id=bid)  # a reschedule ignores the booking it moves
+    # ...and so does the list of times offered for the move (its own time and neighbours).
+    moved = local_starts(free(tid, length=30, ignore_booking_id=bid))
+    assert "10:00" in moved and "10:30" in moved and len(moved) > 4
     # the booking's own buffers count too
     tid2 = tutor()
     insert_booking(tid2, at(10), length=30, before=30, after=30)

@@ -384,9 +384,12 @@ def free_slots(
     *,
     now: datetime | None = None,
     holder_id: uuid.UUID | None = None,
+    ignore_booking_id: uuid.UUID | None = None,
 ) -> list[Slot]:
     """See the module docstring. Raises SlotUnavailable("tutor_not_listed" |
-    "length_not_offered") and InvalidInput for a bad zone or date range."""
+    "length_not_offered") and InvalidInput for a bad zone or date range.
+    `ignore_booking_id`: a booking being rescheduled does not block its own new time (nor
+    count towards its day's limit), as in `ensure_bookable`."""
     viewer = _zone(viewer_zone, "viewer_zone")
     for name, value in (("first_day", first_day), ("last_day", last_day)):
         if not isinstance(value, date) or isinstance(value, datetime):
@@ -397,7 +400,7 @@ def free_slots(
     end_day = last_day + timedelta(days=1)
     w1 = datetime(end_day.year, end_day.month, end_day.day, tzinfo=viewer).astimezone(_UTC)
     slack = timedelta(days=1)
-    tutor = _listed(_load(session, tutor_id, w0 - slack, w1 + slack), length_minutes)
+    tutor = _listed(_load(session, tutor_id, w0 - slack, w1 + slack, ignore_booking_id), length_minutes)
     return _free_slots(session, tutor, tutor_id, length_minutes, w0, w1, viewer, _now(now), holder_id)
 
 

@@ -505,7 +505,7 @@ class BookingsListMixin(rx.State, mixin=True):
         self.move_searching = True
         try:
             found = await in_transaction(slots.free_slots, uuid.UUID(move["tutor_id"]), int(move["length"]),
-                                         first, last, zone)
+                                         first, last, zone, ignore_booking_id=uuid.UUID(move["id"]))
             self.move_error = ""
         except DomainError as err:
             found, self.move_error = [], err.message
