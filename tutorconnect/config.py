@@ -178,6 +178,21 @@ class Settings(BaseSettings):
     def razorpay_is_emulated(self) -> bool:
         return not self.razorpay_key_id.startswith("rzp_live_")
 
+    @property
+    def razorpay_api_base_url(self) -> str:
+        """Where the SDK goes: the local emulator (RAZORPAY_BASE_URL) without a key id;
+        with a key id, Razorpay's API unless RAZORPAY_BASE_URL was set explicitly."""
+        if not self.razorpay_key_id or "razorpay_base_url" in self.model_fields_set:
+            return self.razorpay_base_url
+        return "https://api.razorpay.com"
+
+    @property
+    def razorpay_checkout_js_url(self) -> str:
+        base = self.razorpay_api_base_url
+        if base == "https://api.razorpay.com":
+            return "https://checkout.razorpay.com/v1/checkout.js"
+        return f"{base}/v1/checkout.js"
+
     def google_endpoint(self, real: str, path: str) -> str:
         """The Google URL to use: the emulator's when configured, else the real one."""
         return f"{self.google_emulator_url}{path}" if self.google_emulator_url else real

@@ -20,6 +20,17 @@ from tutorconnect.models.scheduling import (
     TimeOff,
     TutorSchedule,
 )
+from tutorconnect.models.payments import (
+    LedgerEntry,
+    LedgerKind,
+    OrderStatus,
+    Payment,
+    PaymentEvent,
+    PaymentOrder,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from tutorconnect.models.search import SearchLexicon, TutorSearch
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
 from tutorconnect.models.tutors import (
@@ -47,6 +58,15 @@ __all__ = [
     "SlotHold",
     "TimeOff",
     "TutorSchedule",
+    "LedgerEntry",
+    "LedgerKind",
+    "OrderStatus",
+    "Payment",
+    "PaymentEvent",
+    "PaymentOrder",
+    "PaymentStatus",
+    "Refund",
+    "RefundStatus",
     "SearchLexicon",
     "TutorSearch",
     "AuditLog",
