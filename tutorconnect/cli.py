@@ -101,8 +101,11 @@ def cmd_up() -> int:
     cmd_migrate()
     cmd_seed()
     children: list[subprocess.Popen] = []
-    if settings.google_emulator_url and _is_local(settings.google_emulator_url):
-        children.append(_spawn([sys.executable, "-m", "tutorconnect.emulators"], env))
+    google_local = bool(settings.google_emulator_url) and _is_local(settings.google_emulator_url)
+    razorpay_local = settings.razorpay_is_emulated and _is_local(settings.razorpay_base_url)
+    if google_local or razorpay_local:
+        flags = ([] if google_local else ["--no-google"]) + ([] if razorpay_local else ["--no-razorpay"])
+        children.append(_spawn([sys.executable, "-m", "tutorconnect.emulators", *flags], env))
     children.append(_spawn(["reflex", "run", "--env", "prod", "--loglevel", "warning"], env))
     url = f"http://localhost:{settings.app_port}"
     stopping = False
