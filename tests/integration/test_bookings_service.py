@@ -215,6 +215,8 @@ def _run(action: str, b, tutor, learner):
             return bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=start + timedelta(minutes=10))
         if action == "reschedule":
             return bookings.reschedule(s, as_(learner), b.id, start + LATER)
+        if action == "revive":
+            return bookings.revive_paid(s, b.id)
     raise AssertionError(action)
 
 

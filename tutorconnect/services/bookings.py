@@ -6,6 +6,8 @@ the audit log):
 
     pending_payment --mark_paid--> confirmed | awaiting_tutor (tutor confirms by hand)
     pending_payment --expire_unpaid--> expired
+    expired --revive_paid--> confirmed | awaiting_tutor  (a payment landed after expiry and
+                                                         the time is still free)
     awaiting_tutor  --accept--> confirmed
     awaiting_tutor  --decline | auto_decline_overdue--> declined (paid: full refund)
     pending_payment | awaiting_tutor | confirmed --cancel--> cancelled
@@ -70,6 +72,7 @@ HOLDS = SlotHold.__table__  # type: ignore[attr-defined]
 TRANSITIONS: dict[str, dict[str, str]] = {
     "mark_paid": {S.PENDING_PAYMENT: S.CONFIRMED},  # or AWAITING_TUTOR, see mark_paid
     "expire": {S.PENDING_PAYMENT: S.EXPIRED},
+    "revive": {S.EXPIRED: S.CONFIRMED},  # or AWAITING_TUTOR, see revive_paid
     "accept": {S.AWAITING_TUTOR: S.CONFIRMED},
     "decline": {S.AWAITING_TUTOR: S.DECLINED},
     "auto_decline": {S.AWAITING_TUTOR: S.DECLINED},
@@ -88,7 +91,7 @@ REFERENCE_LEN = 6
 REASON_MAX = 500
 
 _ACTION_WORDS = {
-    "mark_paid": "be paid", "expire": "expire", "accept": "be accepted", "decline": "be declined",
+    "mark_paid": "be paid", "expire": "expire", "revive": "be revived by a late payment", "accept": "be accepted", "decline": "be declined",
     "auto_decline": "be declined", "cancel": "be cancelled", "complete": "be completed",
     "no_show_student": "be marked as a no-show", "no_show_tutor": "be marked as a no-show",
     "reschedule": "be rescheduled",
@@ -467,13 +470,16 @@ def _system_row(session: Session, booking_id: uuid.UUID) -> Any:
     return row
 
 
-def mark_paid(session: Session, booking_id: uuid.UUID, *, now: datetime | None = None) -> BookingView:
+def mark_paid(session: Session, booking_id: uuid.UUID, *, now: datetime | None = None,
+              late: bool = False) -> BookingView:
     """System (the payments integration): pending_payment -> confirmed, or awaiting_tutor
-    with respond_by when the tutor confirms bookings by hand."""
+    with respond_by when the tutor confirms bookings by hand. `late`: the payment was
+    captured although the window has passed; the booking (still pending, so still holding
+    its time) is confirmed anyway."""
     now = _now(now)
     row = _system_row(session, booking_id)
     _check_step(row, "mark_paid")
-    if row.expires_at is not None and row.expires_at <= now:
+    if not late and row.expires_at is not None and row.expires_at <= now:
         raise DomainError("The payment window for this booking has closed.")
     if row.requires_confirmation:
         respond = booking_policy.respond_by(now, row.starts_at,
@@ -483,6 +489,33 @@ def mark_paid(session: Session, booking_id: uuid.UUID, *, now: datetime | None =
     else:
         done = _swap(session, row, "mark_paid", S.CONFIRMED.value, actor=None, reason="paid", now=now,
                      values={"expires_at": None})
+    return _view(done)
+
+
+def revive_paid(session: Session, booking_id: uuid.UUID, *, now: datetime | None = None) -> BookingView:
+    """System (payments): a payment landed after its booking expired. expired -> confirmed
+    (or awaiting_tutor) if the lesson has not started and its time is still free; the
+    exclusion constraints decide (the UPDATE back into an active status runs in a
+    SAVEPOINT, SQLSTATE 23P01 -> SlotUnavailable("taken"), nothing changed)."""
+    now = _now(now)
+    row = _system_row(session, booking_id)
+    _check_step(row, "revive")
+    if row.starts_at <= now:
+        raise SlotUnavailable("past", "This lesson's time has already passed.")
+    if row.requires_confirmation:
+        target = S.AWAITING_TUTOR.value
+        values: dict[str, Any] = {"expires_at": None, "respond_by": booking_policy.respond_by(
+            now, row.starts_at, timedelta(hours=_settings().tutor_response_hours))}
+    else:
+        target, values = S.CONFIRMED.value, {"expires_at": None}
+    try:
+        with session.begin_nested():
+            done = _swap(session, row, "revive", target, actor=None, reason="paid after the hold expired",
+                         now=now, values=values)
+    except IntegrityError as err:
+        if _is_exclusion(err):
+            raise _taken(err) from None
+        raise
     return _view(done)
 
 

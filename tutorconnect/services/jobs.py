@@ -73,3 +73,7 @@ def drain(limit: int = 100) -> int:
             run_claimed(message)
             done += 1
     return done
+
+
+# Job modules of other services register themselves on import (after `job` exists).
+from tutorconnect.services import payment_jobs  # noqa: E402,F401
