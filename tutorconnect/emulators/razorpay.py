@@ -309,6 +309,7 @@ class WebhookSender:
         self.base_delay, self.max_delay, self.max_attempts, self.timeout = base_delay, max_delay, max_attempts, timeout
         self.cond = threading.Condition()
         self._seq = itertools.count(1)
+        self._rank = itertools.count(1)
         self._stop = False
         self._http = requests.Session()
         self.reset()
@@ -322,9 +323,10 @@ class WebhookSender:
             self._held: list[Delivery] = []
             self.paused = False
             self.holding = False
-            self._duplicate: list[int] = []  # one entry per upcoming event: how many copies
-            self._drop = 0
-            self._delay: list[float] = []
+            # Rules for upcoming events: [event name or None (any), events left, value].
+            self._duplicate: list[list[Any]] = []
+            self._drop: list[list[Any]] = []
+            self._delay: list[list[Any]] = []
             self._sending = 0
             self.cond.notify_all()
 
@@ -337,16 +339,16 @@ class WebhookSender:
     # Enqueue ---------------------------------------------------------------------------
     def emit(self, event: str, body: bytes, event_id: str) -> None:
         with self.cond:
-            copies = self._duplicate.pop(0) if self._duplicate else 1
-            delay = self._delay.pop(0) if self._delay else 0.0
+            drop = self._take(self._drop, event, False)
+            copies = 1 if drop else self._take(self._duplicate, event, 1)
+            delay = self._take(self._delay, event, 0.0)
             first: Delivery | None = None
             for _ in range(max(1, copies)):
                 d = Delivery(next(self._seq), event_id, event, body, duplicate_of=first.seq if first else None)
                 self.deliveries.append(d)
                 if first is None:
                     first = d
-                    if self._drop > 0:
-                        self._drop -= 1
+                    if drop:
                         d.state = "dropped"
                         break
                 if self.holding:
@@ -356,22 +358,32 @@ class WebhookSender:
                     self._schedule(d, time.monotonic() + delay)
             self.cond.notify_all()
 
+    @staticmethod
+    def _take(rules: list[list[Any]], event: str, default: Any) -> Any:
+        for rule in rules:
+            if rule[0] in (None, event) and rule[1] > 0:
+                rule[1] -= 1
+                if rule[1] == 0:
+                    rules.remove(rule)
+                return rule[2]
+        return default
+
     def _schedule(self, d: Delivery, due: float) -> None:
         d.state, d.due = "pending", due
-        heapq.heappush(self._heap, (due, d.seq, d))
+        heapq.heappush(self._heap, (due, next(self._rank), d))  # ties: scheduling order
 
     # Controls --------------------------------------------------------------------------
-    def duplicate_next(self, count: int = 1, times: int = 2) -> None:
+    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None) -> None:
         with self.cond:
-            self._duplicate.extend([int(times)] * int(count))
+            self._duplicate.append([event, int(count), int(times)])
 
-    def drop_next(self, count: int = 1) -> None:
+    def drop_next(self, count: int = 1, event: str | None = None) -> None:
         with self.cond:
-            self._drop += int(count)
+            self._drop.append([event, int(count), True])
 
-    def delay_next(self, seconds: float, count: int = 1) -> None:
+    def delay_next(self, seconds: float, count: int = 1, event: str | None = None) -> None:
         with self.cond:
-            self._delay.extend([float(seconds)] * int(count))
+            self._delay.append([event, int(count), float(seconds)])
 
     def hold(self) -> None:
         with self.cond:
@@ -390,8 +402,8 @@ class WebhookSender:
             elif order != "fifo":
                 raise ValueError("order must be 'reverse', 'fifo' or a list of event names or ids")
             now = time.monotonic()
-            for i, d in enumerate(held):
-                self._schedule(d, now + i * 1e-6)
+            for d in held:
+                self._schedule(d, now)
             self.cond.notify_all()
             return [d.event for d in held]
 
@@ -879,14 +891,18 @@ class Controls:
             if secret is not None:
                 self.webhooks.secret = secret
 
-    def duplicate_next(self, count: int = 1, times: int = 2) -> None:
-        self.webhooks.duplicate_next(count, times)
+    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None) -> None:
+        """Deliver each of the next `count` events (of type `event`, or any) `times` times,
+        all with the same event id and body."""
+        self.webhooks.duplicate_next(count, times, event)
 
-    def drop_next(self, count: int = 1) -> None:
-        self.webhooks.drop_next(count)
+    def drop_next(self, count: int = 1, event: str | None = None) -> None:
+        """Never deliver the next `count` events (of type `event`, or any); `redeliver` can."""
+        self.webhooks.drop_next(count, event)
 
-    def delay_next(self, seconds: float, count: int = 1) -> None:
-        self.webhooks.delay_next(seconds, count)
+    def delay_next(self, seconds: float, count: int = 1, event: str | None = None) -> None:
+        """Hold back the next `count` events (of type `event`, or any) for `seconds`."""
+        self.webhooks.delay_next(seconds, count, event)
 
     def hold(self) -> None:
         self.webhooks.hold()

@@ -1,0 +1,403 @@
+"""The official razorpay SDK (2.0.1) against the Razorpay emulator over real HTTP, and the
+emulator's webhooks against a real HTTP receiver. No mocks."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+
+import pytest
+import razorpay
+import requests
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tutorconnect.emulators import razorpay as emulator
+from tutorconnect.emulators.smtp_capture import BackgroundServer
+
+KEY_ID, KEY_SECRET, WEBHOOK_SECRET = "rzp_test_emulatortest01", "emulator-test-secret", "emulator-hook-secret"
+TIMEOUT = (3, 10)
+
+
+class Receiver:
+    """A webhook endpoint that records raw bodies and answers from a queue of statuses."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+        self.server = BackgroundServer(app).start()
+        self.url = self.server.url + "/hook"
+
+    async def hook(self, request: Request) -> JSONResponse:
+        raw = await request.body()
+        with self.lock:
+            self.received.append({"raw": raw, "signature": request.headers.get("x-razorpay-signature"),
+                                  "event_id": request.headers.get("x-razorpay-event-id"),
+                                  "event": json.loads(raw)["event"]})
+            status = self.statuses.pop(0) if self.statuses else 200
+        return JSONResponse({"ok": status < 300}, status_code=status)
+
+    def events(self) -> list[str]:
+        with self.lock:
+            return [r["event"] for r in self.received]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.received.clear()
+            self.statuses.clear()
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.server.stop()
+
+
+@pytest.fixture(scope="module")
+def handle(receiver):
+    h = emulator.start_in_thread(key_id=KEY_ID, key_secret=KEY_SECRET, webhook_url=receiver.url,
+                                 webhook_secret=WEBHOOK_SECRET, webhook_base_delay=0.02, webhook_max_attempts=5,
+                                 refund_delay=0.05)
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def rzp(handle, receiver):
+    handle.controls.reset()
+    receiver.clear()
+    return handle
+
+
+@pytest.fixture
+def client(rzp):
+    return razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
+
+
+def new_order(client, amount=50000, receipt="BK-TEST-1", **extra):
+    return client.order.create({"amount": amount, "currency": "INR", "receipt": receipt,
+                                "notes": {"booking_id": "b-1"}, **extra}, timeout=TIMEOUT)
+
+
+def raw_error(rzp, method, path, **kwargs):
+    resp = requests.request(method, rzp.url + path, auth=(KEY_ID, KEY_SECRET), timeout=5, **kwargs)
+    return resp.status_code, resp.json()
+
+
+# Orders --------------------------------------------------------------------------------
+def test_order_create_fetch_and_list_by_receipt(client):
+    order = new_order(client)
+    assert re.fullmatch(r"order_[0-9A-Za-z]{14}", order["id"])
+    assert order | {"created_at": 0} == {
+        "id": order["id"], "entity": "order", "amount": 50000, "amount_paid": 0, "amount_due": 50000,
+        "currency": "INR", "receipt": "BK-TEST-1", "offer_id": None, "status": "created", "attempts": 0,
+        "notes": {"booking_id": "b-1"}, "created_at": 0}
+    assert abs(order["created_at"] - time.time()) < 5
+    assert client.order.fetch(order["id"], timeout=TIMEOUT) == order
+    other = new_order(client, receipt="BK-OTHER")
+    listed = client.order.all({"receipt": "BK-TEST-1"}, timeout=TIMEOUT)
+    assert listed["entity"] == "collection" and listed["count"] == 1 and listed["items"] == [order]
+    everything = client.order.all({"count": 1, "skip": 0}, timeout=TIMEOUT)
+    assert [o["id"] for o in everything["items"]] == [other["id"]]  # newest first
+    assert client.order.all({"count": 1, "skip": 1}, timeout=TIMEOUT)["items"][0]["id"] == order["id"]
+    empty_notes = client.order.create({"amount": 100, "currency": "INR"}, timeout=TIMEOUT)
+    assert empty_notes["notes"] == [] and empty_notes["receipt"] is None
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"amount": 99, "currency": "INR"}, "amount"),
+    ({"amount": "12.5", "currency": "INR"}, "amount"),
+    ({"currency": "INR"}, "amount"),
+    ({"amount": 1000, "currency": "XYZ"}, "currency"),
+    ({"amount": 1000, "currency": "INR", "receipt": "x" * 41}, "receipt"),
+    ({"amount": 1000, "currency": "INR", "notes": {str(i): "v" for i in range(16)}}, "notes"),
+    ({"amount": 1000, "currency": "INR", "colour": "red"}, "colour"),
+])
+def test_order_validation_errors_are_razorpay_shaped(rzp, client, body, field):
+    with pytest.raises(razorpay.errors.BadRequestError):
+        client.order.create(dict(body), timeout=TIMEOUT)
+    status, err = raw_error(rzp, "POST", "/v1/orders", json=body)
+    assert status == 400
+    assert set(err["error"]) >= {"code", "description", "source", "step", "reason", "metadata", "field"}
+    assert err["error"]["code"] == "BAD_REQUEST_ERROR" and err["error"]["field"] == field
+
+
+def test_unknown_ids_and_auth_failures(rzp, client):
+    for call in (lambda: client.order.fetch("order_DoesNotExist00"), lambda: client.payment.fetch("pay_x"),
+                 lambda: client.refund.fetch("rfnd_x"), lambda: client.order.payments("order_nope")):
+        with pytest.raises(razorpay.errors.BadRequestError, match="does not exist"):
+            call()
+    wrong = razorpay.Client(auth=(KEY_ID, "not-the-secret"), base_url=rzp.url)
+    with pytest.raises(razorpay.errors.BadRequestError, match="Authentication failed"):
+        wrong.order.all(timeout=TIMEOUT)
+    for auth in ((KEY_ID, "not-the-secret"), ("rzp_test_someoneelse000", KEY_SECRET), None):
+        resp = requests.get(rzp.url + "/v1/orders", auth=auth, timeout=5)
+        assert resp.status_code == 401
+        assert resp.json()["error"] | {"description": ""} == {
+            "code": "BAD_REQUEST_ERROR", "description": "", "source": "NA", "step": "NA", "reason": "NA",
+            "metadata": {}}
+
+
+# Payments ------------------------------------------------------------------------------
+def test_successful_payment_auto_capture_and_signature(rzp, client):
+    order = new_order(client)
+    result = rzp.controls.pay(order["id"])
+    assert re.fullmatch(r"pay_[0-9A-Za-z]{14}", result["razorpay_payment_id"])
+    assert client.utility.verify_payment_signature(result) is True
+    payment = client.payment.fetch(result["razorpay_payment_id"], timeout=TIMEOUT)
+    assert payment["status"] == "captured" and payment["captured"] is True and payment["entity"] == "payment"
+    assert payment["order_id"] == order["id"] and payment["amount"] == 50000 and payment["method"] == "card"
+    assert payment["amount_refunded"] == 0 and payment["refund_status"] is None and payment["error_code"] is None
+    fetched = client.order.fetch(order["id"], timeout=TIMEOUT)
+    assert (fetched["status"], fetched["amount_paid"], fetched["amount_due"], fetched["attempts"]) == (
+        "paid", 50000, 0, 1)
+    assert client.order.payments(order["id"], timeout=TIMEOUT)["items"] == [payment]
+    with pytest.raises(razorpay.errors.BadRequestError, match="This payment has already been captured"):
+        client.payment.capture(payment["id"], 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    with pytest.raises(emulator.ApiError, match="already been paid"):
+        rzp.controls.pay(order["id"])
+
+
+def test_manual_capture_order_waits_for_capture(rzp, client):
+    order = new_order(client, payment_capture=0)
+    paid = rzp.controls.pay(order["id"], method="upi")
+    payment = client.payment.fetch(paid["razorpay_payment_id"], timeout=TIMEOUT)
+    assert (payment["status"], payment["captured"], payment["vpa"]) == ("authorized", False, "success@razorpay")
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
+    with pytest.raises(razorpay.errors.BadRequestError, match="equal to the amount authorized"):
+        client.payment.capture(payment["id"], 40000, {"currency": "INR"}, timeout=TIMEOUT)
+    with pytest.raises(razorpay.errors.BadRequestError, match="Currency"):
+        client.payment.capture(payment["id"], 50000, {"currency": "USD"}, timeout=TIMEOUT)
+    captured = client.payment.capture(payment["id"], 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    assert captured["status"] == "captured" and captured["captured"] is True
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "paid"
+    with pytest.raises(razorpay.errors.BadRequestError, match="This payment has already been captured"):
+        client.payment.capture(payment["id"], 50000, {"currency": "INR"}, timeout=TIMEOUT)
+
+
+def test_failed_payment_then_late_capture(rzp, client, receiver):
+    order = new_order(client)
+    failed = rzp.controls.pay(order["id"], outcome="insufficient_funds")
+    err = failed["error"]
+    assert (err["code"], err["source"], err["step"], err["reason"]) == (
+        "BAD_REQUEST_ERROR", "customer", "payment_authorization", "insufficient_funds")
+    assert err["metadata"]["order_id"] == order["id"]
+    payment = client.payment.fetch(err["metadata"]["payment_id"], timeout=TIMEOUT)
+    assert (payment["status"], payment["captured"], payment["error_reason"]) == ("failed", False, "insufficient_funds")
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
+    with pytest.raises(razorpay.errors.BadRequestError):
+        client.payment.capture(payment["id"], 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    late = rzp.controls.late_capture(payment["id"])
+    assert late["status"] == "captured" and late["captured"] is True
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "paid"
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.failed", "payment.authorized", "payment.captured", "order.paid"]
+
+
+def test_refunds_idempotency_partial_and_over_refund(rzp, client):
+    order = new_order(client)
+    pay_id = rzp.controls.pay(order["id"])["razorpay_payment_id"]
+    first = client.payment.refund(pay_id, {"amount": 20000, "notes": {"reason": "cancel"}},
+                                  headers={"X-Refund-Idempotency": "bk-1-cancel"}, timeout=TIMEOUT)
+    again = client.payment.refund(pay_id, {"amount": 20000, "notes": {"reason": "cancel"}},
+                                  headers={"X-Refund-Idempotency": "bk-1-cancel"}, timeout=TIMEOUT)
+    assert re.fullmatch(r"rfnd_[0-9A-Za-z]{14}", first["id"]) and again["id"] == first["id"]
+    assert first["status"] == "pending" and first["amount"] == 20000 and first["payment_id"] == pay_id
+    refunds = client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)
+    assert refunds["count"] == 1
+    payment = client.payment.fetch(pay_id, timeout=TIMEOUT)
+    assert (payment["amount_refunded"], payment["refund_status"], payment["status"]) == (20000, "partial", "captured")
+    with pytest.raises(razorpay.errors.BadRequestError, match="greater than amount captured"):
+        client.payment.refund(pay_id, {"amount": 30001}, headers={"X-Refund-Idempotency": "k2"}, timeout=TIMEOUT)
+    with pytest.raises(razorpay.errors.BadRequestError, match="idempotency key"):
+        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "bk-1-cancel"},
+                              timeout=TIMEOUT)
+    rest = client.payment.refund(pay_id, {"amount": 30000}, headers={"X-Refund-Idempotency": "k3"}, timeout=TIMEOUT)
+    payment = client.payment.fetch(pay_id, timeout=TIMEOUT)
+    assert (payment["amount_refunded"], payment["refund_status"], payment["status"]) == (50000, "full", "refunded")
+    with pytest.raises(razorpay.errors.BadRequestError, match="fully refunded"):
+        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "k4"}, timeout=TIMEOUT)
+    deadline = time.time() + 5
+    while client.refund.fetch(rest["id"], timeout=TIMEOUT)["status"] == "pending" and time.time() < deadline:
+        time.sleep(0.05)
+    assert client.refund.fetch(rest["id"], timeout=TIMEOUT)["status"] == "processed"
+    assert client.payment.fetch_refund_id(pay_id, first["id"], timeout=TIMEOUT)["id"] == first["id"]
+    assert rzp.controls.flush(5)
+    events = [d["event"] for d in rzp.controls.deliveries()]
+    assert events.count("refund.created") == 2 and events.count("refund.processed") == 2
+
+
+def test_refund_of_uncaptured_payment_and_failed_refund(rzp, client):
+    order = new_order(client, payment_capture=0)
+    pay_id = rzp.controls.pay(order["id"])["razorpay_payment_id"]
+    with pytest.raises(razorpay.errors.BadRequestError, match="not been captured"):
+        client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
+    client.payment.capture(pay_id, 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    rzp.controls.refund_mode("hold")
+    ref = client.payment.refund(pay_id, {}, headers={"X-Refund-Idempotency": "full"}, timeout=TIMEOUT)
+    assert ref["amount"] == 50000
+    time.sleep(0.2)
+    assert client.refund.fetch(ref["id"], timeout=TIMEOUT)["status"] == "pending"
+    rzp.controls.fail_refund(ref["id"])
+    assert client.refund.fetch(ref["id"], timeout=TIMEOUT)["status"] == "failed"
+    payment = client.payment.fetch(pay_id, timeout=TIMEOUT)
+    assert (payment["amount_refunded"], payment["refund_status"], payment["status"]) == (0, None, "captured")
+    assert rzp.controls.flush(5)
+    assert [d["event"] for d in rzp.controls.deliveries()][-2:] == ["refund.created", "refund.failed"]
+
+
+# Webhooks ------------------------------------------------------------------------------
+def test_webhook_bodies_are_signed_and_shaped(rzp, client, receiver):
+    order = new_order(client)
+    rzp.controls.pay(order["id"])
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.authorized", "payment.captured", "order.paid"]
+    ids = set()
+    for rec in receiver.received:
+        assert client.utility.verify_webhook_signature(rec["raw"].decode(), rec["signature"], WEBHOOK_SECRET)
+        with pytest.raises(razorpay.errors.SignatureVerificationError):
+            client.utility.verify_webhook_signature(rec["raw"].decode(), rec["signature"], "wrong")
+        body = json.loads(rec["raw"])
+        assert body["entity"] == "event" and body["account_id"].startswith("acc_")
+        assert body["payload"]["payment"]["entity"]["order_id"] == order["id"]
+        assert re.fullmatch(r"[0-9A-Za-z]{14}", rec["event_id"])
+        ids.add(rec["event_id"])
+    paid = json.loads(receiver.received[-1]["raw"])
+    assert paid["contains"] == ["payment", "order"] and paid["payload"]["order"]["entity"]["status"] == "paid"
+    assert len(ids) == 3
+
+
+def test_webhook_retries_until_2xx_with_same_event_id(rzp, client, receiver):
+    receiver.statuses = [500, 503]
+    rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+    assert rzp.controls.flush(5)
+    assert len(receiver.received) == 3 and len({r["event_id"] for r in receiver.received}) == 1
+    (delivery,) = rzp.controls.deliveries()
+    assert delivery["state"] == "delivered" and delivery["status_codes"] == [500, 503, 200]
+
+
+def test_webhook_gives_up_and_reports_connection_errors(rzp, client):
+    original = rzp.emulator.webhooks.url
+    rzp.controls.configure_webhook(url="http://127.0.0.1:9/nothing-listens")
+    try:
+        rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+        assert rzp.controls.flush(10)
+        (delivery,) = rzp.controls.deliveries()
+        assert delivery["state"] == "failed" and delivery["status_codes"] == [None] * 5
+    finally:
+        rzp.controls.configure_webhook(url=original)
+
+
+def test_webhook_duplicate_drop_delay_and_redeliver(rzp, client, receiver):
+    rzp.controls.duplicate_next(count=1, times=5)
+    rzp.controls.drop_next(1, event="payment.captured")
+    rzp.controls.pay(new_order(client)["id"])
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.authorized"] * 5 + ["order.paid"]
+    assert len({r["event_id"] for r in receiver.received[:5]}) == 1
+    dropped = [d for d in rzp.controls.deliveries() if d["state"] == "dropped"]
+    assert [d["event"] for d in dropped] == ["payment.captured"]
+    assert rzp.controls.redeliver(dropped[0]["event_id"])
+    assert rzp.controls.flush(5)
+    assert receiver.events()[-1] == "payment.captured"
+    receiver.clear()
+    rzp.controls.delay_next(0.5)
+    started = time.monotonic()
+    rzp.controls.pay(new_order(client, receipt="BK-2")["id"], outcome="card_declined")
+    assert rzp.controls.wait_idle(5)
+    assert time.monotonic() - started >= 0.45 and receiver.events() == ["payment.failed"]
+
+
+def test_webhook_hold_and_release_reorders(rzp, client, receiver):
+    rzp.controls.hold()
+    rzp.controls.pay(new_order(client)["id"])
+    time.sleep(0.2)
+    assert receiver.events() == []
+    assert rzp.controls.release("reverse") == ["order.paid", "payment.captured", "payment.authorized"]
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["order.paid", "payment.captured", "payment.authorized"]
+    receiver.clear()
+    rzp.controls.hold()
+    rzp.controls.pay(new_order(client, receipt="BK-3")["id"])
+    rzp.controls.release(["payment.captured", "order.paid"])
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.captured", "order.paid", "payment.authorized"]
+
+
+def test_webhook_pause_resume(rzp, client, receiver):
+    rzp.controls.pause()
+    rzp.controls.pay(new_order(client)["id"], outcome="authentication_failed")
+    time.sleep(0.2)
+    assert receiver.events() == []
+    rzp.controls.resume()
+    assert rzp.controls.wait_idle(5)
+    assert receiver.events() == ["payment.failed"]
+
+
+# Faults --------------------------------------------------------------------------------
+@pytest.mark.parametrize("status, error", [(500, razorpay.errors.ServerError), (502, razorpay.errors.ServerError),
+                                           (503, razorpay.errors.ServerError),
+                                           (429, razorpay.errors.BadRequestError)])
+def test_fault_injection_status(rzp, client, status, error):
+    rzp.controls.inject_fault(r"^/v1/orders", status=status, count=1, method="POST")
+    with pytest.raises(error):
+        new_order(client)
+    assert new_order(client)["status"] == "created"  # only the next one
+
+
+def test_fault_injection_hang_trips_client_timeout(rzp, client):
+    rzp.controls.inject_fault(r"^/v1/payments/", status="hang", hang_seconds=5)
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.Timeout):
+        client.payment.fetch("pay_whatever000000", timeout=(1, 0.5))
+    assert time.monotonic() - started < 3
+
+
+def test_html_gateway_page_is_not_json(rzp, client):
+    rzp.controls.inject_fault(r"^/v1/orders", status=502, html=True)
+    with pytest.raises(requests.exceptions.JSONDecodeError):
+        client.order.all(timeout=TIMEOUT)
+
+
+# HTTP controls and checkout endpoint -----------------------------------------------------
+def test_http_controls_and_checkout_pay_endpoint(rzp, client, receiver):
+    order = new_order(client)
+    pre = requests.options(rzp.url + "/_emulator/checkout/pay", timeout=5,
+                           headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    bad_key = requests.post(rzp.url + "/_emulator/checkout/pay", json={"key": "rzp_test_x", "order_id": order["id"]},
+                            timeout=5)
+    assert bad_key.status_code == 401
+    failed = requests.post(rzp.url + "/_emulator/checkout/pay", timeout=5, json={
+        "key": KEY_ID, "order_id": order["id"], "amount": 50000, "outcome": "card_declined"}).json()
+    assert failed["error"]["reason"] == "card_declined"
+    ok = requests.post(rzp.url + "/_emulator/checkout/pay", timeout=5, json={
+        "key": KEY_ID, "order_id": order["id"], "amount": 50000, "outcome": "success", "method": "netbanking"})
+    assert ok.headers["access-control-allow-origin"] == "*"
+    assert client.utility.verify_payment_signature(ok.json())
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["attempts"] == 2
+    r = requests.post(rzp.url + "/_emulator/webhooks/flush", json={"timeout": 5}, timeout=10).json()
+    assert r == {"ok": True, "result": True}
+    deliveries = requests.get(rzp.url + "/_emulator/webhooks/deliveries", timeout=5).json()["result"]
+    assert [d["event"] for d in deliveries] == ["payment.failed", "payment.authorized", "payment.captured",
+                                                "order.paid"]
+    assert requests.post(rzp.url + "/_emulator/faults", json={"path": "^/v1/orders", "status": 503},
+                         timeout=5).json()["ok"]
+    with pytest.raises(razorpay.errors.ServerError):
+        client.order.fetch(order["id"], timeout=TIMEOUT)
+    bad = requests.post(rzp.url + "/_emulator/webhooks/duplicate", json={"nonsense": 1}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+    assert requests.post(rzp.url + "/_emulator/reset", timeout=5).json()["ok"]
+    assert requests.get(rzp.url + "/_emulator/state", timeout=5).json()["result"]["orders"] == []
+    js = requests.get(rzp.url + "/v1/checkout.js", timeout=5)
+    assert js.status_code == 200 and "window.Razorpay" in js.text
+    assert "javascript" in js.headers["content-type"]
+    page = requests.get(rzp.url + "/", timeout=5)
+    assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
