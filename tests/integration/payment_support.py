@@ -179,3 +179,19 @@ def local_order(booking_id, amount: int, currency: str = "INR") -> str:
                        "receipt, status) VALUES (:id, :b, :o, :a, :c, 'TC-TEST', 'created')"),
                   {"id": uuid.uuid4(), "b": booking_id, "o": order_id, "a": amount, "c": currency})
     return order_id
+
+
+def eventually(check, timeout: float = 10.0):
+    """Poll `check()` until it is truthy (webhooks and refund timers run in other threads)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def refunds_settled(rzp: Rzp) -> None:
+    """Wait until no refund is pending here (the emulator processes them after a delay)."""
+    assert eventually(lambda: not rows("SELECT id FROM refunds WHERE status = 'pending'")), "refund still pending"
+    rzp.settle()
