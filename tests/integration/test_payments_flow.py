@@ -22,15 +22,15 @@ from tests.integration.payment_support import (
     paid_events,
     pending_booking,
     rows,
-    rzp,  # noqa: F401  (fixture)
     refunds_settled,
-    rzp_servers,  # noqa: F401  (fixture)
 )
+from tests.integration import payment_support
 from tutorconnect.db import session_scope
 from tutorconnect.integrations import razorpay_gateway as gateway
 from tutorconnect.services import bookings, jobs, payments
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
+rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
 pytestmark = pytest.mark.usefixtures("rzp")
 
 

@@ -15,7 +15,6 @@ from tests.integration.payment_support import (
     deliver,
     event_body,
     ledger_totals,
-    local_keys,  # noqa: F401  (fixture)
     local_order,
     paid_events,
     payment_entity,
@@ -23,10 +22,12 @@ from tests.integration.payment_support import (
     rows,
     sign,
 )
+from tests.integration import payment_support
 from tutorconnect.api.app import build_api
 from tutorconnect.services import payments
 from tutorconnect.services.errors import InvalidInput
 
+local_keys = payment_support.local_keys  # fixture
 pytestmark = pytest.mark.usefixtures("local_keys")
 
 
