@@ -449,3 +449,38 @@ def test_the_ledger_adds_up_for_every_booking_after_a_mixed_run(rzp):
 
         assert ledger.unbalanced_bookings(s) == []
     assert len(rows("SELECT DISTINCT booking_id FROM ledger_entries")) == 4
+
+
+def test_a_failed_attempt_captured_late_after_a_successful_retry_is_refunded_as_a_duplicate(rzp):
+    _, learner, b = pending_booking()
+    info = checkout(learner, b.id)
+    failed = _pay(rzp, info.order_id, "card_declined")["error"]["metadata"]["payment_id"]
+    confirm(learner, b.id, _pay(rzp, info.order_id))
+    rzp.settle()
+    rzp.controls.late_capture(failed)  # the bank confirms the first attempt after all
+    rzp.settle()
+    jobs.drain()
+    refunds_settled(rzp)
+    assert booking_row(b.id)["status"] == "confirmed" and paid_events(b.id) == 1
+    assert rows("SELECT amount_minor, reason, status FROM refunds") == [
+        {"amount_minor": b.price_minor, "reason": "duplicate payment", "status": "processed"}]
+    assert rows("SELECT kind FROM notifications WHERE user_id = :u AND kind = 'payment.refunded_automatically'",
+                u=learner) == [{"kind": "payment.refunded_automatically"}]
+    # cancelling afterwards refunds the payment that still holds money
+    _cancel(learner, b)
+    jobs.drain()
+    refunds_settled(rzp)
+    totals = ledger_totals(b.id)
+    assert totals["payment"] == 2 * b.price_minor and totals["refund"] == -2 * b.price_minor
+    assert sorted(r["status"] for r in rows("SELECT status FROM payments")) == ["refunded", "refunded"]
+
+
+def test_a_tutor_declining_a_paid_request_refunds_in_full(rzp):
+    tutor, learner, b, _ = _paid_booking(rzp, requires_confirmation=True)
+    assert booking_row(b.id)["status"] == "awaiting_tutor"
+    with session_scope() as s:
+        bookings.decline(s, as_(tutor), b.id, "Away that week")
+    jobs.drain()
+    refunds_settled(rzp)
+    assert rows("SELECT amount_minor, status FROM refunds") == [{"amount_minor": b.price_minor,
+                                                                 "status": "processed"}]

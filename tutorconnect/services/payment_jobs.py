@@ -24,7 +24,7 @@ def refund_requested(payload: dict[str, Any]) -> None:
     booking_id = uuid.UUID(str(payload["booking_id"]))
     with session_scope() as s:
         refund_id = payments.request_refund(s, booking_id, int(payload["amount_minor"]),
-                                            reason="booking cancelled", key=f"{booking_id}:1")
+                                            reason="cancellation policy (cancelled, declined or tutor no-show)", key=f"{booking_id}:1")
     if refund_id is not None:
         payments.execute_refund(refund_id)
 

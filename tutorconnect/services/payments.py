@@ -403,11 +403,16 @@ def request_refund(session: Session, booking_id: uuid.UUID, amount_minor: int, *
     applied = [p for p in paid if ledger.has_entry(session, f"payment:{p.razorpay_payment_id}")]
     if not applied:
         return None
-    payment_row = applied[0]
-    promised = int(session.execute(text(
-        "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE payment_id = :p AND status <> 'failed'"),
-        {"p": payment_row.id}).scalar_one())
-    amount = min(amount_minor, payment_row.amount_minor - promised)
+    # the applied payment with the most left to refund (a duplicate payment of this booking
+    # may already be refunded in full)
+    refundable = []
+    for p in applied:
+        promised = int(session.execute(text(
+            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE payment_id = :p AND status <> 'failed'"),
+            {"p": p.id}).scalar_one())
+        refundable.append((p.amount_minor - promised, p))
+    left, payment_row = max(refundable, key=lambda item: item[0])
+    amount = min(amount_minor, left)
     if amount <= 0:
         log.warning("refund request beyond the payment", extra={"booking_id": str(bid)})
         return None
