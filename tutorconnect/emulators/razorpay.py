@@ -1239,11 +1239,16 @@ async def demo(request: Request) -> HTMLResponse:
     return page
 
 
+async def favicon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
 def create_app(key_id: str = LOCAL_KEY_ID, key_secret: str = LOCAL_KEY_SECRET, webhook_url: str | None = None,
                webhook_secret: str | None = LOCAL_WEBHOOK_SECRET, **options: Any) -> Starlette:
     emu = RazorpayEmulator(key_id, key_secret, webhook_url, webhook_secret, **options)
     routes = [
         Route("/", dashboard),
+        Route("/favicon.ico", favicon),
         Route("/v1/checkout.js", checkout_js),
         Route("/v1/orders", api(orders), methods=["GET", "POST"]),
         Route("/v1/orders/{id}", api(order_one)),

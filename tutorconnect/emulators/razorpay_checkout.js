@@ -55,7 +55,7 @@
     ".method{display:flex;align-items:center;gap:10px;padding:10px 12px;border:1px solid var(--line);",
     "border-radius:10px;margin-bottom:8px;cursor:pointer;font-size:15px}",
     ".method:has(input:checked){border-color:var(--accent);background:var(--soft)}",
-    ".who{font-size:13px;color:var(--muted);margin:0 0 4px}",
+    ".who{font-size:13px;color:var(--muted);margin:8px 0 4px}",
     "button.pay{width:100%;padding:13px;border:0;border-radius:10px;background:var(--accent);color:#fff;",
     "font-size:16px;font-weight:600;cursor:pointer;margin-top:4px}",
     "details{margin-top:14px;border-top:1px solid var(--line);padding-top:10px}",
@@ -165,7 +165,11 @@
     function focusables() {
       return Array.prototype.filter.call(
         dialog.querySelectorAll("button, select, input, summary, [tabindex]:not([tabindex='-1'])"),
-        function (n) { return !n.disabled && n.offsetParent !== null; });
+        function (n) {
+          if (n.disabled || (n.type === "radio" && !n.checked)) return false;  // one tab stop per radio group
+          // checkVisibility also sees through a closed <details> (content-visibility: hidden).
+          return n.checkVisibility ? n.checkVisibility() : n.offsetParent !== null;
+        });
     }
     function onKey(ev) {
       if (ev.key === "Escape" && !(o.modal && o.modal.escape === false)) {
@@ -216,7 +220,7 @@
           if (typeof o.handler === "function") o.handler(data);
         } else if (data && data.error && data.error.metadata && data.error.metadata.payment_id) {
           status.className = "status error";
-          status.textContent = "Payment failed: " + data.error.description + " You can try again.";
+          status.textContent = "Payment failed: " + data.error.description;
           self._fire("payment.failed", {error: data.error});
         } else {
           status.className = "status error";
