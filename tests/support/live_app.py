@@ -70,6 +70,7 @@ class LiveApp:
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
     build_dirs: list[Path] = field(default_factory=list)
+    razorpay_url: str = ""  # the Razorpay emulator (python -m tutorconnect.emulators starts it)
 
     # -- mail -----------------------------------------------------------------------------
     def mails(self, to: str | None = None) -> list[dict[str, Any]]:
@@ -163,7 +164,7 @@ def drop_database(url: str) -> None:
 def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") -> LiveApp:
     log_dir.mkdir(parents=True, exist_ok=True)
     db_url = _prepare_database(f"tc_{name}_{os.getpid()}")
-    port, smtp, inbox, google = free_port(), free_port(), free_port(), free_port()
+    port, smtp, inbox, google, razorpay = free_port(), free_port(), free_port(), free_port(), free_port()
     base = f"http://localhost:{port}"
     redis_url = _claim_redis_db() if redis else ""
     env = {
@@ -178,6 +179,8 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "MAIL_CAPTURE_HTTP_PORT": str(inbox),
         "MAIL_CAPTURE_DIR": str(log_dir / "mail"),
         "GOOGLE_EMULATOR_URL": f"http://127.0.0.1:{google}",
+        # Its own Razorpay emulator port: concurrent live apps never fight over 8070.
+        "RAZORPAY_BASE_URL": f"http://127.0.0.1:{razorpay}",
         "SECRET_KEY": "live-test-secret-key-" + "x" * 32,
         "LOG_FORMAT": "json",
         "REFLEX_USE_SYSTEM_BUN": "1",
@@ -189,6 +192,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
     }
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
     app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"])]
+    app.razorpay_url = env["RAZORPAY_BASE_URL"]
 
     def spawn(label: str, cmd: list[str]) -> subprocess.Popen:
         log = open(log_dir / f"{label}.log", "wb")
@@ -203,6 +207,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
                              "--pool=solo", "-Q", "tutorconnect", "--concurrency=1", "-l", "info"])
         web = spawn("app", ["reflex", "run", "--env", "prod", "--loglevel", "info"])
         _wait_ready(f"http://127.0.0.1:{inbox}/api/messages", [emulators], 30)
+        _wait_ready(f"{env['RAZORPAY_BASE_URL']}/v1/checkout.js", [emulators], 30)
         _wait_ready(f"{base}/ready", [web], 300)
     except Exception:
         app.stop()
