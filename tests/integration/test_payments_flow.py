@@ -484,3 +484,21 @@ def test_a_tutor_declining_a_paid_request_refunds_in_full(rzp):
     refunds_settled(rzp)
     assert rows("SELECT amount_minor, status FROM refunds") == [{"amount_minor": b.price_minor,
                                                                  "status": "processed"}]
+
+
+def test_payment_summary_for_the_parties_only(rzp):
+    tutor, learner, b, _ = _paid_booking(rzp)
+    _cancel(learner, b, when=b.starts_at - timedelta(hours=5))
+    jobs.drain()
+    refunds_settled(rzp)
+    with session_scope() as s:
+        mine = payments.payment_summary(s, as_(learner), b.id)
+        theirs = payments.payment_summary(s, as_(tutor), b.id)
+    assert mine == theirs and mine.paid_minor == b.price_minor
+    assert mine.refunded_minor == b.price_minor // 2 and mine.refund_pending_minor == 0
+    assert [r.status for r in mine.refunds] == ["processed"] and mine.last_failure is None
+    for who in (student(), None):
+        with pytest.raises(NotFound), session_scope() as s:
+            payments.payment_summary(s, as_(who), b.id)
+    with pytest.raises(NotFound), session_scope() as s:
+        payments.payment_summary(s, as_(learner), "garbage")
