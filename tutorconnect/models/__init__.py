@@ -31,6 +31,7 @@ from tutorconnect.models.payments import (
     Refund,
     RefundStatus,
 )
+from tutorconnect.models.operations import DeadLetter, ReconciliationLog
 from tutorconnect.models.search import SearchLexicon, TutorSearch
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
 from tutorconnect.models.tutors import (
@@ -70,6 +71,8 @@ __all__ = [
     "SearchLexicon",
     "TutorSearch",
     "AuditLog",
+    "DeadLetter",
+    "ReconciliationLog",
     "AuthToken",
     "LoginAttempt",
     "OAuthFlowState",
