@@ -401,3 +401,36 @@ def test_http_controls_and_checkout_pay_endpoint(rzp, client, receiver):
     assert "javascript" in js.headers["content-type"]
     page = requests.get(rzp.url + "/", timeout=5)
     assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_pending_payment_then_late_capture_or_failure(rzp, client, receiver):
+    order = new_order(client)
+    pending = rzp.controls.pay(order["id"], outcome="pending")
+    payment = client.payment.fetch(pending["razorpay_payment_id"], timeout=TIMEOUT)
+    assert payment["status"] == "created" and client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
+    assert rzp.controls.flush(5) and receiver.events() == []
+    other = rzp.controls.pay(order["id"], outcome="pending")["razorpay_payment_id"]
+    assert rzp.controls.fail_pending(other, "authentication_failed")["error_reason"] == "authentication_failed"
+    captured = rzp.controls.late_capture(payment["id"])
+    assert captured["status"] == "captured" and captured["error_code"] is None
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.failed", "payment.authorized", "payment.captured", "order.paid"]
+
+
+def test_concurrent_refunds_with_one_idempotency_key_make_one_refund(rzp, client):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    results: list[str] = []
+
+    def refund() -> None:
+        mine = razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
+        results.append(mine.payment.refund(pay_id, {"amount": 50000}, headers={"X-Refund-Idempotency": "same"},
+                                           timeout=TIMEOUT)["id"])
+
+    threads = [threading.Thread(target=refund) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8 and len(set(results)) == 1
+    assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 1
+    assert client.payment.fetch(pay_id, timeout=TIMEOUT)["amount_refunded"] == 50000

@@ -637,7 +637,7 @@ class RazorpayEmulator:
         metadata: {order_id, payment_id}}}. Raises ApiError for a request checkout refuses."""
         if key_id is not None and key_id != self.key_id:
             raise ApiError("The api key provided is invalid", status=401, field_name="key")
-        if outcome != "success" and outcome not in FAILURES:
+        if outcome not in ("success", "pending") and outcome not in FAILURES:
             raise ApiError("Unknown outcome.", field_name="outcome")
         if method not in METHODS:
             raise ApiError("Invalid payment method.", field_name="method")
@@ -653,6 +653,8 @@ class RazorpayEmulator:
             order.attempts += 1
             if order.status == "created":
                 order.status = "attempted"
+            if outcome == "pending":  # the customer is still at the bank's page: no event yet
+                return {"razorpay_payment_id": pay.id, "razorpay_order_id": order.id, "status": "created"}
             if outcome != "success":
                 pay.status, pay.error = "failed", FAILURES[outcome]
                 self._emit("payment.failed", payment=pay)
@@ -679,15 +681,16 @@ class RazorpayEmulator:
             self._emit("order.paid", payment=pay, order=order)
 
     def late_capture(self, payment_id: str) -> Payment:
-        """A failed payment the bank confirms after all: authorized, then captured (even on an
-        order paid meanwhile, and regardless of payment_capture, as Razorpay auto-captures late
-        authorizations), emitting payment.authorized, payment.captured (and order.paid)."""
+        """A failed (or still pending) payment the bank confirms after all: authorized, then
+        captured (even on an order paid meanwhile, and regardless of payment_capture, as
+        Razorpay auto-captures late authorizations), emitting payment.authorized,
+        payment.captured (and order.paid). The error fields are cleared."""
         with self.lock:
             pay = self.payment(payment_id)
-            if pay.status != "failed":
-                raise ApiError("Only a failed payment can be captured late.", field_name="id")
+            if pay.status not in ("failed", "created"):
+                raise ApiError("Only a failed or pending payment can be captured late.", field_name="id")
             order = self.order(pay.order_id)
-            pay.status = "authorized"
+            pay.status, pay.error = "authorized", None
             self._emit("payment.authorized", payment=pay)
             self._capture(pay, order)
             return pay
@@ -696,9 +699,22 @@ class RazorpayEmulator:
         """A failed payment becomes authorized only (a manual-capture order then waits)."""
         with self.lock:
             pay = self.payment(payment_id)
-            if pay.status != "failed":
-                raise ApiError("Only a failed payment can be authorized late.", field_name="id")
+            if pay.status not in ("failed", "created"):
+                raise ApiError("Only a failed or pending payment can be authorized late.", field_name="id")
+            pay.error = None
             self._authorize(pay, self.order(pay.order_id))
+            return pay
+
+    def fail_pending(self, payment_id: str, reason: str = "payment_cancelled") -> Payment:
+        """A pending (created) payment fails, emitting payment.failed."""
+        if reason not in FAILURES:
+            raise ApiError("Unknown failure reason.", field_name="reason")
+        with self.lock:
+            pay = self.payment(payment_id)
+            if pay.status != "created":
+                raise ApiError("Only a pending payment can fail.", field_name="id")
+            pay.status, pay.error = "failed", FAILURES[reason]
+            self._emit("payment.failed", payment=pay)
             return pay
 
     def capture(self, payment_id: str, body: dict) -> Payment:
@@ -865,6 +881,8 @@ class Controls:
 
     # Payments
     def pay(self, order_id: str, outcome: str = "success", method: str = "card") -> dict[str, Any]:
+        """outcome: "success" (handler fields), a FAILURES key ({error: ...}), or "pending"
+        (the payment stays `created`, no event; later late_capture / fail_pending)."""
         return self._emu.attempt(order_id, outcome, method=method)
 
     def late_capture(self, payment_id: str) -> dict[str, Any]:
@@ -872,6 +890,9 @@ class Controls:
 
     def authorize_late(self, payment_id: str) -> dict[str, Any]:
         return self._emu.authorize_late(payment_id).entity()
+
+    def fail_pending(self, payment_id: str, reason: str = "payment_cancelled") -> dict[str, Any]:
+        return self._emu.fail_pending(payment_id, reason).entity()
 
     # Refunds
     def refund_mode(self, mode: str = "auto", delay: float | list[float] | None = None) -> None:
@@ -1097,6 +1118,8 @@ async def checkout_pay(request: Request) -> Response:
     try:
         body = await _body(request)
         amount = _int_field(body, "amount", required=False)
+        if body.get("outcome", "success") == "pending":
+            raise ApiError("Unknown outcome.", field_name="outcome")  # checkout always finishes
         result = emu.attempt(str(body.get("order_id", "")), str(body.get("outcome", "success")),
                              method=str(body.get("method", "card")), email=str(body.get("email") or ""),
                              contact=str(body.get("contact") or ""), amount=amount,
@@ -1130,6 +1153,7 @@ CONTROL_ROUTES = {
     "/_emulator/orders/{order_id}/pay": ("pay", ["POST"]),
     "/_emulator/payments/{payment_id}/late_capture": ("late_capture", ["POST"]),
     "/_emulator/payments/{payment_id}/authorize_late": ("authorize_late", ["POST"]),
+    "/_emulator/payments/{payment_id}/fail": ("fail_pending", ["POST"]),
     "/_emulator/refunds/mode": ("refund_mode", ["POST"]),
     "/_emulator/refunds/{refund_id}/process": ("process_refund", ["POST"]),
     "/_emulator/refunds/{refund_id}/fail": ("fail_refund", ["POST"]),
