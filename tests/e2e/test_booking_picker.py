@@ -4,6 +4,8 @@ booking waits for payment (the payments issue) with a deadline."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -60,8 +62,10 @@ def test_a_student_holds_and_books_a_slot_in_their_own_zone(new_context, demo_lo
     expect(other.locator(".slot-day", has_text=f"{held_day:%d %b}")).to_have_count(1)
 
     student.click("#book-now")
-    expect(student.locator("#booking-made")).to_be_visible(timeout=TIMEOUT)
-    reference = student.locator("#booking-made strong").inner_text().split()[1].rstrip(":")
+    # Booking sends the student straight to the checkout page of the new booking.
+    student.wait_for_url(re.compile(r"/pay/TC-[A-Z0-9]+$"), timeout=TIMEOUT)
+    reference = student.url.rsplit("/", 1)[1]
+    expect(student.locator("#checkout-reference")).to_contain_text(reference, timeout=TIMEOUT)
     row = query(db, "select b.status, b.expires_at is not null, b.student_time_zone, b.price_minor, "
                     "b.platform_fee_minor + b.tutor_earnings_minor from bookings b where b.reference = :r", r=reference)
     assert row, reference

@@ -81,6 +81,11 @@ def booking_card(c: Any, S: Any, role: str) -> rx.Component:
     )
     actions = rx.flex(
         rx.cond(
+            c.pay_href != "",
+            rx.link(rx.button(rx.icon("credit-card", size=14), "Pay now", size="1", color_scheme="amber"),
+                    href=c.pay_href, class_name="booking-pay"),
+        ),
+        rx.cond(
             c.join_url != "",
             rx.el.a(rx.button(rx.icon("video", size=14), "Join lesson", size="1", color_scheme="green"),
                     href=c.join_url, target="_blank", rel="noopener noreferrer", class_name="booking-join"),

@@ -278,6 +278,5 @@ class BookingPickerState(SessionState):
                          "status": str(made.status).replace("_", " "),
                          "expires": _when(made.expires_at, self.zone) if made.expires_at else ""}
         self._owner = self._bind_private()
-        await self._refresh()
-        return rx.toast.success(f"Booked: {self._booking['when']}. Reference {self._booking['reference']}.",
-                                id="booking-made")
+        # Straight on to paying: the checkout page shows the hold's countdown and the Pay button.
+        return rx.redirect(f"/pay/{made.reference}")

@@ -57,6 +57,7 @@ class BookingCard:
     trial: bool = False
     join_url: str = ""
     ics_href: str = ""
+    pay_href: str = ""  # a student's unpaid booking whose hold is still running: /pay/<reference>
     can_reschedule: bool = False
     reschedules_left: str = ""
     can_cancel: bool = False
@@ -190,6 +191,8 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
             f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
         join_url=_safe_url(row.meeting_url) if row.status == "confirmed" else "",
         ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
+        pay_href=f"/pay/{row.reference}" if role == "student" and row.status == "pending_payment" and (
+            row.expires_at is None or row.expires_at > now) else "",
         can_reschedule=active and not started and left > 0,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
         # A tutor answers a request with decline (not counted against them), not with cancel.
