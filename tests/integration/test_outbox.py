@@ -277,16 +277,17 @@ class TestCompleteAndFail:
             assert r.last_error == f"error {attempt}"
             delays.append(scalar("SELECT available_at - now() FROM outbox WHERE id = :id", id=mid))
             assert claim() == []  # not due until the delay passes
-        expected = [timedelta(seconds=2 ** a * 5) for a in range(1, 5)]  # 10 s, 20 s, 40 s, 80 s
-        for got, want in zip(delays, expected, strict=True):
-            assert want - timedelta(seconds=2) < got <= want
+        expected = [timedelta(seconds=2 ** a * 5) for a in range(1, 5)]  # up to 10 s, 20 s, 40 s, 80 s
+        for got, want in zip(delays, expected, strict=True):  # equal jitter: within [want/2, want]
+            assert want / 2 - timedelta(seconds=2) < got <= want
 
     def test_backoff_is_capped_at_an_hour(self, db):
         (mid,) = enqueue()
         with session_scope() as s:
-            outbox.fail(s, mid, 7, "slow")
+            outbox.fail(s, mid, 7, "slow")  # 5 * 2**7 = 640 s ceiling, jittered down to half at most
         delay = scalar("SELECT available_at - now() FROM outbox WHERE id = :id", id=mid)
-        assert timedelta(minutes=10) < delay <= timedelta(hours=1)
+        assert timedelta(minutes=5) < delay <= timedelta(seconds=640)
+        assert all(1800 <= outbox.backoff_seconds(n) <= 3600 for n in (10, 20, 60))  # capped at an hour
 
     def test_row_is_parked_after_max_attempts_and_never_claimed_again(self, db):
         (mid,) = enqueue()

@@ -13,6 +13,24 @@ from tutorconnect.services import mail, outbox
 
 log = logging.getLogger(__name__)
 
+class PermanentJobError(Exception):
+    """Raised by a job whose failure no retry can fix (bad payload, a refusal): the row
+    goes straight to the dead letters instead of being retried."""
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Transient (retry with backoff): anything unexpected, network errors, timeouts, a
+    Razorpay 5xx/429. Permanent (dead letter at once): PermanentJobError, a Razorpay
+    GatewayError with transient=False, a DomainError (the service refused), an unknown job
+    or a payload that does not parse (LookupError/KeyError, ValueError, TypeError)."""
+    from tutorconnect.integrations.razorpay_gateway import GatewayError
+    from tutorconnect.services.errors import DomainError
+
+    if isinstance(exc, GatewayError):
+        return not exc.transient
+    return isinstance(exc, (PermanentJobError, DomainError, LookupError, ValueError, TypeError))
+
+
 JobFn = Callable[[dict[str, Any]], None]
 _JOBS: dict[str, JobFn] = {}
 
@@ -47,10 +65,12 @@ def run_claimed(message: outbox.Claimed) -> bool:
     """Run one claimed outbox row and record the outcome; True when it succeeded."""
     try:
         run_job(message.job, message.payload)
-    except Exception as exc:  # any failure becomes a scheduled retry
-        log.warning("job failed", extra={"job": message.job, "outbox_id": message.id, "error": repr(exc)[:200]})
+    except Exception as exc:  # transient: a scheduled retry; permanent: a dead letter
+        permanent = is_permanent(exc)
+        log.warning("job failed", extra={"job": message.job, "outbox_id": message.id, "error": repr(exc)[:200],
+                                         "permanent": permanent})
         with session_scope() as s:
-            outbox.fail(s, message.id, message.attempts, repr(exc))
+            outbox.fail(s, message.id, message.attempts, repr(exc), permanent=permanent)
         return False
     with session_scope() as s:
         outbox.complete(s, message.id)

@@ -8,7 +8,9 @@ later, so every job must be idempotent (the payload carries what it needs to be)
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+# Retry n waits a uniform draw in [d/2, d], d = min(BACKOFF_BASE * 2**n, BACKOFF_CAP):
+# 5-10 s, 10-20 s, ... ; the 8th failure is a dead letter (about 21-42 min after the first).
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 3600.0
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,39 @@ def complete(session: Session, message_id: int) -> None:
     )
 
 
-def fail(session: Session, message_id: int, attempts: int, error: str) -> None:
-    """Schedule a retry with exponential backoff, or park the row after MAX_ATTEMPTS."""
-    if attempts >= MAX_ATTEMPTS:
-        session.execute(
-            text("UPDATE outbox SET dead_at = now(), claimed_until = NULL, last_error = :e WHERE id = :id"),
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Delay before try `attempts + 1`: exponential (BACKOFF_BASE * 2**attempts, capped at
+    BACKOFF_CAP) with "equal jitter" (a uniform draw in [d/2, d]), so retries of many rows
+    failing together spread out, and each delay range lies above the previous one."""
+    ceiling = min(BACKOFF_BASE * 2 ** max(attempts, 0), BACKOFF_CAP)
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+def fail(session: Session, message_id: int, attempts: int, error: str, *, permanent: bool = False) -> None:
+    """Schedule a retry with jittered exponential backoff; a permanent error, or the
+    MAX_ATTEMPTS-th failure, parks the row (dead_at) and writes a dead letter instead."""
+    if permanent or attempts >= MAX_ATTEMPTS:
+        row = session.execute(
+            text(
+                "UPDATE outbox SET dead_at = now(), claimed_until = NULL, last_error = :e "
+                "WHERE id = :id AND completed_at IS NULL RETURNING job, payload, attempts"
+            ),
             {"id": message_id, "e": error[:2000]},
-        )
-        log.error("outbox job gave up", extra={"outbox_id": message_id, "error": error[:200]})
+        ).first()
+        if row is not None:
+            session.execute(
+                text(
+                    "INSERT INTO dead_letters (outbox_id, job, payload, error, attempts, permanent) "
+                    "VALUES (:id, :job, CAST(:payload AS jsonb), :e, :attempts, :permanent) "
+                    "ON CONFLICT (outbox_id) WHERE retried_at IS NULL DO NOTHING"
+                ),
+                {"id": message_id, "job": row.job, "payload": json.dumps(row.payload), "e": error[:2000],
+                 "attempts": row.attempts, "permanent": permanent},
+            )
+        log.error("outbox job gave up", extra={"outbox_id": message_id, "error": error[:200],
+                                               "permanent": permanent})
         return
-    delay = min(2 ** attempts * 5, 3600)
+    delay = backoff_seconds(attempts)
     session.execute(
         text(
             "UPDATE outbox SET available_at = now() + make_interval(secs => :d), "
