@@ -289,7 +289,7 @@ class Delivery:
     event_id: str
     event: str
     body: bytes
-    state: str = "pending"  # pending | held | delivered | failed | dropped
+    state: str = "pending"  # pending | held | delivered | failed | dropped | skipped
     attempts: list[dict[str, Any]] = field(default_factory=list)
     due: float = 0.0
     duplicate_of: int | None = None
@@ -478,6 +478,8 @@ class WebhookSender:
                     status = outcome.get("status")
                     if isinstance(status, int) and 200 <= status < 300:
                         d.state = "delivered"
+                    elif not url:
+                        d.state = "skipped"  # no webhook configured: nothing to retry against
                     elif len(d.attempts) >= self.max_attempts:
                         d.state = "failed"
                     else:
@@ -1211,7 +1213,7 @@ def _rows(items: list[dict], cols: list[str]) -> str:
     head = "".join(f"<th>{e(c)}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td><code>{e(str(it.get(c)))}</code></td>" for c in cols) + "</tr>"
                    for it in items) or f"<tr><td colspan='{len(cols)}' class='muted'>None yet.</td></tr>"
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div style='overflow-x:auto'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 async def dashboard(request: Request) -> HTMLResponse:
