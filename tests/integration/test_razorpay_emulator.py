@@ -3,6 +3,7 @@ emulator's webhooks against a real HTTP receiver. No mocks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -26,7 +27,8 @@ TIMEOUT = (3, 10)
 class Receiver:
     """A webhook endpoint that records raw bodies and answers from a queue of statuses."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self.lock = threading.Lock()
         self.received: list[dict] = []
         self.statuses: list[int] = []
@@ -36,6 +38,8 @@ class Receiver:
 
     async def hook(self, request: Request) -> JSONResponse:
         raw = await request.body()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append({"raw": raw, "signature": request.headers.get("x-razorpay-signature"),
                                   "event_id": request.headers.get("x-razorpay-event-id"),
@@ -434,3 +438,19 @@ def test_concurrent_refunds_with_one_idempotency_key_make_one_refund(rzp, client
     assert len(results) == 8 and len(set(results)) == 1
     assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 1
     assert client.payment.fetch(pay_id, timeout=TIMEOUT)["amount_refunded"] == 50000
+
+
+def test_reset_during_a_slow_delivery_leaves_the_sender_usable(rzp, client, receiver):
+    slow = Receiver(delay=0.5)
+    rzp.controls.configure_webhook(url=slow.url)
+    try:
+        rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+        time.sleep(0.2)  # the send is in flight
+        rzp.controls.reset()
+        assert rzp.controls.wait_idle(5)
+        rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+        assert rzp.controls.flush(5)
+        assert [d["state"] for d in rzp.controls.deliveries()] == ["delivered"]
+    finally:
+        rzp.controls.configure_webhook(url=receiver.url)
+        slow.server.stop()

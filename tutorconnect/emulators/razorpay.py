@@ -327,7 +327,8 @@ class WebhookSender:
             self._duplicate: list[list[Any]] = []
             self._drop: list[list[Any]] = []
             self._delay: list[list[Any]] = []
-            self._sending = 0
+            self._generation = getattr(self, "_generation", 0) + 1  # in-flight sends of before are forgotten
+            self._sending = getattr(self, "_sending", 0)
             self.cond.notify_all()
 
     def stop(self) -> None:
@@ -467,25 +468,30 @@ class WebhookSender:
                 if self._stop:
                     return
                 _, _, d = heapq.heappop(self._heap)
-                url, secret = self.url, self.secret
+                url, secret, generation = self.url, self.secret, self._generation
                 self._sending += 1
             try:
                 outcome = self._post(url, secret, d)
-            finally:
-                with self.cond:
-                    self._sending -= 1
-                    d.attempts.append(outcome)
-                    status = outcome.get("status")
-                    if isinstance(status, int) and 200 <= status < 300:
-                        d.state = "delivered"
-                    elif not url:
-                        d.state = "skipped"  # no webhook configured: nothing to retry against
-                    elif len(d.attempts) >= self.max_attempts:
-                        d.state = "failed"
-                    else:
-                        backoff = min(self.max_delay, self.base_delay * 2 ** (len(d.attempts) - 1))
-                        self._schedule(d, time.monotonic() + backoff)
-                    self.cond.notify_all()
+            except Exception as err:  # never let one bad send stop the sender
+                outcome = {"at": time.time(), "status": None, "error": type(err).__name__}
+            with self.cond:
+                self._sending -= 1
+                d.attempts.append(outcome)
+                if generation == self._generation:  # (a reset while sending forgets it)
+                    self._settle(d, outcome, url)
+                self.cond.notify_all()
+
+    def _settle(self, d: Delivery, outcome: dict[str, Any], url: str | None) -> None:
+        status = outcome.get("status")
+        if isinstance(status, int) and 200 <= status < 300:
+            d.state = "delivered"
+        elif not url:
+            d.state = "skipped"  # no webhook configured: nothing to retry against
+        elif len(d.attempts) >= self.max_attempts:
+            d.state = "failed"
+        else:
+            backoff = min(self.max_delay, self.base_delay * 2 ** (len(d.attempts) - 1))
+            self._schedule(d, time.monotonic() + backoff)
 
     def _post(self, url: str | None, secret: str | None, d: Delivery) -> dict[str, Any]:
         at = time.time()
