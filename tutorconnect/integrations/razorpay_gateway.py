@@ -54,12 +54,17 @@ class GatewayError(Exception):
 
 
 def credentials() -> Credentials:
+    """The effective keys, as the emulator runner (tutorconnect/emulators/__main__.py) uses
+    them: no key id -> the fixed local keys and webhook secret; a key id against a non-Razorpay
+    base URL (an emulator) -> the local webhook secret unless one is configured; real
+    Razorpay -> exactly the configured values (no webhook secret: every webhook refused)."""
     s = get_settings()
+    base = s.razorpay_api_base_url
     if not s.razorpay_key_id:
-        return Credentials(LOCAL_KEY_ID, LOCAL_KEY_SECRET, s.razorpay_webhook_secret or LOCAL_WEBHOOK_SECRET,
-                           s.razorpay_api_base_url, True)
-    return Credentials(s.razorpay_key_id, s.razorpay_key_secret, s.razorpay_webhook_secret,
-                       s.razorpay_api_base_url, s.razorpay_api_base_url != "https://api.razorpay.com")
+        return Credentials(LOCAL_KEY_ID, LOCAL_KEY_SECRET, LOCAL_WEBHOOK_SECRET, base, True)
+    emulated = base != "https://api.razorpay.com"
+    webhook_secret = s.razorpay_webhook_secret or (LOCAL_WEBHOOK_SECRET if emulated else "")
+    return Credentials(s.razorpay_key_id, s.razorpay_key_secret, webhook_secret, base, emulated)
 
 
 def checkout_js_url() -> str:
