@@ -12,13 +12,15 @@ from tutorconnect.api import (
     health_routes,
     media_routes,
     page_routes,
+    receipt_routes,
     webhook_routes,
 )
 
 
 def build_api() -> Starlette:
     routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes, *media_routes.routes,
-              *page_routes.routes, *calendar_routes.routes, *webhook_routes.routes]
+              *page_routes.routes, *calendar_routes.routes, *receipt_routes.routes,
+              *webhook_routes.routes]
     return Starlette(routes=routes, middleware=[
         Middleware(health_routes.RequestIdMiddleware),
         Middleware(media_routes.UploadLimitMiddleware),
