@@ -454,3 +454,52 @@ def test_reset_during_a_slow_delivery_leaves_the_sender_usable(rzp, client, rece
     finally:
         rzp.controls.configure_webhook(url=receiver.url)
         slow.server.stop()
+
+
+def test_every_http_control(rzp, client, receiver):
+    def post(route: str, /, **body):
+        resp = requests.post(rzp.url + "/_emulator" + route, json=body, timeout=10)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["result"]
+
+    order = new_order(client)
+    failed = post(f"/orders/{order['id']}/pay", outcome="card_declined")
+    pay_id = failed["error"]["metadata"]["payment_id"]
+    assert post(f"/payments/{pay_id}/late_capture")["status"] == "captured"
+    pending = post(f"/orders/{new_order(client, receipt='BK-P')['id']}/pay", outcome="pending")
+    assert post(f"/payments/{pending['razorpay_payment_id']}/fail", reason="gateway_error")["error_code"] == (
+        "GATEWAY_ERROR")
+    order3 = new_order(client, receipt="BK-M", payment_capture=0)
+    pending3 = post(f"/orders/{order3['id']}/pay", outcome="pending")["razorpay_payment_id"]
+    assert post(f"/payments/{pending3}/authorize_late")["status"] == "authorized"
+    post("/refunds/mode", mode="hold")
+    ref1 = client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
+    ref2 = client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
+    assert post(f"/refunds/{ref1['id']}/process")["status"] == "processed"
+    assert post(f"/refunds/{ref2['id']}/fail")["status"] == "failed"
+    assert post("/webhooks/flush", timeout=5) is True
+    receiver.clear()
+
+    post("/webhooks/hold")
+    post("/webhooks/duplicate", count=1, times=3, event="payment.failed")
+    post("/webhooks/drop", count=1, event="payment.authorized")
+    post("/webhooks/delay", seconds=0.01, count=1)
+    post(f"/orders/{new_order(client, receipt='BK-W')['id']}/pay", outcome="card_declined")
+    assert post("/webhooks/release", order="fifo") == ["payment.failed"] * 3
+    post("/webhooks/pause")
+    assert post("/webhooks/flush", timeout=5) is True  # flush resumes
+    assert receiver.events() == ["payment.failed"] * 3
+    post("/webhooks/pause")
+    event_id = receiver.received[0]["event_id"]
+    assert post("/webhooks/redeliver", event_id=event_id) is True
+    time.sleep(0.1)
+    assert len(receiver.received) == 3
+    post("/webhooks/resume")
+    assert rzp.controls.wait_idle(5) and len(receiver.received) == 4
+    assert receiver.received[-1]["event_id"] == event_id
+    post("/webhooks/config", url=receiver.url, secret=WEBHOOK_SECRET)
+    post("/faults", path="^/v1/refunds", status="hang", hang_seconds=2, method="GET")
+    post("/faults/clear")
+    assert client.refund.fetch(ref1["id"], timeout=TIMEOUT)["status"] == "processed"
+    state = requests.get(rzp.url + "/_emulator/state", timeout=5).json()["result"]
+    assert state["refund_mode"] == "hold" and len(state["refunds"]) == 2
