@@ -142,6 +142,19 @@ def sweep_bookings() -> dict[str, int]:
     return counts
 
 
+def reconcile() -> dict[str, int]:
+    """Reconciliation with Razorpay (services/reconciliation.py): beat every 5 min, the
+    local loop without Redis, and `python -m tutorconnect.cli reconcile`."""
+    from tutorconnect.services import reconciliation
+
+    report = reconciliation.reconcile()
+    if report.repaired or report.expired:
+        nudge()  # refunds may be waiting in the outbox
+    return {"orders_checked": report.orders_checked, "refunds_checked": report.refunds_checked,
+            "repaired": report.repaired, "expired": report.expired, "flagged": report.flagged,
+            "retry_later": report.retry_later}
+
+
 _wakers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
 
@@ -190,12 +203,21 @@ async def _loop(stop_event: asyncio.Event | None, every: float, tick, name: str)
 
 # No-Redis mode ---------------------------------------------------------------------------
 async def local_worker_loop(stop_event: asyncio.Event | None = None, *, poll_seconds: float | None = None) -> None:
-    """Run due outbox jobs, the booking sweep (every 30 s) and hourly housekeeping in this
-    process until `stop_event`."""
+    """Run due outbox jobs, the booking sweep (every 30 s), reconciliation (every 5 min)
+    and hourly housekeeping in this process until `stop_event`."""
+    from tutorconnect.services.reconciliation import RECONCILE_EVERY_SECONDS
+
     next_housekeeping = [time.monotonic()]
     next_sweep = [time.monotonic()]
+    next_reconcile = [time.monotonic() + 60]  # not during start-up
 
     def tick(_nudged: bool) -> None:
+        if time.monotonic() >= next_reconcile[0]:
+            next_reconcile[0] = time.monotonic() + RECONCILE_EVERY_SECONDS
+            try:
+                reconcile()
+            except Exception:  # never let reconciliation stop the jobs
+                log.exception("reconciliation failed")
         if time.monotonic() >= next_sweep[0]:
             next_sweep[0] = time.monotonic() + BOOKING_SWEEP_EVERY_SECONDS
             try:

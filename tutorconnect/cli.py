@@ -5,6 +5,9 @@
            var/pgdata and stopped cleanly when you press Ctrl+C.
   migrate  upgrade the database to the newest migration.
   seed     load the demo data (idempotent).
+  reconcile  check open Razorpay orders and pending refunds against Razorpay, repair them,
+           expire unpaid holds; prints every repair (`--after-minutes N` overrides the
+           RECONCILE_AFTER_MINUTES setting, default 15).
 """
 
 from __future__ import annotations
@@ -60,6 +63,17 @@ def cmd_seed() -> None:
         f"{summary.subjects_taught} subjects, {summary.students} students, {summary.admins} admin "
         f"({inserted} rows added)"
     )
+
+
+def cmd_reconcile(after_minutes: int | None = None) -> int:
+    from tutorconnect.services import reconciliation
+
+    _database_env()
+    report = reconciliation.reconcile(after_minutes=after_minutes)
+    for line in report.actions:
+        _say(f"  {line}")
+    _say(f"reconciliation: {report.summary()}")
+    return 0
 
 
 def _is_local(url: str) -> bool:
@@ -154,10 +168,14 @@ def cmd_up() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tutorconnect", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "migrate", "seed"])
+    parser.add_argument("command", choices=["up", "migrate", "seed", "reconcile"])
+    parser.add_argument("--after-minutes", type=int, default=None,
+                        help="reconcile: orders/refunds older than this many minutes (default: setting)")
     args = parser.parse_args(argv)
     if args.command == "up":
         return cmd_up()
+    if args.command == "reconcile":
+        return cmd_reconcile(args.after_minutes)
     {"migrate": cmd_migrate, "seed": cmd_seed}[args.command]()
     return 0
 

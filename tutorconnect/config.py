@@ -91,6 +91,9 @@ class Settings(BaseSettings):
 
     # Background work. Without Redis, jobs run in-process from the outbox.
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Reconciliation (services/reconciliation.py): Razorpay orders still open, and refunds
+    # still pending, this many minutes after creation are fetched from Razorpay and repaired.
+    reconcile_after_minutes: int = Field(default=15, ge=1, le=1440)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"

@@ -16,6 +16,7 @@ from celery import Celery, signals
 
 from tutorconnect.background import RELAY_EVERY_SECONDS
 from tutorconnect.config import get_settings
+from tutorconnect.services.reconciliation import RECONCILE_EVERY_SECONDS
 
 QUEUE = "tutorconnect"
 NO_REDIS = "REDIS_URL is not set: Celery workers and beat need it (without Redis, the app runs jobs itself)"
@@ -54,9 +55,20 @@ def create_app(redis_url: str | None, *, main: bool = False) -> TutorConnectCele
         # A relay must fail fast when the broker is down (the claim is then released).
         broker_connection_timeout=3,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5},
-        # Unacked messages of a dead worker come back after this; the outbox claim (5 min)
-        # normally gets the job re-sent sooner, and a duplicate is a no-op.
-        broker_transport_options={"visibility_timeout": 3600, "socket_connect_timeout": 3},
+        # Timing budget (seconds), longest first; the visibility timeout must exceed all:
+        #   visibility_timeout            7200  unacked messages of a dead worker come back
+        #   outbox backoff cap            3600  (outbox.BACKOFF_CAP; lives in the outbox
+        #                                        row's available_at, never a Celery countdown)
+        #   beat "expires" (housekeeping) 1800  (the longest expiry; no task uses countdown/eta)
+        #   outbox claim (CLAIM_FOR)       300  the relay re-sends a job whose worker died
+        #   task_time_limit                240  hard kill of a stuck task (soft limit 180)
+        #   slowest outbound call           13  Razorpay connect 3 + read 10; SMTP 10;
+        #                                        Redis 2-3; Google OAuth TIMEOUT_SECONDS
+        # So a redelivery never races a task still running, and the outbox claim normally
+        # re-sends a lost job long before Redis would; a duplicate is a no-op either way.
+        task_soft_time_limit=180,
+        task_time_limit=240,
+        broker_transport_options={"visibility_timeout": 7200, "socket_connect_timeout": 3},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         beat_schedule={
@@ -70,6 +82,11 @@ def create_app(redis_url: str | None, *, main: bool = False) -> TutorConnectCele
                 "task": "tutorconnect.sweep_bookings",
                 "schedule": 30.0,
                 "options": {"expires": 25},
+            },
+            "reconcile": {
+                "task": "tutorconnect.reconcile",
+                "schedule": RECONCILE_EVERY_SECONDS,
+                "options": {"expires": 240},
             },
             "housekeeping": {
                 "task": "tutorconnect.housekeeping",

@@ -31,3 +31,9 @@ def housekeeping() -> dict[str, int]:
 def sweep_bookings() -> dict[str, int]:
     """Expire unpaid bookings and auto-decline unanswered ones (beat, every 30 s)."""
     return background.sweep_bookings()
+
+
+@celery_app.task(name="tutorconnect.reconcile")
+def reconcile() -> dict[str, int]:
+    """Repair payments/refunds against Razorpay and expire unpaid holds (beat, every 5 min)."""
+    return background.reconcile()
