@@ -502,3 +502,18 @@ def test_payment_summary_for_the_parties_only(rzp):
             payments.payment_summary(s, as_(who), b.id)
     with pytest.raises(NotFound), session_scope() as s:
         payments.payment_summary(s, as_(learner), "garbage")
+
+
+def test_a_payment_for_a_booking_cancelled_before_it_arrived_is_refunded_with_the_reason(rzp):
+    _, learner, b = pending_booking()
+    info = checkout(learner, b.id)
+    _cancel(learner, b)
+    _pay(rzp, info.order_id)
+    rzp.settle()
+    jobs.drain()
+    refunds_settled(rzp)
+    assert booking_row(b.id)["status"] == "cancelled"
+    assert rows("SELECT amount_minor, reason, status FROM refunds") == [
+        {"amount_minor": b.price_minor, "reason": "paid after the booking was closed", "status": "processed"}]
+    body = rows("SELECT body FROM notifications WHERE kind = 'payment.refunded_automatically'")[0]["body"]
+    assert "was cancelled before your payment arrived" in body

@@ -344,14 +344,18 @@ def _settle_booking(session: Session, booking: Any, pid: str, amount: int, now: 
         except SlotUnavailable:
             _refund_whole_payment(session, booking, pid, amount, kind="late")
             return "refunded_late"
-    # Already paid by another payment, or cancelled/declined meanwhile: give this one back.
-    _refund_whole_payment(session, booking, pid, amount, kind="duplicate" if booking.status in _PAID else "late")
-    return "refunded_duplicate" if booking.status in _PAID else "refunded_late"
+    # Already paid by another payment, or cancelled meanwhile: give this one back.
+    if booking.status in _PAID:
+        _refund_whole_payment(session, booking, pid, amount, kind="duplicate")
+        return "refunded_duplicate"
+    _refund_whole_payment(session, booking, pid, amount, kind="closed")
+    return "refunded_late"
 
 
 def _refund_whole_payment(session: Session, booking: Any, pid: str, amount: int, *, kind: str) -> None:
     payment_row = session.execute(select(PAYMENTS).where(PAYMENTS.c.razorpay_payment_id == pid)).one()
-    reason = ("paid after the time was taken" if kind == "late" else "duplicate payment")
+    reason = {"late": "paid after the time was taken", "duplicate": "duplicate payment",
+              "closed": "paid after the booking was closed"}[kind]
     refund_id = _insert_refund(session, booking, payment_row.id, amount, key=f"{booking.id}:{pid}", reason=reason)
     outbox.enqueue(session, REFUND_EXECUTE_JOB, {"refund_id": str(refund_id)},
                    dedupe_key=f"{REFUND_EXECUTE_JOB}:{refund_id}")
@@ -360,6 +364,10 @@ def _refund_whole_payment(session: Session, booking: Any, pid: str, amount: int,
         body = (f"Your payment for booking {booking.reference} arrived after the hold on that time had ended, "
                 f"and the time is no longer available. We are refunding the full {money}; "
                 "it usually reaches you in 5-7 working days. Please choose another time.")
+        title = f"Your payment of {money} is being refunded"
+    elif kind == "closed":
+        body = (f"Booking {booking.reference} was {booking.status.replace('_', ' ')} before your payment arrived, "
+                f"so we are refunding the full {money}; it usually reaches you in 5-7 working days.")
         title = f"Your payment of {money} is being refunded"
     else:
         body = (f"Booking {booking.reference} had already been paid, so we are refunding the extra payment of "
