@@ -64,7 +64,7 @@ def test_tutors_and_admins_see_nothing_and_are_denied(open_tab, db, people, book
         loaded = tab.call(S.load, page=_page(booking))
         replies = [tab.call(h, p, page=_page(booking)) for h, p in CALLS[1:]]
     assert money_state(db) == before
-    assert loaded.var(S, "visible_phase") == "missing" and not loaded.var(S, "info")
+    assert loaded.var(S, "visible_phase", "missing") == "missing" and not loaded.var(S, "info")
     assert "Ines Duarte" not in loaded.text and not loaded.scripts
     for reply in replies:
         assert_denied(reply, NO_PERMISSION)
@@ -78,7 +78,7 @@ def test_another_student_gets_not_found_and_cannot_pay(open_tab, db, people, boo
         pay = tab.call(S.pay, page=_page(booking))
         result = tab.call(*CALLS[3], page=_page(booking))
     assert money_state(db) == before
-    assert loaded.var(S, "visible_phase") == "missing" and not loaded.var(S, "info")
+    assert loaded.var(S, "visible_phase", "missing") == "missing" and not loaded.var(S, "info")
     assert "Ines Duarte" not in loaded.text + pay.text + result.text
     assert not loaded.scripts and not pay.scripts
     assert_denied(pay, NOT_FOUND)

@@ -54,13 +54,15 @@ def _role_links() -> rx.Component:
         rx.cond(SessionState.signed_in, _nav_link("Dashboard", "/dashboard", "layout-dashboard")),
         rx.cond(
             SessionState.user_role == "student",
-            rx.fragment(_nav_link("Lessons", "/bookings", "calendar"), _nav_link("Favorites", "/favorites", "heart")),
+            rx.fragment(_nav_link("Lessons", "/bookings", "calendar"), _nav_link("Favorites", "/favorites", "heart"),
+                        rx.box(_nav_link("Receipts", "/receipts", "receipt"), **wide_only)),
         ),
         rx.cond(
             SessionState.user_role == "tutor",
             rx.fragment(
                 _nav_link("Schedule", "/tutor/schedule", "calendar"),
                 rx.box(_nav_link("Availability", "/tutor/availability", "calendar-range"), **wide_only),
+                rx.box(_nav_link("Earnings", "/tutor/earnings", "wallet"), **wide_only),
                 _nav_link("My profile", "/tutor/profile", "id-card"),
             ),
         ),
@@ -71,6 +73,7 @@ def _role_links() -> rx.Component:
                 _nav_link("Subjects", "/admin/subjects", "book-open"),
                 rx.box(_nav_link("Users", "/admin/users", "users"), **wide_only),
                 rx.box(_nav_link("Audit log", "/admin/audit", "scroll-text"), **wide_only),
+                rx.box(_nav_link("Jobs", "/admin/jobs", "list-restart"), **wide_only),
             ),
         ),
     )
@@ -128,12 +131,16 @@ def user_menu() -> rx.Component:
             rx.menu.item(rx.icon("bell", size=14), "Notifications", on_select=rx.redirect("/notifications")),
             rx.cond(
                 SessionState.user_role == "student",
-                rx.menu.item(rx.icon("heart", size=14), "Favorites", on_select=rx.redirect("/favorites")),
+                rx.fragment(
+                    rx.menu.item(rx.icon("heart", size=14), "Favorites", on_select=rx.redirect("/favorites")),
+                    rx.menu.item(rx.icon("receipt", size=14), "Receipts", on_select=rx.redirect("/receipts")),
+                ),
             ),
             rx.cond(
                 SessionState.user_role == "tutor",
                 rx.fragment(
                     rx.menu.item(rx.icon("id-card", size=14), "My profile", on_select=rx.redirect("/tutor/profile")),
+                    rx.menu.item(rx.icon("wallet", size=14), "Earnings", on_select=rx.redirect("/tutor/earnings")),
                     rx.menu.item(rx.icon("message-square-quote", size=14), "My reviews",
                                  on_select=rx.redirect("/tutor/reviews")),
                 ),
@@ -147,6 +154,7 @@ def user_menu() -> rx.Component:
                     rx.menu.item(rx.icon("book-open", size=14), "Subjects", on_select=rx.redirect("/admin/subjects")),
                     rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
                     rx.menu.item(rx.icon("scroll-text", size=14), "Audit log", on_select=rx.redirect("/admin/audit")),
+                    rx.menu.item(rx.icon("list-restart", size=14), "Background jobs", on_select=rx.redirect("/admin/jobs")),
                 ),
             ),
             rx.menu.separator(),
@@ -188,12 +196,16 @@ def mobile_menu() -> rx.Component:
                         rx.menu.item("Notifications", on_select=rx.redirect("/notifications")),
                         rx.cond(
                             SessionState.user_role == "student",
-                            rx.menu.item("Favorites", on_select=rx.redirect("/favorites")),
+                            rx.fragment(
+                                rx.menu.item("Favorites", on_select=rx.redirect("/favorites")),
+                                rx.menu.item("Receipts", on_select=rx.redirect("/receipts")),
+                            ),
                         ),
                         rx.cond(
                             SessionState.user_role == "tutor",
                             rx.fragment(
                                 rx.menu.item("My profile", on_select=rx.redirect("/tutor/profile")),
+                                rx.menu.item("Earnings", on_select=rx.redirect("/tutor/earnings")),
                                 rx.menu.item("My reviews", on_select=rx.redirect("/tutor/reviews")),
                             ),
                         ),
@@ -206,6 +218,7 @@ def mobile_menu() -> rx.Component:
                                 rx.menu.item("Subjects", on_select=rx.redirect("/admin/subjects")),
                                 rx.menu.item("Users", on_select=rx.redirect("/admin/users")),
                                 rx.menu.item("Audit log", on_select=rx.redirect("/admin/audit")),
+                                rx.menu.item("Background jobs", on_select=rx.redirect("/admin/jobs")),
                             ),
                         ),
                         rx.menu.separator(),

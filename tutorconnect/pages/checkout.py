@@ -180,7 +180,8 @@ def checkout_page() -> rx.Component:
                             "View my lessons", "/bookings", id="checkout-missing"),
                 rx.vstack(
                     page_header(rx.cond(S.visible_phase == "confirmed", "Booking paid", "Pay for your lesson"),
-                                "Check the details, then pay to confirm your booking."),
+                                rx.cond(S.visible_phase == "confirmed", "Thank you. Here is your lesson.",
+                                        "Check the details, then pay to confirm your booking.")),
                     rx.cond(S.visible_phase == "confirmed", _confirmed()),
                     _summary(),
                     rx.match(
