@@ -87,7 +87,8 @@ def summary(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> list[
         " coalesce(sum(l.amount_minor) FILTER (WHERE l.kind IN ('payment', 'refund')), 0) AS gross"
         " FROM ledger_entries l JOIN bookings b ON b.id = l.booking_id WHERE b.tutor_id = :t"
         " GROUP BY l.currency ORDER BY l.currency"), {"t": tutor_id, "p": list(PENDING)}).all()
-    return [EarningsSummary(r.currency, r.pending, r.payable, r.fee, r.gross) for r in rows]
+    # sum() of bigint is numeric in PostgreSQL: back to int minor units.
+    return [EarningsSummary(r.currency, int(r.pending), int(r.payable), int(r.fee), int(r.gross)) for r in rows]
 
 
 def by_period(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, zone: str) -> list[PeriodEarning]:
@@ -104,7 +105,8 @@ def by_period(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, zone: 
         " FROM ledger_entries l JOIN bookings b ON b.id = l.booking_id WHERE b.tutor_id = :t"
         " GROUP BY 1, 2 ORDER BY 1 DESC, 2 LIMIT :n"), {"t": tutor_id, "z": zone, "p": list(PENDING),
                                                          "n": MONTHS_SHOWN}).all()
-    return [PeriodEarning(r.month, r.currency, r.lessons, r.gross, r.fee, r.pending, r.payable) for r in rows]
+    return [PeriodEarning(r.month, r.currency, int(r.lessons), int(r.gross), int(r.fee), int(r.pending), int(r.payable))
+            for r in rows]
 
 
 def by_booking(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *, page: object = 1,
@@ -123,4 +125,4 @@ def by_booking(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *, pa
         "SELECT count(DISTINCT l.booking_id) FROM ledger_entries l JOIN bookings b ON b.id = l.booking_id"
         " WHERE b.tutor_id = :t"), {"t": tutor_id}).scalar()
     return [BookingEarning(r.id, r.reference, r.status, r.starts_at, r.length_minutes, r.student, r.currency,
-                           r.gross, r.fee, r.earnings) for r in rows], int(total or 0)
+                           int(r.gross), int(r.fee), int(r.earnings)) for r in rows], int(total or 0)
