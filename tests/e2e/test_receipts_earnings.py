@@ -132,8 +132,8 @@ def test_a_tutor_sees_pending_and_payable_earnings_from_the_ledger(browser, live
                               "ledger_entries l join bookings b on b.id = l.booking_id where b.tutor_id = :t and "
                               "l.kind in ('tutor_earnings', 'tutor_earnings_reversal') group by 1", t=money["tutor"]))
         from tutorconnect.money import format_money
-        expect(page.locator("#tile-payable")).to_contain_text(format_money(sums[False], "INR"))
-        expect(page.locator("#tile-pending")).to_contain_text(format_money(sums[True], "INR"))
+        expect(page.locator("#tile-payable")).to_contain_text(format_money(int(sums[False]), "INR"))
+        expect(page.locator("#tile-pending")).to_contain_text(format_money(int(sums[True]), "INR"))
         expect(page.locator(".earning-row")).to_have_count(4)
         expect(page.locator(".earnings-period").first).to_be_visible()
         _shots(page, artifacts, "earnings", "/tutor/earnings", "#tile-payable")
