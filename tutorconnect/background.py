@@ -28,6 +28,7 @@ RUN_TASK = "tutorconnect.run_outbox"
 RELAY_EVERY_SECONDS = 2.0
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
 BOOKING_SWEEP_EVERY_SECONDS = 30.0
+RECONCILE_FIRST_AFTER_SECONDS = 60.0
 _RELAY_TURN_KEY = "tutorconnect:relay:turn"
 # One runner per outbox row at a time, across processes. A session-level advisory lock
 # lives on an idle (autocommit) connection, so no transaction stays open while the job
@@ -209,7 +210,7 @@ async def local_worker_loop(stop_event: asyncio.Event | None = None, *, poll_sec
 
     next_housekeeping = [time.monotonic()]
     next_sweep = [time.monotonic()]
-    next_reconcile = [time.monotonic() + 60]  # not during start-up
+    next_reconcile = [time.monotonic() + RECONCILE_FIRST_AFTER_SECONDS]  # not during start-up
 
     def tick(_nudged: bool) -> None:
         if time.monotonic() >= next_reconcile[0]:

@@ -17,15 +17,13 @@ import shutil
 import signal
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import text
 
-from tests.integration import payment_support
-from tests.integration.booking_support import force_status
+from tests.integration import payment_support, test_celery_worker
 from tests.integration.payment_support import (
     as_,
     booking_row,
@@ -35,7 +33,7 @@ from tests.integration.payment_support import (
     pending_booking,
     rows,
 )
-from tests.integration.test_celery_worker import TEST_REDIS_URL, broker, broker_turn, wait_for  # noqa: F401
+from tests.integration.test_celery_worker import TEST_REDIS_URL, wait_for
 from tests.support.smtp import free_port
 from tutorconnect import background
 from tutorconnect.config import PROJECT_ROOT
@@ -44,6 +42,7 @@ from tutorconnect.services import bookings
 from workers.celery_app import create_app
 
 rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
+broker_turn, broker = test_celery_worker.broker_turn, test_celery_worker.broker  # fixtures
 pytestmark = [pytest.mark.celery, pytest.mark.usefixtures("rzp")]
 
 

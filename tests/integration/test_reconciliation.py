@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from tests.integration import payment_support
 from tests.integration.booking_support import book, force_status, student
@@ -176,3 +177,33 @@ def test_cli_reconcile_prints_what_it_did(rzp, database_url):
     assert f"booking {b.reference}: expired" in done.stdout
     assert "expired 1" in done.stdout
     assert booking_row(b.id)["status"] == "expired"
+
+
+def test_the_local_loop_without_redis_runs_reconciliation(rzp, monkeypatch):
+    import asyncio
+
+    from tutorconnect import background
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(background, "RECONCILE_FIRST_AFTER_SECONDS", 0.0)
+    ran = []
+    real = background.reconcile
+    monkeypatch.setattr(background, "reconcile", lambda: ran.append(real()) or ran[-1])
+    _, _, b, info, _ = _unseen_payment(rzp)
+    with session_scope() as s:
+        s.execute(text("UPDATE payment_orders SET created_at = now() - interval '1 hour'"))
+
+    async def main():
+        stop = asyncio.Event()
+        task = asyncio.create_task(background.local_worker_loop(stop, poll_seconds=0.1))
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if ran:
+                break
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(main())
+    assert ran and ran[0]["repaired"] == 1
+    assert booking_row(b.id)["status"] == "confirmed"
+    rzp.controls.resume()
