@@ -168,3 +168,24 @@ def test_transient_failures_are_not_dead_letters_before_the_limit(db):
     assert dead_rows() == []
     assert scalar("SELECT attempts FROM outbox") == 3
     assert timedelta(0) < scalar("SELECT available_at - now() FROM outbox")
+
+
+def test_the_admin_list_pages_open_dead_letters_first(db):
+    admin = make_user("admin")
+    for i in range(dead_letters.PAGE_SIZE + 5):
+        enqueue(f"p{i}")
+        BEHAVIOUR[f"p{i}"] = jobs.PermanentJobError(f"broken {i}")
+    assert jobs.drain(limit=100) == 25
+    first_id = dead_rows()[0]["id"]
+    with session_scope() as s:
+        dead_letters.retry(s, as_(admin), first_id)
+    with session_scope() as s:
+        one = dead_letters.list_page(s, as_(admin), 1)
+        two = dead_letters.list_page(s, as_(admin), 2)
+    assert (one.total, one.open_count, one.pages) == (25, 24, 2)
+    assert len(one.rows) == 20 and len(two.rows) == 5
+    assert all(r.retried_at is None for r in one.rows)
+    assert two.rows[-1].id == first_id and two.rows[-1].retried_at is not None
+    assert len({r.id for r in one.rows + two.rows}) == 25
+    with session_scope() as s, pytest.raises(InvalidInput):
+        dead_letters.list_page(s, as_(admin), 0)

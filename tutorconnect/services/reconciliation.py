@@ -97,13 +97,15 @@ def open_orders(session: Session, now: datetime, after: timedelta) -> list[str]:
         "SELECT o.razorpay_order_id FROM payment_orders o JOIN bookings b ON b.id = o.booking_id "
         "WHERE o.status IN ('created', 'attempted') AND o.created_at <= :cut "
         "AND (b.status = 'pending_payment' OR (b.status = 'expired' AND o.created_at > :oldest)) "
-        "ORDER BY o.created_at LIMIT :n"),
+        # pending bookings first; then the rest in random order, so that more than BATCH
+        # abandoned orders cannot starve any of them run after run
+        "ORDER BY (b.status = 'pending_payment') DESC, random() LIMIT :n"),
         {"cut": now - after, "oldest": now - LOOKBACK, "n": BATCH}).scalars())
 
 
 def pending_refunds(session: Session, now: datetime, after: timedelta) -> list[uuid.UUID]:
     return list(session.execute(text(
-        "SELECT id FROM refunds WHERE status = 'pending' AND created_at <= :cut ORDER BY created_at LIMIT :n"),
+        "SELECT id FROM refunds WHERE status = 'pending' AND created_at <= :cut ORDER BY random() LIMIT :n"),
         {"cut": now - after, "n": BATCH}).scalars())
 
 
