@@ -62,7 +62,9 @@ def _role_links() -> rx.Component:
             rx.fragment(
                 _nav_link("Schedule", "/tutor/schedule", "calendar"),
                 rx.box(_nav_link("Availability", "/tutor/availability", "calendar-range"), **wide_only),
-                rx.box(_nav_link("Earnings", "/tutor/earnings", "wallet"), **wide_only),
+                # The tutor's bar is the longest: Earnings only on very wide screens (menu and dashboard otherwise).
+                rx.box(_nav_link("Earnings", "/tutor/earnings", "wallet"),
+                       display=rx.breakpoints(initial="none", xl="flex")),
                 _nav_link("My profile", "/tutor/profile", "id-card"),
             ),
         ),

@@ -22,8 +22,8 @@ def _tile(t) -> rx.Component:
 
 def _period(p) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(p.month), rx.table.cell(p.lessons), rx.table.cell(p.gross), rx.table.cell(p.fee),
-        rx.table.cell(p.pending), rx.table.cell(p.payable, font_weight="bold"), class_name="earnings-period",
+        rx.table.row_header_cell(p.month), rx.table.cell(p.payable, font_weight="bold"), rx.table.cell(p.pending),
+        rx.table.cell(p.fee), rx.table.cell(p.gross), rx.table.cell(p.lessons), class_name="earnings-period",
     )
 
 
@@ -42,7 +42,7 @@ def _row(r) -> rx.Component:
                 rx.text(rx.cond(r.pending, "Pending ", "Payable "), r.earnings, weight="bold", size="3",
                         class_name="earning-amount"),
                 rx.text("Paid ", r.gross, " · fee ", r.fee, size="1", color=MUTED),
-                align="end",
+                align=rx.breakpoints(initial="start", xs="end"),
                 spacing="1",
             ),
             gap="0.75rem", wrap="wrap", width="100%",
@@ -70,9 +70,9 @@ def tutor_earnings_page() -> rx.Component:
                     rx.box(
                         rx.table.root(
                             rx.table.header(rx.table.row(
-                                rx.table.column_header_cell("Month"), rx.table.column_header_cell("Lessons"),
-                                rx.table.column_header_cell("Paid"), rx.table.column_header_cell("Fee"),
-                                rx.table.column_header_cell("Pending"), rx.table.column_header_cell("Payable"),
+                                rx.table.column_header_cell("Month"), rx.table.column_header_cell("Payable"),
+                                rx.table.column_header_cell("Pending"), rx.table.column_header_cell("Fee"),
+                                rx.table.column_header_cell("Paid"), rx.table.column_header_cell("Lessons"),
                             )),
                             rx.table.body(rx.foreach(S.periods, _period)),
                             variant="surface", size="1", width="100%",
