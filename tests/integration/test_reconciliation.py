@@ -165,6 +165,7 @@ def test_an_order_razorpay_does_not_know_is_flagged_not_crashed_on(rzp):
     (entry,) = log_rows()
     assert (entry["target_id"], entry["action"]) == (order_id, "flagged")
     assert booking_row(b.id)["status"] == "pending_payment"
+    assert run().flagged == 1 and len(log_rows()) == 1  # flagged once, not on every run
 
 
 def test_cli_reconcile_prints_what_it_did(rzp, database_url):

@@ -74,6 +74,17 @@ def _log(session: Session, kind: str, target_id: Any, action: str, before: dict 
     )
 
 
+def _flag(session: Session, kind: str, target_id: Any, before: dict | None, after: dict | None) -> bool:
+    """Log a flag for an admin once per item (later runs meeting the same problem add
+    nothing). True when this call logged it."""
+    seen = session.execute(text(
+        "SELECT 1 FROM reconciliation_log WHERE kind = :k AND target_id = :t AND action = 'flagged' LIMIT 1"),
+        {"k": kind, "t": str(target_id)}).first()
+    if seen is None:
+        _log(session, kind, target_id, "flagged", before, after)
+    return seen is None
+
+
 def _json(value: dict | None) -> str | None:
     import json
 
@@ -127,10 +138,10 @@ def reconcile_order(order_id: str, report: ReconcileReport) -> None:
                                                                              "error": str(err)[:200]})
             return
         with session_scope() as s:
-            _log(s, "order", order_id, "flagged", _order_state(s, order_id),
-                 {"error": f"{err.code}: {err.description}"[:500]})
+            new = _flag(s, "order", order_id, _order_state(s, order_id),
+                        {"error": f"{err.code}: {err.description}"[:500]})
         report.flagged += 1
-        report.actions.append(f"order {order_id}: flagged ({err.code})")
+        report.actions.append(f"order {order_id}: {'flagged' if new else 'still flagged'} ({err.code})")
         return
     captured = [p for p in fetched if p.get("status") in ("captured", "refunded")]
     if not captured and order.get("status") != "paid":
@@ -144,8 +155,8 @@ def reconcile_order(order_id: str, report: ReconcileReport) -> None:
         if changed:
             _log(s, "order", order_id, "+".join(sorted(set(changed))), before, {**after, "outcomes": outcomes})
         if bad or (order.get("status") == "paid" and not captured):
-            _log(s, "order", order_id, "flagged", before,
-                 {**after, "outcomes": outcomes, "razorpay_order_status": order.get("status")})
+            _flag(s, "order", order_id, before,
+                  {**after, "outcomes": outcomes, "razorpay_order_status": order.get("status")})
     if changed:
         report.repaired += 1
         report.actions.append(f"order {order_id} ({before.get('reference')}): {', '.join(changed)}")
@@ -167,7 +178,7 @@ def reconcile_refund(refund_id: uuid.UUID, report: ReconcileReport) -> None:
             return
         status = "error"
         with session_scope() as s:
-            _log(s, "refund", refund_id, "flagged", before, {"error": f"{err.code}: {err.description}"[:500]})
+            _flag(s, "refund", refund_id, before, {"error": f"{err.code}: {err.description}"[:500]})
         report.flagged += 1
         report.actions.append(f"refund {refund_id}: flagged ({err.code})")
         return
