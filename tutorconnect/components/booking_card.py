@@ -176,6 +176,8 @@ def booking_card(c: Any, S: Any, role: str) -> rx.Component:
         width="100%",
         class_name="booking-card",
         custom_attrs={"data-reference": c.reference, "data-status": c.status},
+        # Just paid (/bookings?confirmed=<reference>): outline that lesson.
+        outline=rx.cond(S.highlight == c.reference, "2px solid var(--green-8)", "none"),
     )
 
 

@@ -13,6 +13,7 @@ dialogs and counts are private: backend vars shown only to the session that load
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -256,6 +257,7 @@ class BookingsListMixin(rx.State, mixin=True):
 
     loading: bool = True
     busy: bool = False
+    highlight: str = ""  # ?confirmed=<reference> after checkout: that card is outlined
     tab: str = "upcoming"
     page: int = 1
     total: int = 0
@@ -366,6 +368,8 @@ class BookingsListMixin(rx.State, mixin=True):
         self.tab = tab if isinstance(tab, str) and tab in self._tabs() else "upcoming"
         self.page = page_arg(params.get("page"))
         self.dialog_open = self.move_open = False
+        confirmed = params.get("confirmed")
+        self.highlight = confirmed if isinstance(confirmed, str) and re.fullmatch(r"TC-[A-Z0-9]{4,12}", confirmed) else ""
 
         async def work(user):
             await self._reload(user)
