@@ -41,7 +41,7 @@ def _card(c) -> rx.Component:
                 rx.el.a(rx.button(rx.icon("file-down", size=14), "Receipt (PDF)", size="1", variant="soft",
                                   tab_index=-1),
                         href=c.pdf_href, reload_document=True, class_name="receipt-pdf",
-                        aria_label=f"Download the PDF receipt"),
+                        aria_label="Download the PDF receipt"),
                 gap="0.5rem", wrap="wrap", width="100%",
             ),
             rx.separator(size="4"),
