@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
 from tutorconnect.services.validation import clean_time_zone, common_time_zones
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import short_str
+from tutorconnect.state.forms import instant_arg, short_str
 
 NEXT_AVAILABLE_WEEKS = 26  # how far "next available" looks ahead
 _BROWSER_ZONE_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
@@ -208,14 +208,7 @@ class BookingPickerState(SessionState):
 
     # -- hold and book ----------------------------------------------------------------------
     def _slot_arg(self, value: Any) -> datetime:
-        text = short_str(value, 40)
-        try:
-            when = datetime.fromisoformat(text or "")
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            raise InvalidInput("slot", "Choose a time from the list.")
-        return when.astimezone(timezone.utc)
+        return instant_arg(value, "slot", "Choose a time from the list.")
 
     @rx.event
     async def choose_slot(self, value: Any):

@@ -28,7 +28,7 @@ from tutorconnect.services.booking_lists import BookingRow
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.forms import PAGE_MAX, page_arg, parse_form, short_str
+from tutorconnect.state.forms import PAGE_MAX, instant_arg, page_arg, parse_form, short_str
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 10
@@ -135,14 +135,7 @@ def _uuid_arg(value: Any) -> uuid.UUID:
 
 
 def _instant_arg(value: Any) -> datetime:
-    text = short_str(value, 40)
-    try:
-        when = datetime.fromisoformat(text or "")
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InvalidInput("starts_at", "Choose a new time from the list.")
-    return when.astimezone(timezone.utc)
+    return instant_arg(value, "starts_at", "Choose a new time from the list.")
 
 
 def _today(zone: str) -> date:

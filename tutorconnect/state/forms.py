@@ -6,6 +6,7 @@ unknown keys and oversized values with a message the person can act on.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from tutorconnect.services.errors import InvalidInput
@@ -53,3 +54,15 @@ def page_arg(value: Any) -> int:
         return min(max(int(value), 1), PAGE_MAX)
     except ValueError:
         return 1
+
+
+def instant_arg(value: Any, field: str, message: str) -> datetime:
+    """An ISO-8601 instant WITH an offset (as the pages send slot starts), in UTC."""
+    text = short_str(value, 40)
+    try:
+        when = datetime.fromisoformat(text or "")
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise InvalidInput(field, message)
+    return when.astimezone(timezone.utc)
