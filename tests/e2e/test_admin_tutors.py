@@ -238,6 +238,10 @@ def test_desktop_navigation_by_role(new_context, demo_login, artifacts):
     for label in ("Find tutors", "Tutors", "Subjects", "Users"):
         expect(admin.get_by_role("link", name=label, exact=True)).to_be_visible(timeout=TIMEOUT)
     assert admin.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    # No nav label wraps onto a second line (the admin's bar is the longest).
+    for label in ("Find tutors", "Audit log"):
+        box = admin.get_by_role("link", name=label, exact=True).bounding_box()
+        assert box is not None and box["height"] < 30, (label, box)
     admin.screenshot(path=artifacts / "admin-nav-desktop.png")
     tutor = new_context(storage_state=demo_login("tutor@tutorconnect.test"), viewport=DESKTOP).new_page()
     goto(tutor, "/notifications")

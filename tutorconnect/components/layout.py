@@ -38,7 +38,8 @@ def logo() -> rx.Component:
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="1", align="center"),
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium", white_space="nowrap"),
+                  spacing="1", align="center"),
         href=href,
         color=rx.color("gray", 11),
         underline="none",
@@ -75,7 +76,8 @@ def _role_links() -> rx.Component:
                 _nav_link("Subjects", "/admin/subjects", "book-open"),
                 rx.box(_nav_link("Users", "/admin/users", "users"), **wide_only),
                 rx.box(_nav_link("Audit log", "/admin/audit", "scroll-text"), **wide_only),
-                rx.box(_nav_link("Jobs", "/admin/jobs", "list-restart"), **wide_only),
+                # Like the tutor's Earnings: only on very wide screens (always in the user menu).
+                rx.box(_nav_link("Jobs", "/admin/jobs", "list-restart"), display=rx.breakpoints(initial="none", xl="flex")),
             ),
         ),
     )
