@@ -282,5 +282,11 @@ class CheckoutState(SessionState):
             return None
         self.busy = False
         await self._read(user)
+        if self.phase != "confirmed":
+            # The payment landed after the hold ended and the time was taken (or the booking
+            # was closed): the service refunds it in full and notifies the student.
+            return rx.toast.warning("Your payment arrived after this booking's hold had ended, so we are "
+                                    "refunding it in full (see your notifications). Please choose another time.",
+                                    id="payment-refunded-late", duration=15000)
         return rx.toast.success(f"Payment received. Booking {self._info.get('reference', '')} is paid.",
                                 id="payment-confirmed")
