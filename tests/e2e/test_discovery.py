@@ -183,12 +183,15 @@ def test_pagination_moves_between_pages(page, db):
     expect(page.locator("#page-prev")).to_have_count(0)  # disabled on page 1
     page.click("#page-next")
     wait_for_param(page, "page", "2")
+    # Under load the grid may paint a moment after the ready marker: wait for page 2's cards.
+    expect(page.locator("#results-grid .tutor-card-name").first).not_to_have_text(first[0], timeout=TIMEOUT)
     second = card_names(page)
     assert second and not set(first) & set(second)
     expect(page.locator(".page-link[aria-current='page']")).to_have_text("2")
     assert card_prices(page)[0] >= max(card_prices_for(db, page=1))
     page.locator(".page-link", has_text="1").first.click()
     wait_for_param(page, "page", None)
+    expect(page.locator("#results-grid .tutor-card-name").first).to_have_text(first[0], timeout=TIMEOUT)
     assert card_names(page) == first
     # A page past the end says so and links back to the first page.
     open_search(page, "/tutors?page=50")
