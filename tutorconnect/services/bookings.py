@@ -599,6 +599,7 @@ def refund_preview(session: Session, ctx: RequestContext, booking_id: uuid.UUID,
     """What cancelling now would refund the student (shown before confirming)."""
     row, role = _visible(session, ctx, booking_id)
     _check_step(row, "cancel")
+    _check_not_started(row, role, _now(now), "cancelled")
     if row.status not in PAID_STATUSES:
         return 0
     return booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, _now(now))
@@ -613,8 +614,7 @@ def cancel(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason:
     row, role = _visible(session, ctx, booking_id)
     _check_step(row, "cancel")
     clean = _clean_reason(reason, required=True)
-    if role != "admin" and row.starts_at <= now:
-        raise DomainError("This lesson has already started and can no longer be cancelled.")
+    _check_not_started(row, role, now, "cancelled")
     paid = row.status in PAID_STATUSES
     refund = booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, now) if paid else 0
     done = _swap(session, row, "cancel", S.CANCELLED.value, actor=ctx.actor_user_id, reason=clean, now=now,
@@ -630,6 +630,33 @@ def cancel(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason:
     return _view(done)
 
 
+def _check_not_started(row: Any, role: str, now: datetime, verb: str) -> None:
+    if role != "admin" and row.starts_at <= now:
+        raise DomainError(f"This lesson has already started and can no longer be {verb}.")
+
+
+def _reschedules_left(row: Any, role: str, now: datetime) -> int:
+    """How many more times this booking may be moved, or a clear error why it cannot."""
+    if role not in ("student", "tutor"):
+        raise PermissionDenied("Only the student or the tutor of this booking can reschedule it.")
+    limit = _settings().reschedule_limit
+    if not booking_policy.may_reschedule(row.reschedule_count, limit):
+        raise DomainError(f"This booking has already been rescheduled {row.reschedule_count} "
+                          f"time{'s' if row.reschedule_count != 1 else ''}, the most allowed.")
+    if row.starts_at <= now:
+        raise DomainError("This lesson has already started and can no longer be rescheduled.")
+    return limit - row.reschedule_count
+
+
+def reschedules_left(session: Session, ctx: RequestContext, booking_id: uuid.UUID, *,
+                     now: datetime | None = None) -> int:
+    """What `reschedule` would allow now (for the reschedule dialog): the moves left, or
+    the same error `reschedule` would raise."""
+    row, role = _visible(session, ctx, booking_id)
+    _check_step(row, "reschedule")
+    return _reschedules_left(row, role, _now(now))
+
+
 def reschedule(session: Session, ctx: RequestContext, booking_id: uuid.UUID, new_starts_at: datetime, *,
                now: datetime | None = None) -> BookingView:
     """Either party moves an active booking (before it starts) to a free time, checked like
@@ -637,15 +664,8 @@ def reschedule(session: Session, ctx: RequestContext, booking_id: uuid.UUID, new
     now = _now(now)
     row, role = _visible(session, ctx, booking_id)
     target = _check_step(row, "reschedule")
-    if role not in ("student", "tutor"):
-        raise PermissionDenied("Only the student or the tutor of this booking can reschedule it.")
     new_start = _clean_start(new_starts_at)
-    limit = _settings().reschedule_limit
-    if not booking_policy.may_reschedule(row.reschedule_count, limit):
-        raise DomainError(f"This booking has already been rescheduled {row.reschedule_count} "
-                          f"time{'s' if row.reschedule_count != 1 else ''}, the most allowed.")
-    if row.starts_at <= now:
-        raise DomainError("This lesson has already started and can no longer be rescheduled.")
+    _reschedules_left(row, role, now)
     if new_start == row.starts_at:
         raise InvalidInput("starts_at", "Choose a different time from the current one.")
     slots.ensure_bookable(session, row.tutor_id, new_start, row.length_minutes, now=now,

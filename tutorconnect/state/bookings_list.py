@@ -408,9 +408,7 @@ class BookingsListMixin(rx.State, mixin=True):
                 refund = bookings.refund_preview(session, ctx, bid) if kind == "cancel" else row.price_minor
                 return row, refund
 
-            row, refund = await in_transaction(read)
-            if kind == "cancel" and row.starts_at <= datetime.now(timezone.utc):
-                raise DomainError("This lesson has already started and can no longer be cancelled.")
+            row, refund = await in_transaction(read)  # refund_preview refuses what cancel would
             if kind == "decline" and row.status != "awaiting_tutor":
                 raise DomainError("Only a request waiting for your answer can be declined.")
             zone = user.time_zone
@@ -526,16 +524,13 @@ class BookingsListMixin(rx.State, mixin=True):
     async def open_reschedule(self, booking_id: Any):
         async def work(user):
             bid = _uuid_arg(booking_id)
-            row = await in_transaction(booking_lists.get_row, self._ctx(user), bid)
-            if row.status not in ACTIVE:
-                raise DomainError("Only an upcoming lesson can be rescheduled.")
-            if row.starts_at <= datetime.now(timezone.utc):
-                raise DomainError("This lesson has already started and can no longer be rescheduled.")
-            limit = get_settings().reschedule_limit
-            if not booking_policy.may_reschedule(row.reschedule_count, limit):
-                raise DomainError("This booking has already been rescheduled the most times allowed.")
+            ctx = self._ctx(user)
+
+            def read(session):  # the booking service decides whether it may move (same rules as reschedule)
+                return booking_lists.get_row(session, ctx, bid), bookings.reschedules_left(session, ctx, bid)
+
+            row, left = await in_transaction(read)
             zone = user.time_zone
-            left = limit - row.reschedule_count
             self._move = {
                 "id": str(row.id), "tutor_id": str(row.tutor_id), "length": str(row.length_minutes),
                 "starts_at": row.starts_at.isoformat(), "reference": row.reference,
