@@ -31,6 +31,13 @@ from tutorconnect.models.payments import (
     Refund,
     RefundStatus,
 )
+from tutorconnect.models.meetings import (
+    BookingReminder,
+    CalendarBusyCache,
+    CalendarConnection,
+    Meeting,
+    NotificationPreference,
+)
 from tutorconnect.models.operations import DeadLetter, ReconciliationLog
 from tutorconnect.models.search import SearchLexicon, TutorSearch
 from tutorconnect.models.security import AuditLog, LoginAttempt, OutboxMessage, RateLimitBucket
@@ -50,6 +57,11 @@ from tutorconnect.models.tutors import (
 )
 
 __all__ = [
+    "BookingReminder",
+    "CalendarBusyCache",
+    "CalendarConnection",
+    "Meeting",
+    "NotificationPreference",
     "AvailabilityOverride",
     "AvailabilityRule",
     "Booking",

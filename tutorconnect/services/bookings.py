@@ -36,6 +36,7 @@ import random
 import secrets
 import time
 import uuid
+from types import SimpleNamespace
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -56,7 +57,7 @@ from tutorconnect.models.scheduling import (
     BookingStatus,
     SlotHold,
 )
-from tutorconnect.services import audit, booking_policy, holds, notifications, outbox, slots
+from tutorconnect.services import audit, booking_effects, booking_policy, holds, notifications, outbox, slots
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -353,6 +354,7 @@ def create_booking(
         raise SlotUnavailable("taken", "Someone has just booked that time. Please choose another slot.")
     if get_redis() is not None:  # the PostgreSQL hold went with the insert; release Redis's too
         holds.release_hold(session, student_id, tutor_id)
+    booking_effects.after_change(session, None, row, "create")
     return _view(row)
 
 
@@ -452,6 +454,7 @@ def _swap(session: Session, row: Any, action: str, target: str, *, actor: uuid.U
     session.execute(insert(EVENTS).values(booking_id=row.id, from_status=row.status, to_status=target,
                                           actor_user_id=actor, reason=reason, details=details, created_at=now))
     session.expire_all()
+    booking_effects.after_change(session, row, won, action)
     return won
 
 
@@ -548,17 +551,19 @@ def decline(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason
 def expire_unpaid(session: Session, now: datetime | None = None) -> int:
     """Sweeper: every pending_payment booking past its payment window becomes expired."""
     now = _now(now)
-    ids = session.execute(
+    rows = session.execute(
         update(BOOKINGS)
         .where(BOOKINGS.c.status == S.PENDING_PAYMENT.value, BOOKINGS.c.expires_at <= now)
         .values(status=S.EXPIRED.value, updated_at=now, sequence=BOOKINGS.c.sequence + 1)
-        .returning(BOOKINGS.c.id)
-    ).scalars().all()
-    if ids:
-        session.execute(insert(EVENTS), [dict(booking_id=i, from_status=S.PENDING_PAYMENT.value,
+        .returning(*BOOKINGS.c)
+    ).all()
+    if rows:
+        session.execute(insert(EVENTS), [dict(booking_id=r.id, from_status=S.PENDING_PAYMENT.value,
                                               to_status=S.EXPIRED.value, actor_user_id=None,
-                                              reason="payment window closed", created_at=now) for i in ids])
-    return len(ids)
+                                              reason="payment window closed", created_at=now) for r in rows])
+        for r in rows:
+            booking_effects.announce(session, r)
+    return len(rows)
 
 
 def auto_decline_overdue(session: Session, now: datetime | None = None) -> int:
@@ -578,6 +583,7 @@ def auto_decline_overdue(session: Session, now: datetime | None = None) -> int:
                                               reason="tutor did not respond in time", created_at=now) for r in rows])
         for r in rows:
             _request_refund(session, r, r.price_minor)
+            booking_effects.after_change(session, SimpleNamespace(status=S.AWAITING_TUTOR.value), r, "auto_decline")
     return len(rows)
 
 
@@ -707,6 +713,7 @@ def reschedule(session: Session, ctx: RequestContext, booking_id: uuid.UUID, new
                  "old_ends_at": row.ends_at.isoformat(), "new_ends_at": new_end.isoformat()},
     ))
     session.expire_all()
+    booking_effects.after_change(session, row, done, "reschedule")
     return _view(done)
 
 
