@@ -130,13 +130,16 @@ def housekeeping() -> dict[str, int]:
 
 def sweep_bookings() -> dict[str, int]:
     """Expire unpaid bookings past their payment window (the time is free again), decline
-    those the tutor did not answer in time (refund requested) and complete lessons past
-    their no-show window. Idempotent, safe to run from several places at once."""
-    from tutorconnect.services import bookings
+    those the tutor did not answer in time (refund requested), complete lessons past
+    their no-show window and queue due lesson reminders (services/reminders.py).
+    Idempotent, safe to run from several places at once."""
+    from tutorconnect.services import bookings, reminders
 
     with session_scope() as s:
         counts = {"expired": bookings.expire_unpaid(s), "declined": bookings.auto_decline_overdue(s),
                   "completed": bookings.complete_ended(s)}
+    with session_scope() as s:  # apart: a reminder problem never holds back the sweep above
+        counts["reminded"] = len(reminders.send_due(s))
     if any(counts.values()):
         log.info("booking sweep", extra={"counts": str(counts)})
         nudge()  # refund requests may be waiting in the outbox

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # A confirmed lesson becomes completed this long after its end (the window in which
     # either side can still report a no-show).
     complete_after_minutes: int = Field(default=60, ge=0, le=24 * 60 * 7)
+    # Lesson reminders, minutes before the start (absolute time, so right across DST).
+    reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     cancel_full_refund_hours: int = Field(default=24, ge=0, le=24 * 30)
     cancel_partial_refund_hours: int = Field(default=2, ge=0, le=24 * 30)
     cancel_partial_refund_percent: int = Field(default=50, ge=0, le=100)
@@ -83,6 +85,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "TutorConnect <no-reply@tutorconnect.local>"
     mail_capture_http_port: int = Field(default=8026, ge=1, le=65535)
+    # The capture server's web inbox read by /admin/mail. Empty: http://<SMTP_HOST>:
+    # <MAIL_CAPTURE_HTTP_PORT> outside production; in production the page says that no
+    # capture server is configured unless this is set.
+    mail_capture_url: str = ""
+
+    # Text messages (integrations/sms.py). "none": off; "console": written to the log
+    # (development). Empty: "console" in development, "none" otherwise.
+    sms_provider: Literal["", "none", "console"] = ""
 
     # Feature switches.
     feature_google_signin: bool = True
@@ -105,6 +115,21 @@ class Settings(BaseSettings):
             return [v.strip().rstrip("/") for v in value.split(",") if v.strip()]
         return value
 
+    @field_validator("reminder_offsets_minutes", mode="before")
+    @classmethod
+    def _reminder_offsets(cls, value: object) -> object:
+        """"1440,60" -> (1440, 60): distinct, 1 minute to 7 days, largest first."""
+        if isinstance(value, str):
+            try:
+                value = [int(v) for v in value.split(",") if v.strip()]
+            except ValueError:
+                raise ValueError("must be comma-separated whole minutes, e.g. 1440,60") from None
+        if isinstance(value, (list, tuple)):
+            if any(not 1 <= int(v) <= 7 * 24 * 60 for v in value):
+                raise ValueError("each reminder must be between 1 minute and 7 days before the lesson")
+            return tuple(sorted({int(v) for v in value}, reverse=True))
+        return value
+
     @field_validator("public_base_url", "razorpay_base_url")
     @classmethod
     def _http_url(cls, value: str, info: ValidationInfo) -> str:
@@ -115,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://tutors.example.com")
         return value.rstrip("/")
 
-    @field_validator("google_emulator_url")
+    @field_validator("google_emulator_url", "mail_capture_url")
     @classmethod
     def _optional_http_url(cls, value: str) -> str:
         if value and urlsplit(value).scheme not in ("http", "https"):
@@ -195,6 +220,21 @@ class Settings(BaseSettings):
         if base == "https://api.razorpay.com":
             return "https://checkout.razorpay.com/v1/checkout.js"
         return f"{base}/v1/checkout.js"
+
+    @property
+    def mail_capture_inbox_url(self) -> str:
+        """Where /admin/mail reads captured mail ("" = not configured)."""
+        if self.mail_capture_url:
+            return self.mail_capture_url
+        if self.app_env == "production":
+            return ""
+        return f"http://{self.smtp_host}:{self.mail_capture_http_port}"
+
+    @property
+    def sms_provider_name(self) -> str:
+        if self.sms_provider:
+            return self.sms_provider
+        return "console" if self.app_env == "development" else "none"
 
     def google_endpoint(self, real: str, path: str) -> str:
         """The Google URL to use: the emulator's when configured, else the real one."""

@@ -19,8 +19,8 @@ def test_sweep_expires_unpaid_bookings_once(db):
     made = book(student(), tutor, future(hour=9))
     kept = book(student(), tutor, future(hour=12))
     sql("UPDATE bookings SET expires_at = now() - interval '1 minute' WHERE id = :b", b=made.id)
-    assert background.sweep_bookings() == {"expired": 1, "declined": 0, "completed": 0}
-    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 0}
+    assert background.sweep_bookings() == {"expired": 1, "declined": 0, "completed": 0, "reminded": 0}
+    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 0, "reminded": 0}
     assert scalar("SELECT status FROM bookings WHERE id = :b", b=made.id) == "expired"
     assert scalar("SELECT status FROM bookings WHERE id = :b", b=kept.id) == "pending_payment"
     assert scalar("SELECT count(*) FROM booking_events WHERE booking_id = :b AND to_status = 'expired'", b=made.id) == 1
@@ -40,8 +40,8 @@ def _ended_confirmed(minutes_ago: int):
 def test_sweep_completes_lessons_after_the_no_show_window_once(db):
     done = _ended_confirmed(61)      # past the 60-minute no-show window
     waiting = _ended_confirmed(30)   # still inside it: a no-show can be reported
-    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 1}
-    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 0}
+    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 1, "reminded": 0}
+    assert background.sweep_bookings() == {"expired": 0, "declined": 0, "completed": 0, "reminded": 0}
     assert scalar("SELECT status FROM bookings WHERE id = :b", b=done) == "completed"
     assert scalar("SELECT status FROM bookings WHERE id = :b", b=waiting) == "confirmed"
     assert scalar("SELECT count(*) FROM booking_events WHERE booking_id = :b AND to_status = 'completed'",
