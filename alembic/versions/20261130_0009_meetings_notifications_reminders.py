@@ -5,6 +5,9 @@ calendar_connections (encrypted Google refresh token per tutor), calendar_busy_c
 (freebusy copy per tutor), meetings (one per booking: provider, Calendar event id, join
 URL), notification_preferences (per user, event type and channel; only non-defaults),
 booking_reminders (one row per reminder sent; the key makes a second send impossible).
+oauth_flow_states gains `purpose` ('signin' | 'calendar') and `user_id` (who started a
+calendar connect), so the Google Calendar connect flow keeps its state and PKCE verifier
+where sign-in does, and neither flow's state is accepted by the other's callback.
 All FKs cascade from users/bookings. Downgrade drops the tables and their data.
 
 Revision ID: 0009
@@ -86,9 +89,24 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(timezone=True), server_default=NOW, nullable=False),
     sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('booking_id', 'offset_minutes', 'starts_at'))
+    # Google Calendar connect reuses the sign-in flow table: which flow, and whose.
+    op.add_column('oauth_flow_states',
+                  sa.Column('purpose', sa.Text(), server_default=sa.text("'signin'"), nullable=False))
+    op.add_column('oauth_flow_states', sa.Column('user_id', sa.UUID(), nullable=True))
+    op.create_foreign_key('oauth_flow_states_user_id_fkey', 'oauth_flow_states', 'users', ['user_id'], ['id'],
+                          ondelete='CASCADE')
+    op.create_check_constraint('ck_oauth_flow_states_purpose', 'oauth_flow_states',
+                               "purpose IN ('signin', 'calendar')")
+    op.create_check_constraint('ck_oauth_flow_states_calendar_user', 'oauth_flow_states',
+                               "purpose <> 'calendar' OR user_id IS NOT NULL")
 
 
 def downgrade() -> None:
+    op.drop_constraint('ck_oauth_flow_states_calendar_user', 'oauth_flow_states', type_='check')
+    op.drop_constraint('ck_oauth_flow_states_purpose', 'oauth_flow_states', type_='check')
+    op.drop_constraint('oauth_flow_states_user_id_fkey', 'oauth_flow_states', type_='foreignkey')
+    op.drop_column('oauth_flow_states', 'user_id')
+    op.drop_column('oauth_flow_states', 'purpose')
     op.drop_table('booking_reminders')
     op.drop_table('notification_preferences')
     op.drop_index('ix_meetings_status', table_name='meetings')

@@ -13,6 +13,7 @@ swaps the host:
     GET  /oauth2/v3/certs            JWKS
     GET  /oauth2/v3/userinfo         Bearer access token
     POST /revoke
+    /calendar/v3/...                 Calendar v3 (events, freeBusy): emulators/google_calendar.py
     POST /_emulator/accounts, GET /_emulator/accounts, POST /_emulator/reset   test controls
 """
 
@@ -42,10 +43,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from tutorconnect.config import get_settings
+from tutorconnect.emulators import google_calendar
 from tutorconnect.emulators.smtp_capture import BackgroundServer
 
 ISSUER = "https://accounts.google.com"
 CALLBACK_PATH = "/api/auth/google/callback"
+CALENDAR_CALLBACK_PATH = "/api/google/calendar/callback"  # the tutor's Calendar connect
 CODE_TTL = 600
 ACCESS_TTL = 3599
 REQUEST_TTL = 1800
@@ -55,7 +58,8 @@ SCOPE_ALIASES = {
     "openid": "openid",
 }
 _GOOGLE_API_SCOPE = re.compile(r"^https://www\.googleapis\.com/auth/[a-z0-9._/-]+$")
-_LOCAL_CALLBACK = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d{1,5})?" + re.escape(CALLBACK_PATH) + "$")
+_LOCAL_CALLBACK = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d{1,5})?"
+                             f"({re.escape(CALLBACK_PATH)}|{re.escape(CALENDAR_CALLBACK_PATH)})$")
 _PKCE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -168,6 +172,9 @@ class EmulatorState:
         self.reset()
 
     def reset(self) -> None:
+        calendar = getattr(self, "calendar", None)  # the Calendar routes' state (google_calendar.py)
+        if calendar is not None:
+            calendar.reset()
         with self.lock:
             self.extra_accounts: dict[str, Account] = {}
             self.requests: dict[str, AuthRequest] = {}
@@ -620,7 +627,7 @@ def create_app(client_id: str | None = None, client_secret: str | None = None,
     emu = EmulatorState(
         client_id or settings.google_client_id,
         client_secret or settings.google_client_secret,
-        redirect_uris or {settings.public_base_url + CALLBACK_PATH},
+        redirect_uris or {settings.public_base_url + CALLBACK_PATH, settings.public_base_url + CALENDAR_CALLBACK_PATH},
     )
     app = Starlette(routes=[
         Route("/.well-known/openid-configuration", discovery),
@@ -635,7 +642,9 @@ def create_app(client_id: str | None = None, client_secret: str | None = None,
         Route("/_emulator/accounts", control_accounts, methods=["GET", "POST"]),
         Route("/_emulator/reset", control_reset, methods=["POST"]),
         Route("/_emulator/avatar/{sub}.svg", avatar),
+        *google_calendar.routes(),
     ])
+    emu.calendar = google_calendar.CalendarState()
     app.state.emulator = emu
     return app
 

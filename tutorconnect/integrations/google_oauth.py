@@ -1,8 +1,11 @@
-"""Google sign-in (OpenID Connect, authorization-code flow with PKCE).
+"""Google sign-in (OpenID Connect, authorization-code flow with PKCE), and the tutor's
+Google Calendar connection (the same web flow with offline access: a refresh token for the
+Calendar scopes; revoked again on disconnect).
 
-The only module that imports google_auth_oauthlib / google.oauth2. With
-GOOGLE_EMULATOR_URL set every URL points at the local emulator
-(tutorconnect/emulators/google_oauth.py); otherwise at Google.
+The only module that imports google_auth_oauthlib / google.oauth2.id_token (the Calendar
+API client lives in integrations/google_calendar.py). With GOOGLE_EMULATOR_URL set every
+URL points at the local emulator (tutorconnect/emulators/google_oauth.py); otherwise at
+Google.
 
 The `state` and PKCE `code_verifier` are made and kept by the caller (in the database),
 so the redirect and the callback may be served by different processes.
@@ -13,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -31,7 +34,9 @@ AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 # x509 certs: google-auth verifies these without PyJWT (the JWKS form needs PyJWT).
 CERTS_URI = "https://www.googleapis.com/oauth2/v1/certs"
+REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 CALLBACK_PATH = "/api/auth/google/callback"
+CALENDAR_CALLBACK_PATH = "/api/google/calendar/callback"
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 # Full scope URLs: Google answers "email profile" with these, and oauthlib raises
 # "Scope has changed" when the granted scope differs from the requested one.
@@ -40,6 +45,17 @@ SCOPES = [
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/userinfo.profile",
 ]
+# Calendar connection: the identity (to show "connected as ...") plus what the meeting
+# links and busy times need. Without both Calendar scopes granted the connection is refused.
+CALENDAR_EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
+CALENDAR_FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
+CALENDAR_SCOPES = [
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    CALENDAR_EVENTS_SCOPE,
+    CALENDAR_FREEBUSY_SCOPE,
+]
+REQUIRED_CALENDAR_SCOPES = (CALENDAR_EVENTS_SCOPE, CALENDAR_FREEBUSY_SCOPE)
 TIMEOUT_SECONDS = 10
 CLOCK_SKEW_SECONDS = 30
 
@@ -57,6 +73,16 @@ class GoogleOAuthError(Exception):
 
 
 @dataclass(frozen=True)
+class CalendarGrant:
+    """What a finished Calendar consent gives: whose calendar, what was granted, and the
+    long-lived refresh token (a secret: store it encrypted, never log it)."""
+
+    email: str
+    scopes: tuple[str, ...]
+    refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class GoogleIdentity:
     subject: str
     email: str
@@ -64,15 +90,15 @@ class GoogleIdentity:
     name: str
 
 
-def redirect_uri() -> str:
-    return f"{get_settings().public_base_url}{CALLBACK_PATH}"
+def redirect_uri(callback_path: str = CALLBACK_PATH) -> str:
+    return f"{get_settings().public_base_url}{callback_path}"
 
 
 def _endpoint(real: str, path: str) -> str:
     return get_settings().google_endpoint(real, path)
 
 
-def _flow(code_verifier: str) -> Flow:
+def _flow(code_verifier: str, *, scopes: list[str] = SCOPES, callback_path: str = CALLBACK_PATH) -> Flow:
     settings = get_settings()
     if settings.google_emulator_url.startswith("http://"):
         # oauthlib refuses plain-http token URLs unless told; only the local emulator is http.
@@ -83,13 +109,13 @@ def _flow(code_verifier: str) -> Flow:
             "client_secret": settings.google_client_secret,
             "auth_uri": _endpoint(AUTH_URI, "/o/oauth2/v2/auth"),
             "token_uri": _endpoint(TOKEN_URI, "/token"),
-            "redirect_uris": [redirect_uri()],
+            "redirect_uris": [redirect_uri(callback_path)],
         }
     }
     return Flow.from_client_config(
         config,
-        scopes=SCOPES,
-        redirect_uri=redirect_uri(),
+        scopes=scopes,
+        redirect_uri=redirect_uri(callback_path),
         # Our verifier, not a generated one: it is stored server-side with the state.
         code_verifier=code_verifier,
         autogenerate_code_verifier=False,
@@ -118,8 +144,9 @@ def exchange_code(code: str, code_verifier: str) -> GoogleIdentity:
     return _identity(_verify_id_token(raw_id_token))
 
 
-def _fetch_token(code: str, code_verifier: str) -> dict[str, Any]:
-    flow = _flow(code_verifier)
+def _fetch_token(code: str, code_verifier: str, flow: Flow | None = None, *,
+                 scope_may_change: bool = False) -> dict[str, Any]:
+    flow = flow or _flow(code_verifier)
     try:
         return dict(flow.fetch_token(code=code, timeout=TIMEOUT_SECONDS))
     except OAuth2Error as err:  # Google answered with an OAuth error (invalid_grant, ...)
@@ -127,9 +154,80 @@ def _fetch_token(code: str, code_verifier: str) -> dict[str, Any]:
     except requests.RequestException as err:
         raise GoogleOAuthError("network", type(err).__name__) from err
     except Warning as err:  # oauthlib raises Warning("Scope has changed ...")
+        token = getattr(err, "token", None)
+        if scope_may_change and token is not None:
+            # Google's consent screen lets people untick scopes; the caller checks what
+            # was granted (oauthlib attaches the parsed token response to the warning).
+            return dict(token)
         raise GoogleOAuthError("scope_changed", str(err)) from err
     except ValueError as err:  # a body that is not a token response
         raise GoogleOAuthError("bad_token_response", str(err)) from err
+
+
+# Calendar connection ---------------------------------------------------------------------
+def calendar_authorization_url(state: str, code_verifier: str) -> str:
+    """Google's consent URL for the Calendar scopes with offline access (a refresh token)
+    and prompt=consent (so Google issues a refresh token even on a second connect)."""
+    flow = _flow(code_verifier, scopes=CALENDAR_SCOPES, callback_path=CALENDAR_CALLBACK_PATH)
+    url, _ = flow.authorization_url(
+        state=state,
+        access_type="offline",
+        prompt="consent",
+        include_granted_scopes="false",
+    )
+    return url
+
+
+def exchange_calendar_code(code: str, code_verifier: str) -> CalendarGrant:
+    """Trade a Calendar consent's code for a refresh token and the account's email.
+
+    Raises GoogleOAuthError: "scope_denied" when a Calendar scope was not granted,
+    "no_refresh_token" when Google sent none, and the sign-in exchange's reasons.
+    """
+    if not isinstance(code, str) or not code or len(code) > 2048:
+        raise GoogleOAuthError("invalid_request", "missing or oversized code")
+    flow = _flow(code_verifier, scopes=CALENDAR_SCOPES, callback_path=CALENDAR_CALLBACK_PATH)
+    token = _fetch_token(code, code_verifier, flow, scope_may_change=True)
+    raw_scope = token.get("scope")
+    granted = tuple(raw_scope.split() if isinstance(raw_scope, str) else raw_scope or ())
+    if not granted:  # Google omits `scope` only when it granted exactly what was asked
+        granted = tuple(CALENDAR_SCOPES)
+    missing = [s for s in REQUIRED_CALENDAR_SCOPES if s not in granted]
+    if missing:
+        raise GoogleOAuthError("scope_denied", "not granted: " + " ".join(missing))
+    refresh = token.get("refresh_token")
+    if not isinstance(refresh, str) or not refresh:
+        raise GoogleOAuthError("no_refresh_token", "token response had no refresh_token")
+    raw_id_token = token.get("id_token")
+    if not isinstance(raw_id_token, str):
+        raise GoogleOAuthError("missing_id_token", "token response had no id_token")
+    email = _verify_id_token(raw_id_token).get("email")
+    if not isinstance(email, str) or not email:
+        raise GoogleOAuthError("missing_claims", "id_token lacks email")
+    return CalendarGrant(email=email.strip().lower(), scopes=granted, refresh_token=refresh)
+
+
+def revoke_token(token: str) -> None:
+    """Revoke a refresh (or access) token at Google; with a refresh token every access
+    token minted from it dies too. A token Google no longer knows counts as revoked.
+    Raises GoogleOAuthError("network" | "revoke_failed")."""
+    try:
+        answer = requests.post(
+            _endpoint(REVOKE_URI, "/revoke"), data={"token": token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as err:
+        raise GoogleOAuthError("network", type(err).__name__) from err
+    if answer.status_code == 200:
+        return
+    try:
+        error = answer.json().get("error", "")
+    except ValueError:
+        error = ""
+    if answer.status_code == 400 and error in ("invalid_token", "invalid_grant"):
+        log.info("google revoke: the token was already revoked or expired")
+        return
+    raise GoogleOAuthError("revoke_failed", f"HTTP {answer.status_code} {error}".strip())
 
 
 def _verify_id_token(raw: str) -> dict[str, Any]:

@@ -128,19 +128,32 @@ class OAuthIdentity(SQLModel, table=True):
     last_used_at: datetime | None = tstz()
 
 
+OAUTH_FLOW_PURPOSES = ("signin", "calendar")
+
+
 class OAuthFlowState(SQLModel, table=True):
-    """The server-side half of an OAuth redirect: `state`, PKCE verifier, where to return."""
+    """The server-side half of an OAuth redirect: `state`, PKCE verifier, where to return.
+
+    `purpose` keeps the flows apart (a sign-in state is useless at the Calendar callback
+    and the other way round); a "calendar" flow also names the signed-in user who started
+    it, and only that user's session may finish it.
+    """
 
     __tablename__ = "oauth_flow_states"
     __table_args__ = (
         Index("uq_oauth_flow_states_state_hash", "state_hash", unique=True),
         Index("ix_oauth_flow_states_expires_at", "expires_at"),
+        CheckConstraint(check_in("purpose", OAUTH_FLOW_PURPOSES), name="ck_oauth_flow_states_purpose"),
+        CheckConstraint("purpose <> 'calendar' OR user_id IS NOT NULL", name="ck_oauth_flow_states_calendar_user"),
     )
 
     id: uuid.UUID = uuid_pk()
     state_hash: str = Field(sa_column=Column(Text, nullable=False))
     code_verifier: str = Field(sa_column=Column(Text, nullable=False))
     next_path: str = Field(default="/", sa_column=Column(Text, nullable=False))
+    purpose: str = Field(default="signin", sa_column=Column(Text, nullable=False, server_default=text("'signin'")))
+    user_id: uuid.UUID | None = Field(default=None, sa_column=Column(
+        PGUUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=True))
     created_at: datetime = tstz(nullable=False, now_default=True)
     expires_at: datetime = tstz(nullable=False)
     used_at: datetime | None = tstz()

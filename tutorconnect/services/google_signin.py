@@ -128,7 +128,7 @@ def consume_state(session: Session, state: object) -> FlowTicket:
         raise TokenInvalid(WHAT)
     row = session.exec(
         select(OAuthFlowState)
-        .where(OAuthFlowState.state_hash == hash_secret(str(state)))
+        .where(OAuthFlowState.state_hash == hash_secret(str(state)), OAuthFlowState.purpose == "signin")
         .with_for_update()
     ).first()
     now = _now()
