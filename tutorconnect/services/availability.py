@@ -20,7 +20,7 @@ from tutorconnect.models import TutorProfile, User
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.tutors import LESSON_LENGTHS
 from tutorconnect.models.scheduling import AvailabilityOverride, AvailabilityRule, TimeOff, TutorSchedule
-from tutorconnect.services import slots
+from tutorconnect.services import live, slots
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -85,7 +85,13 @@ def save_settings(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *,
     row.updated_at = datetime.now(timezone.utc)
     session.add(row)
     session.flush()
+    _announce(session, tutor_id)
     return row
+
+
+def _announce(session: Session, tutor_id: uuid.UUID) -> None:
+    """Open booking pickers of this tutor show the new free times (after the commit)."""
+    live.publish(session, live.slots_topic(tutor_id))
 
 
 def _hhmm(minute: int) -> str:
@@ -144,6 +150,7 @@ def replace_weekly_rules(session: Session, ctx: RequestContext, tutor_id: uuid.U
         session.add(AvailabilityRule(tutor_id=tutor_id, weekday=wd, start_minute=s, end_minute=e))
     get_or_create_schedule(session, tutor_id)
     session.flush()
+    _announce(session, tutor_id)
     return clean
 
 
@@ -175,6 +182,7 @@ def set_override(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, on_
     for s, e in clean:
         session.add(AvailabilityOverride(tutor_id=tutor_id, on_date=on_date, kind="hours", start_minute=s, end_minute=e))
     session.flush()
+    _announce(session, tutor_id)
     return clean
 
 
@@ -183,6 +191,8 @@ def clear_override(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, o
     on_date = _date("on_date", on_date)
     result = session.execute(delete(AvailabilityOverride).where(col(AvailabilityOverride.tutor_id) == tutor_id,
                                                                 col(AvailabilityOverride.on_date) == on_date))
+    if result.rowcount:
+        _announce(session, tutor_id)
     return bool(result.rowcount)
 
 
@@ -202,6 +212,7 @@ def add_time_off(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, sta
                   ends_at=ends_at.astimezone(timezone.utc), note=note.strip())
     session.add(row)
     session.flush()
+    _announce(session, tutor_id)
     return row
 
 
@@ -212,6 +223,7 @@ def remove_time_off(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, 
         raise NotFound("That time off")
     session.delete(row)
     session.flush()
+    _announce(session, tutor_id)
 
 
 def get_availability(session: Session, ctx: RequestContext, tutor_id: uuid.UUID) -> Availability:

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 
 from tutorconnect.integrations.redis_client import get_redis
+from tutorconnect.services import live
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, PermissionDenied
 
@@ -226,8 +227,10 @@ def place_hold(session, ctx: RequestContext, student_id: uuid.UUID, tutor_id: uu
             if not placed:
                 raise slots.SlotUnavailable("held", HELD_MESSAGE)
             session.execute(_PG_RELEASE_SQL, {"t": tutor_id, "s": student_id})  # an outage-time hold
+            live.publish(session, live.slots_topic(tutor_id))  # other students' pickers drop the time
             return hold
     _pg_place(session, hold, now)
+    live.publish(session, live.slots_topic(tutor_id))
     return hold
 
 
@@ -239,6 +242,7 @@ def release_hold(session, student_id: uuid.UUID, tutor_id: uuid.UUID) -> None:
         except _redis_errors() as err:
             log.warning("Redis unavailable for releasing a slot hold: %r", err)
     session.execute(_PG_RELEASE_SQL, {"t": tutor_id, "s": student_id})
+    live.publish(session, live.slots_topic(tutor_id))  # the time may be free again for others
 
 
 def get_hold(session, student_id: uuid.UUID, tutor_id: uuid.UUID, *, now: datetime | None = None) -> Hold | None:
