@@ -13,6 +13,7 @@ swaps the host:
     GET  /oauth2/v3/certs            JWKS
     GET  /oauth2/v3/userinfo         Bearer access token
     POST /revoke
+    /calendar/v3/...                 Calendar v3 (events, freeBusy): emulators/google_calendar.py
     POST /_emulator/accounts, GET /_emulator/accounts, POST /_emulator/reset   test controls
 """
 
@@ -42,6 +43,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from tutorconnect.config import get_settings
+from tutorconnect.emulators import google_calendar
 from tutorconnect.emulators.smtp_capture import BackgroundServer
 
 ISSUER = "https://accounts.google.com"
@@ -170,6 +172,9 @@ class EmulatorState:
         self.reset()
 
     def reset(self) -> None:
+        calendar = getattr(self, "calendar", None)  # the Calendar routes' state (google_calendar.py)
+        if calendar is not None:
+            calendar.reset()
         with self.lock:
             self.extra_accounts: dict[str, Account] = {}
             self.requests: dict[str, AuthRequest] = {}
@@ -637,7 +642,9 @@ def create_app(client_id: str | None = None, client_secret: str | None = None,
         Route("/_emulator/accounts", control_accounts, methods=["GET", "POST"]),
         Route("/_emulator/reset", control_reset, methods=["POST"]),
         Route("/_emulator/avatar/{sub}.svg", avatar),
+        *google_calendar.routes(),
     ])
+    emu.calendar = google_calendar.CalendarState()
     app.state.emulator = emu
     return app
 
