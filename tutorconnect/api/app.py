@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from tutorconnect.api import (
     auth_routes,
     calendar_routes,
+    google_calendar_routes,
     google_routes,
     health_routes,
     media_routes,
@@ -18,8 +19,8 @@ from tutorconnect.api import (
 
 
 def build_api() -> Starlette:
-    routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes, *media_routes.routes,
-              *page_routes.routes, *calendar_routes.routes, *receipt_routes.routes,
+    routes = [*health_routes.routes, *auth_routes.routes, *google_routes.routes, *google_calendar_routes.routes,
+              *media_routes.routes, *page_routes.routes, *calendar_routes.routes, *receipt_routes.routes,
               *webhook_routes.routes]
     return Starlette(routes=routes, middleware=[
         Middleware(health_routes.RequestIdMiddleware),

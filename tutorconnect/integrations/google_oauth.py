@@ -193,9 +193,14 @@ def exchange_calendar_code(code: str, code_verifier: str) -> CalendarGrant:
     if not granted:  # Google omits `scope` only when it granted exactly what was asked
         granted = tuple(CALENDAR_SCOPES)
     missing = [s for s in REQUIRED_CALENDAR_SCOPES if s not in granted]
-    if missing:
-        raise GoogleOAuthError("scope_denied", "not granted: " + " ".join(missing))
     refresh = token.get("refresh_token")
+    if missing:
+        if isinstance(refresh, str) and refresh:
+            try:  # a partial grant we will not use: give it back
+                revoke_token(refresh)
+            except GoogleOAuthError as err:
+                log.warning("google calendar: could not revoke a partial grant: %s", err.reason)
+        raise GoogleOAuthError("scope_denied", "not granted: " + " ".join(missing))
     if not isinstance(refresh, str) or not refresh:
         raise GoogleOAuthError("no_refresh_token", "token response had no refresh_token")
     raw_id_token = token.get("id_token")
