@@ -9,6 +9,7 @@ import reflex as rx
 from tutorconnect.api.app import build_api
 from tutorconnect.background import app_lifespan_task
 from tutorconnect.config import get_settings
+from tutorconnect.live_push import live_updates_task
 from tutorconnect.logging_setup import configure_logging
 from tutorconnect.state.base import SessionState
 
@@ -47,3 +48,5 @@ app.add_page(not_found, route="404", title="Page not found · TutorConnect", on_
 # Background work: without Redis the outbox jobs run in this process; with Redis a
 # relay loop hands them to Celery (and keeps doing so if beat is down).
 app.register_lifespan_task(app_lifespan_task)
+# Live updates: each backend worker pushes changes to the open pages it serves.
+app.register_lifespan_task(live_updates_task)

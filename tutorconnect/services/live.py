@@ -206,9 +206,9 @@ def _publish_redis(message: dict[str, Any]) -> bool:
     return _redis_publisher.publish(message)
 
 
-def channel() -> str:
-    """The Redis channel of this deployment (REDIS_URL must be set)."""
-    return _redis_publisher.channel_for(_redis_url())
+def channel(redis_url: str | None = None) -> str:
+    """The Redis channel of the deployment using `redis_url` (default: REDIS_URL)."""
+    return _redis_publisher.channel_for(redis_url or _redis_url())
 
 
 class _LocalBus:

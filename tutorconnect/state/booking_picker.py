@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from tutorconnect import live_push
 from tutorconnect.money import format_money
 from tutorconnect.timefmt import format_instant
-from tutorconnect.services import booking_policy, bookings, holds, slots
+from tutorconnect.services import booking_policy, bookings, holds, live, slots
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
 from tutorconnect.services.validation import clean_time_zone, common_time_zones
@@ -145,6 +146,13 @@ class BookingPickerState(SessionState):
         last = first + timedelta(days=6)
         self.week_label = f"{first:%d %b} – {last:%d %b %Y}"
         self.searching = False
+        # Public data (any visitor sees these times): a slot taken or freed elsewhere shows here.
+        live_push.watch(self, live.slots_topic(self._tutor_id))
+
+    async def _on_live(self, topic: str) -> None:
+        """The shown tutor's free times changed: the week again (nothing private here)."""
+        if self._tutor_id and topic == live.slots_topic(self._tutor_id):
+            await self._refresh()
 
     @rx.event
     async def use_browser_zone(self, zone: Any):

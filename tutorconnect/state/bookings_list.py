@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from tutorconnect import live_push
 from tutorconnect.config import get_settings
 from tutorconnect.money import format_money
-from tutorconnect.services import booking_lists, booking_policy, bookings, reviews, slots
+from tutorconnect.services import booking_lists, booking_policy, bookings, live, reviews, slots
 from tutorconnect.services.booking_lists import BookingRow
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
@@ -366,10 +367,24 @@ class BookingsListMixin(rx.State, mixin=True):
 
         async def work(user):
             await self._reload(user)
+            # Changes made elsewhere (a webhook, the other person, a worker) show up here.
+            live_push.watch(self, live.bookings_topic(user.user_id))
 
         result = await self._guarded(work)
         self.loading = False
         return result
+
+    async def _on_live(self, topic: str) -> None:
+        """A booking of the watched user changed: the list again, as the session's user
+        (same checks as every handler; refused -> nothing shown, nothing watched)."""
+        try:
+            user = await self._require(self._role())
+            if live.bookings_topic(user.user_id) != topic:
+                raise DomainError("another user")
+            await self._reload(user)
+        except DomainError:
+            self._clear_private()
+            live_push.unwatch(self)
 
     @rx.event
     async def set_tab(self, tab: Any):

@@ -9,7 +9,8 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import notifications, sessions
+from tutorconnect import live_push
+from tutorconnect.services import live, notifications, sessions
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
@@ -30,10 +31,10 @@ def _safe_link(link: str | None) -> str:
     return link if link and link.startswith("/") and not link.startswith("//") and "\\" not in link else ""
 
 
-def _count_for_token(session, token: str | None) -> int:
+def _count_for_token(session, token: str | None) -> tuple[uuid.UUID | None, int]:
     """One transaction: who holds this cookie, and how many unread notifications they have."""
     user = sessions.resolve(session, token) if token else None
-    return notifications.unread_count(session, user.user_id) if user is not None else 0
+    return (user.user_id, notifications.unread_count(session, user.user_id)) if user is not None else (None, 0)
 
 
 class BellState(SessionState):
@@ -55,14 +56,29 @@ class BellState(SessionState):
     def _set(self, count: int) -> None:
         self._unread, self._unread_owner = max(0, int(count)), self._bind_private()
 
+    async def _load_count(self) -> uuid.UUID | None:
+        token = self._cookie_token()
+        user_id, count = await in_transaction(_count_for_token, token) if token else (None, 0)
+        if user_id is None:
+            self._clear_private()
+        else:
+            self._set(count)
+        return user_id
+
     @rx.event
     async def refresh(self):
-        """on_load of every page (after the session check): the unread count."""
-        token = self._cookie_token()
-        if not token:
-            self._clear_private()
-            return
-        self._set(await in_transaction(_count_for_token, token))
+        """on_load of every page (after the session check): the unread count, kept live."""
+        live_push.page_changed(self)  # a new page: what the previous one watched is forgotten
+        user_id = await self._load_count()
+        if user_id is not None:
+            live_push.watch(self, live.notifications_topic(user_id))
+
+    async def _on_live(self, topic: str) -> None:
+        """A notification of the watched user changed: count again as the session's user
+        (signed out, or someone else now: nothing shown, nothing watched)."""
+        user_id = await self._load_count()
+        if user_id is None or live.notifications_topic(user_id) != topic:
+            live_push.unwatch(self)
 
 
 class NotificationsState(SessionState):
@@ -115,8 +131,20 @@ class NotificationsState(SessionState):
         except DomainError as err:
             self.loading = False
             return self._refuse(err)
+        live_push.watch(self, live.notifications_topic(user.user_id))
         self.loading = False
         return None
+
+    async def _on_live(self, topic: str) -> None:
+        """New or read notifications of the watched user: the list again, as the session's user."""
+        try:
+            user = await self._require(allow_unverified=True)
+            if live.notifications_topic(user.user_id) != topic:
+                raise DomainError("another user")
+            await self._reload(user)
+        except DomainError:
+            self._clear_private()
+            live_push.unwatch(self)
 
     @rx.event
     async def go_to_page(self, page: Any):
