@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     google_client_secret: str = "local-google-secret"
     google_emulator_url: str = "http://127.0.0.1:8090"
 
+    # Meeting links (services/meetings.py). Without a connected Google Calendar, or when
+    # Google keeps failing, a room at FALLBACK_MEETING_URL/<unguessable name> is used.
+    fallback_meeting_url: str = "https://meet.jit.si"
+    # Google tries (each retried with the outbox's backoff) before falling back to a room.
+    meeting_google_attempts: int = Field(default=3, ge=1, le=8)
+    # How long one try waits for a pending Meet conference before retrying later.
+    meeting_conference_wait_seconds: float = Field(default=10.0, ge=0, le=60)
+
     # Mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, ge=1, le=65535)
@@ -130,7 +138,7 @@ class Settings(BaseSettings):
             return tuple(sorted({int(v) for v in value}, reverse=True))
         return value
 
-    @field_validator("public_base_url", "razorpay_base_url")
+    @field_validator("public_base_url", "razorpay_base_url", "fallback_meeting_url")
     @classmethod
     def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if value == "" and info.field_name == "public_base_url":

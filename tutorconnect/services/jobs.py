@@ -97,3 +97,4 @@ def drain(limit: int = 100) -> int:
 
 # Job modules of other services register themselves on import (after `job` exists).
 from tutorconnect.services import payment_jobs  # noqa: E402,F401
+from tutorconnect.services import meeting_jobs  # noqa: E402,F401
