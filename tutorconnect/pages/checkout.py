@@ -117,7 +117,17 @@ def _confirmed() -> rx.Component:
                 rx.text("Your lesson with ", S.info["tutor"], " is confirmed.", id="confirmation-text"),
             ),
             rx.text(S.info["when"], weight="bold"),
+            rx.cond(
+                (S.info["join"] == "") & (S.info["status"] == "confirmed"),
+                rx.text("Your join link is being set up: it will be on the lesson in My lessons and in your "
+                        "confirmation email.", size="2", color=MUTED, id="confirmation-join-pending"),
+            ),
             rx.flex(
+                rx.cond(
+                    S.info["join"] != "",
+                    rx.el.a(rx.button(rx.icon("video", size=16), "Join lesson", color_scheme="green", tab_index=-1),
+                            href=S.info["join"], target="_blank", rel="noopener noreferrer", id="confirmation-join"),
+                ),
                 rx.el.a(rx.button(rx.icon("calendar-plus", size=16), "Add to calendar", variant="soft",
                                   tab_index=-1),
                         href=S.info["ics"], reload_document=True, id="confirmation-ics"),

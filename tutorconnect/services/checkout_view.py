@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tutorconnect.services import booking_policy
+from tutorconnect.services import booking_policy, meetings
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound
 
@@ -40,6 +40,7 @@ class CheckoutSummary:
     tutor_slug: str
     tutor_zone: str
     student_zone: str
+    join_url: str = ""  # the lesson's meeting link once it is ready (confirmed bookings)
 
 
 def clean_reference(value: Any) -> str:
@@ -58,10 +59,12 @@ def checkout_summary(session: Session, ctx: RequestContext, reference: Any) -> C
         " WHERE b.reference = :r"), {"r": ref}).first()
     if row is None or ctx.actor_user_id is None or row.student_id != ctx.actor_user_id:
         raise NotFound("That booking")
+    link = meetings.join_link_for(session, [row.id]).get(row.id) if row.status == "confirmed" else None
     return CheckoutSummary(
         booking_id=row.id, reference=row.reference, status=row.status, starts_at=row.starts_at, ends_at=row.ends_at,
         length_minutes=row.length_minutes, price_minor=row.price_minor, currency=row.currency,
         expires_at=row.expires_at, policy_text=booking_policy.describe(row.cancellation_policy),
         tutor_name=row.tutor_name, tutor_photo=row.photo, tutor_slug=row.slug, tutor_zone=row.tutor_time_zone,
         student_zone=row.student_time_zone,
+        join_url=link[0] if link is not None and link[2] == "ready" else "",
     )

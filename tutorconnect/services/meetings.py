@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tutorconnect.config import get_settings
-from tutorconnect.services import notifications, notify, outbox
+from tutorconnect.services import live, notifications, notify, outbox
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,8 @@ def _cancel_row(session: Session, booking_id: uuid.UUID) -> None:
 def _announce_ready(session: Session, booking: Any, url: str, provider: str) -> None:
     # The lists and the .ics feed read the link from the booking.
     session.execute(text("UPDATE bookings SET meeting_url = :u WHERE id = :b"), {"u": url, "b": booking.id})
+    # Open bookings pages of both people show the Join link without a reload (after commit).
+    live.publish(session, live.bookings_topic(booking.student_id), live.bookings_topic(booking.tutor_id))
     fresh = booking_row(session, booking.id)
     notify.booking_event(session, "booking.confirmed", fresh, join_url=url, provider=provider)
 

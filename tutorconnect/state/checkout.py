@@ -154,6 +154,7 @@ class CheckoutState(SessionState):
             "expires": _when(summary.expires_at, zone) if summary.expires_at else "",
             "ics": f"/api/bookings/{summary.booking_id}.ics",
             "awaiting_tutor": "yes" if summary.status == "awaiting_tutor" else "",
+            "join": summary.join_url if summary.join_url.startswith("https://") and len(summary.join_url) <= 500 else "",
             "failure": keep_failure,
         }
         self._booking_id = str(summary.booking_id)
