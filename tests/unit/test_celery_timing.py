@@ -31,3 +31,17 @@ def test_every_outbound_call_has_a_timeout():
 
     assert "timeout=" in inspect.getsource(mailer)
     assert razorpay_gateway.TIMEOUT == (3, 10)
+
+
+def test_a_meeting_job_fits_in_the_task_time_limit():
+    """meeting.create at its slowest: token refresh, insert, 409 -> get, the longest
+    allowed conference wait plus the get that overruns it, then the time sync (refresh,
+    patch): every Google call at its full timeout, still inside the soft limit."""
+    from tutorconnect.config import Settings
+    from tutorconnect.integrations import google_calendar
+
+    conf = create_app("redis://127.0.0.1:1/0").conf
+    field = Settings.model_fields["meeting_conference_wait_seconds"]
+    longest_wait = next(m.le for m in field.metadata if getattr(m, "le", None) is not None)
+    worst = 6 * google_calendar.TIMEOUT_SECONDS + longest_wait
+    assert google_calendar.TIMEOUT_SECONDS <= 10 and worst < conf.task_soft_time_limit
