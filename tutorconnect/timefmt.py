@@ -22,3 +22,22 @@ def format_instant(value: datetime | None, zone: str, *, locale: str = "en") -> 
     local = value.astimezone(_zone(zone))
     abbrev = local.tzname() or zone
     return f"{format_datetime(local, 'd MMM y, HH:mm', locale=locale)} {abbrev}"
+
+
+def format_span(start: datetime, end: datetime, zone: str, *, locale: str = "en") -> str:
+    """'Tuesday 1 December 2026, 14:00–15:00 IST' in `zone` (a lesson's time in an email);
+    a span that ends on another local day names both days."""
+    tz = _zone(zone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    first = format_datetime(a, "EEEE d MMMM y, HH:mm", locale=locale)
+    if a.date() == b.date():
+        second = format_datetime(b, "HH:mm", locale=locale)
+    else:
+        second = format_datetime(b, "EEE d MMM, HH:mm", locale=locale)
+    return f"{first}–{second} {b.tzname() or zone}"
+
+
+def format_short(value: datetime, zone: str, *, locale: str = "en") -> str:
+    """'Tue 1 Dec, 14:00 IST' (subject lines, text messages)."""
+    local = value.astimezone(_zone(zone))
+    return f"{format_datetime(local, 'EEE d MMM, HH:mm', locale=locale)} {local.tzname() or zone}"

@@ -35,6 +35,12 @@ def _user_fk() -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    # Notifications: a dedupe key per (event, booking, change, recipient), so a duplicate
+    # event adds no second row; users may give a mobile number for text messages.
+    op.add_column('notifications', sa.Column('dedupe_key', sa.Text(), nullable=True))
+    op.create_index('uq_notifications_dedupe_key', 'notifications', ['dedupe_key'], unique=True)
+    op.add_column('users', sa.Column('phone_e164', sa.Text(), nullable=True))
+    op.create_check_constraint('ck_users_phone_e164', 'users', "phone_e164 ~ '^\\+[1-9][0-9]{7,14}$'")
     op.create_table('calendar_connections',
     sa.Column('user_id', sa.UUID(), nullable=False),
     sa.Column('google_email', sa.Text(), nullable=False),
@@ -113,3 +119,7 @@ def downgrade() -> None:
     op.drop_table('meetings')
     op.drop_table('calendar_busy_cache')
     op.drop_table('calendar_connections')
+    op.drop_constraint('ck_users_phone_e164', 'users', type_='check')
+    op.drop_column('users', 'phone_e164')
+    op.drop_index('uq_notifications_dedupe_key', table_name='notifications')
+    op.drop_column('notifications', 'dedupe_key')

@@ -119,7 +119,7 @@ def test_worker_killed_mid_refund_refunds_exactly_once(rzp, broker, db, tmp_path
         rzp.controls.pause()  # no refund webhooks: only the redelivered job can record it
         _cancel(learner, b)
         first = workers.start()
-        assert background.relay_once(app=broker) == 1
+        assert background.relay_once(app=broker) >= 1  # the refund job (and the cancellation's notices)
         wait_for(lambda: started.exists(), 30, "refund call made by the worker")
         # Razorpay has refunded; our row is pending and unrecorded; now the worker dies.
         first.send_signal(signal.SIGKILL)
@@ -134,7 +134,7 @@ def test_worker_killed_mid_refund_refunds_exactly_once(rzp, broker, db, tmp_path
         block.unlink()
         workers.start()
         _expire_claims()  # the claim of the dead worker ran out
-        assert background.relay_once(app=broker) == 1
+        assert background.relay_once(app=broker) >= 1  # the refund job (and the cancellation's notices)
         # and Redis redelivering the killed message too: a no-op on a running/completed row
         broker.send_task(background.RUN_TASK, args=[job["id"]])
         wait_for(lambda: _outbox("booking.refund_requested")[0]["completed_at"], 30, "refund job completed")
@@ -226,7 +226,7 @@ def test_redis_restarted_mid_run_loses_nothing_and_money_stays_consistent(rzp, d
         paid = [_paid_booking(rzp) for _ in range(4)]
         workers.start()
         _cancel(*paid[0][:2])
-        assert background.relay_once(app=app) == 1
+        assert background.relay_once(app=app) >= 1  # the refund job (and the cancellation's notices)
         wait_for(lambda: rows("SELECT id FROM refunds WHERE status = 'processed'"), 30, "first refund processed")
 
         server.stop()  # Redis goes away (and, without persistence, its queues with it)
@@ -262,4 +262,6 @@ def test_redis_restarted_mid_run_loses_nothing_and_money_stays_consistent(rzp, d
 
 
 def _outbox_pending() -> list:
-    return rows("SELECT id FROM outbox WHERE completed_at IS NULL AND dead_at IS NULL")
+    """Money jobs still to run (notification emails go to a closed SMTP port here and keep retrying)."""
+    return rows("SELECT id FROM outbox WHERE completed_at IS NULL AND dead_at IS NULL "
+                "AND job IN ('booking.refund_requested', 'payment.refund_execute')")

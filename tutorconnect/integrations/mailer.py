@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from tutorconnect.config import get_settings
-from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar; method=PUBLISH" (parameters after ";" are kept)
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -16,17 +23,38 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
+    # A stable Message-ID (derived from the email's dedupe key) lets mail clients drop a
+    # copy that a retried job sent twice; None: a fresh one.
+    message_id: str | None = None
+
+
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    main, _, rest = value.partition(";")
+    maintype, _, subtype = main.strip().lower().partition("/")
+    params = {}
+    for item in rest.split(";"):
+        key, sep, val = item.partition("=")
+        if sep and key.strip():
+            params[key.strip().lower()] = val.strip().strip('"')
+    return maintype or "application", subtype or "octet-stream", params
 
 
 def build_message(mail: RenderedEmail) -> EmailMessage:
+    """multipart/mixed( multipart/alternative(text, html), attachments... ); without
+    attachments just the alternative."""
     settings = get_settings()
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
-    msg["Message-ID"] = make_msgid(domain="tutorconnect.local")
+    msg["Message-ID"] = mail.message_id or make_msgid(domain="tutorconnect.local")
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    for item in mail.attachments:
+        maintype, subtype, params = _content_type(item.content_type)
+        msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename,
+                           params=params or None)
     return msg
 
 

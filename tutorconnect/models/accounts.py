@@ -49,6 +49,7 @@ class User(SQLModel, table=True):
         CheckConstraint("email = lower(email)", name="ck_users_email_normalized"),
         CheckConstraint("char_length(full_name) BETWEEN 1 AND 120", name="ck_users_full_name_len"),
         CheckConstraint("char_length(time_zone) BETWEEN 1 AND 64", name="ck_users_time_zone_len"),
+        CheckConstraint("phone_e164 ~ '^\\+[1-9][0-9]{7,14}$'", name="ck_users_phone_e164"),
         Index("uq_users_email", "email", unique=True),
         Index("ix_users_role_created", "role", "created_at"),
         Index(
@@ -76,6 +77,8 @@ class User(SQLModel, table=True):
     password_changed_at: datetime | None = tstz()
     created_at: datetime = tstz(nullable=False, now_default=True)
     updated_at: datetime = tstz(nullable=False, now_default=True)
+    # Mobile number for text-message notifications (E.164, "+919876543210"); optional.
+    phone_e164: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Soft delete / deactivation: a deleted account cannot sign in and is hidden.
     deleted_at: datetime | None = tstz()
 

@@ -347,6 +347,8 @@ class Notification(SQLModel, table=True):
         Index("ix_notifications_user_unread", "user_id", postgresql_where=text("read_at IS NULL")),
         CheckConstraint("char_length(title) BETWEEN 1 AND 200", name="ck_notifications_title_len"),
         CheckConstraint("char_length(body) <= 2000", name="ck_notifications_body_len"),
+        # One row per (event, booking, change, recipient): a duplicate event adds nothing.
+        Index("uq_notifications_dedupe_key", "dedupe_key", unique=True),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -357,6 +359,7 @@ class Notification(SQLModel, table=True):
     link: str | None = _text(nullable=True)
     created_at: datetime = tstz(nullable=False, now_default=True)
     read_at: datetime | None = tstz()
+    dedupe_key: str | None = _text(nullable=True)
 
 
 __all__ = [

@@ -57,7 +57,7 @@ from tutorconnect.models.scheduling import (
     BookingStatus,
     SlotHold,
 )
-from tutorconnect.services import audit, booking_effects, booking_policy, holds, notifications, outbox, slots
+from tutorconnect.services import audit, booking_effects, booking_policy, holds, outbox, slots
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -724,8 +724,8 @@ def complete(session: Session, booking_id: uuid.UUID, *, now: datetime | None = 
     _check_step(row, "complete")
     if row.ends_at > now:
         raise DomainError("This lesson has not ended yet.")
+    # after_change (in _swap) asks the student for a review through notify.
     done = _swap(session, row, "complete", S.COMPLETED.value, actor=None, reason="lesson ended", now=now)
-    _ask_for_review(session, done)
     return _view(done)
 
 
@@ -745,17 +745,6 @@ def complete_ended(session: Session, now: datetime | None = None, *, limit: int 
     for booking_id in ids:
         complete(session, booking_id, now=now)
     return len(ids)
-
-
-def _ask_for_review(session: Session, booking: Any) -> None:
-    """In-app nudge to the student of a completed lesson (same transaction)."""
-    name = session.execute(text(
-        "SELECT coalesce(nullif(p.display_name, ''), u.full_name) FROM tutor_profiles p "
-        "JOIN users u ON u.id = p.user_id WHERE p.user_id = :t"), {"t": booking.tutor_id}).scalar() or "your tutor"
-    notifications.create(session, user_id=booking.student_id, kind="booking.review_requested",
-                         title=f"How was your lesson with {name}? Leave a review",
-                         body=f"Your lesson {booking.reference} is complete. Rate it from 1 to 5 stars.",
-                         link="/bookings?tab=past")
 
 
 def mark_no_show(session: Session, ctx: RequestContext, booking_id: uuid.UUID, party: str, *,

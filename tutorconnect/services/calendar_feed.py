@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from icalendar import Calendar, Event
 from sqlalchemy import text
@@ -139,6 +140,21 @@ def booking_ics(session, ctx: RequestContext, booking_id: uuid.UUID) -> bytes:
         raise NotFound("That booking")
     cal = _calendar()
     cal.add_component(_event(row, ctx.actor_user_id, datetime.now(_UTC)))
+    return cal.to_ical()
+
+
+def email_ics(session, booking_id: uuid.UUID, recipient_id: uuid.UUID, *, meeting_url: str | None = None) -> bytes:
+    """The booking's event for an email attachment to one of its two people (no access
+    check: the caller is the notification service writing to that person). METHOD:PUBLISH
+    like the downloads and the feed; `meeting_url` overrides the stored link (the meeting
+    job knows it before anything else does)."""
+    row = session.execute(_ONE_SQL, {"id": booking_id}).first()
+    if row is None:
+        raise NotFound("That booking")
+    if meeting_url:
+        row = SimpleNamespace(**{**row._mapping, "meeting_url": meeting_url})
+    cal = _calendar()
+    cal.add_component(_event(row, recipient_id, datetime.now(_UTC)))
     return cal.to_ical()
 
 

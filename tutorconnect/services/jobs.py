@@ -45,9 +45,7 @@ def job(name: str) -> Callable[[JobFn], JobFn]:
 
 @job(mail.SEND_JOB)
 def _send_email(payload: dict[str, Any]) -> None:
-    from tutorconnect.integrations.mailer import send
-
-    send(mail.render(payload["to"], payload["template"], payload["context"]))
+    mail.deliver(payload)
 
 
 def registered() -> list[str]:
@@ -98,3 +96,4 @@ def drain(limit: int = 100) -> int:
 # Job modules of other services register themselves on import (after `job` exists).
 from tutorconnect.services import payment_jobs  # noqa: E402,F401
 from tutorconnect.services import meeting_jobs  # noqa: E402,F401
+from tutorconnect.services import notify_jobs  # noqa: E402,F401

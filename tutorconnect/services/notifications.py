@@ -1,7 +1,8 @@
 """In-app notifications: written in the caller's transaction, read by their owner only.
 
-Email and push delivery join when the notifications issue lands (through the outbox);
-for now a notification is a row the user sees in the app.
+Rows are written by services/notify.py (which applies the user's preferences and also
+sends email/SMS); every change announces the user's notifications topic to their open
+pages (live.publish, after the commit).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, func, select
 
 from tutorconnect.models import Notification
+from tutorconnect.services import live
 from tutorconnect.services.errors import InvalidInput, NotFound
 
 PER_PAGE_MAX = 100
@@ -38,15 +41,23 @@ def create(
     title: str,
     body: str = "",
     link: str | None = None,
-) -> uuid.UUID:
+    dedupe_key: str | None = None,
+) -> uuid.UUID | None:
     """Add a notification to the caller's transaction (it commits with the change that
-    caused it, or not at all). `link` must be a same-site path."""
+    caused it, or not at all). `link` must be a same-site path. A repeated `dedupe_key`
+    adds nothing and returns None."""
     if link is not None and (not link.startswith("/") or link.startswith("//")):
         raise ValueError("notification links are same-site paths")
-    note = Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=link)
-    session.add(note)
-    session.flush()
-    return note.id
+    stmt = pg_insert(Notification.__table__).values(  # type: ignore[attr-defined]
+        id=uuid.uuid4(), user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=link,
+        dedupe_key=dedupe_key, created_at=datetime.now(timezone.utc),  # ordered within one transaction too
+    )
+    if dedupe_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    new_id = session.execute(stmt.returning(Notification.__table__.c.id)).scalar()  # type: ignore[attr-defined]
+    if new_id is not None:
+        live.publish(session, live.notifications_topic(user_id))
+    return new_id
 
 
 def _page(page: object, per_page: object) -> tuple[int, int]:
@@ -95,11 +106,13 @@ def mark_read(session: Session, user_id: uuid.UUID, notification_id: uuid.UUID) 
     ).first()
     if owned is None:
         raise NotFound("That notification")
-    session.execute(
+    changed = session.execute(
         update(Notification)
         .where(col(Notification.id) == notification_id, col(Notification.read_at).is_(None))
         .values(read_at=datetime.now(timezone.utc))
-    )
+    ).rowcount
+    if changed:
+        live.publish(session, live.notifications_topic(user_id))
 
 
 def mark_all_read(session: Session, user_id: uuid.UUID) -> int:
@@ -109,4 +122,6 @@ def mark_all_read(session: Session, user_id: uuid.UUID) -> int:
         .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
         .values(read_at=datetime.now(timezone.utc))
     )
+    if result.rowcount:
+        live.publish(session, live.notifications_topic(user_id))
     return result.rowcount

@@ -48,8 +48,7 @@ from tutorconnect.db import session_scope
 from tutorconnect.integrations import razorpay_gateway as gateway
 from tutorconnect.models.payments import Payment, PaymentEvent, PaymentOrder, Refund
 from tutorconnect.models.scheduling import Booking, BookingStatus
-from tutorconnect.money import format_money
-from tutorconnect.services import bookings, ledger, notifications, outbox
+from tutorconnect.services import bookings, ledger, notify, outbox
 from tutorconnect.services.bookings import BookingView
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -294,7 +293,10 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     currency = payment.get("currency")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         return "malformed"
-    _upsert_payment(session, order, payment, now)
+    changed = _upsert_payment(session, order, payment, now)
+    if status == "failed" and changed and booking.status == S.PENDING_PAYMENT.value:
+        notify.user_event(session, booking.student_id, "payment.failed",
+                          {"booking_id": str(booking.id), "reason": _failure_words(payment)})
     if status != "captured" and status != "refunded":
         if status in ("authorized", "failed") and order.status == "created":
             session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status == "created")
@@ -311,7 +313,8 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     return _settle_booking(session, booking, pid, amount, now)
 
 
-def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) -> None:
+def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) -> bool:
+    """Record the payment entity; True when this call changed what we had stored."""
     status = payment["status"]
     fields = dict(status=status, method=payment.get("method"), error_code=payment.get("error_code"),
                   error_description=payment.get("error_description"), error_reason=payment.get("error_reason"),
@@ -321,15 +324,16 @@ def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) 
     current = session.execute(select(PAYMENTS.c.status).where(
         PAYMENTS.c.razorpay_payment_id == payment["id"])).scalar()
     if current is None:
-        session.execute(pg_insert(PAYMENTS).values(
+        return session.execute(pg_insert(PAYMENTS).values(
             id=uuid.uuid4(), razorpay_payment_id=payment["id"], order_id=order.id, booking_id=order.booking_id,
             amount_minor=payment["amount"], currency=payment.get("currency") or order.currency, created_at=now,
-            **fields).on_conflict_do_nothing(index_elements=["razorpay_payment_id"]))
-    elif _PAYMENT_RANK[status] > _PAYMENT_RANK.get(current, 0):
+            **fields).on_conflict_do_nothing(index_elements=["razorpay_payment_id"])).rowcount > 0
+    if _PAYMENT_RANK[status] > _PAYMENT_RANK.get(current, 0):
         if status == "captured":
             fields.update(error_code=None, error_description=None, error_reason=None)
-        session.execute(update(PAYMENTS).where(PAYMENTS.c.razorpay_payment_id == payment["id"],
-                                               PAYMENTS.c.status == current).values(**fields))
+        return session.execute(update(PAYMENTS).where(PAYMENTS.c.razorpay_payment_id == payment["id"],
+                                                      PAYMENTS.c.status == current).values(**fields)).rowcount > 0
+    return False
 
 
 def _settle_booking(session: Session, booking: Any, pid: str, amount: int, now: datetime) -> str:
@@ -359,22 +363,8 @@ def _refund_whole_payment(session: Session, booking: Any, pid: str, amount: int,
     refund_id = _insert_refund(session, booking, payment_row.id, amount, key=f"{booking.id}:{pid}", reason=reason)
     outbox.enqueue(session, REFUND_EXECUTE_JOB, {"refund_id": str(refund_id)},
                    dedupe_key=f"{REFUND_EXECUTE_JOB}:{refund_id}")
-    money = format_money(amount, booking.currency)
-    if kind == "late":
-        body = (f"Your payment for booking {booking.reference} arrived after the hold on that time had ended, "
-                f"and the time is no longer available. We are refunding the full {money}; "
-                "it usually reaches you in 5-7 working days. Please choose another time.")
-        title = f"Your payment of {money} is being refunded"
-    elif kind == "closed":
-        body = (f"Booking {booking.reference} was {booking.status.replace('_', ' ')} before your payment arrived, "
-                f"so we are refunding the full {money}; it usually reaches you in 5-7 working days.")
-        title = f"Your payment of {money} is being refunded"
-    else:
-        body = (f"Booking {booking.reference} had already been paid, so we are refunding the extra payment of "
-                f"{money}; it usually reaches you in 5-7 working days.")
-        title = f"Duplicate payment of {money} is being refunded"
-    notifications.create(session, user_id=booking.student_id, kind="payment.refunded_automatically", title=title,
-                         body=body, link="/bookings")
+    notify.user_event(session, booking.student_id, "payment.refunded_automatically",
+                      {"refund_id": str(refund_id), "kind": kind})
 
 
 # Refunds ---------------------------------------------------------------------------------
@@ -495,12 +485,7 @@ def record_refund_entity(session: Session, refund: dict, *, refund_id: uuid.UUID
         if refunded >= payment.amount_minor:
             session.execute(update(PAYMENTS).where(PAYMENTS.c.id == payment.id)
                             .values(status="refunded", updated_at=now))
-        money = format_money(row.amount_minor, row.currency)
-        notifications.create(session, user_id=booking.student_id, kind="payment.refund_processed",
-                             title=f"Refund of {money} processed",
-                             body=f"Your refund of {money} for booking {booking.reference} has been processed. "
-                                  "It usually reaches your account in 5-7 working days.",
-                             link="/bookings")
+        notify.user_event(session, booking.student_id, "payment.refund_processed", {"refund_id": str(row.id)})
         return "processed"
     if status == "failed" and row.status == "pending":
         session.execute(update(REFUNDS).where(REFUNDS.c.id == row.id)

@@ -22,7 +22,7 @@ from tutorconnect.models import Review, TutorProfile, TutorStatus, User
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.scheduling import Booking, BookingStatus
 from tutorconnect.models.tutors import REVIEW_BODY_MAX
-from tutorconnect.services import audit, notifications
+from tutorconnect.services import audit, notify
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -106,8 +106,8 @@ def publish_review(
             raise NotFound("That lesson") from None
         raise ReviewNotAllowed("You have already reviewed this lesson.") from None
     _adjust_rating(session, tutor_id, stars, +1)
-    notifications.create(session, user_id=tutor_id, kind="review.published", title="You have a new review",
-                         body=f"{_short_name(student.full_name)} rated you {stars} out of 5.", link="/tutor/reviews")
+    notify.user_event(session, tutor_id, "review.published",
+                      {"review_id": str(review.id), "stars": stars, "student": _short_name(student.full_name)})
     return review.id
 
 

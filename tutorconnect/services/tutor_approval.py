@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from tutorconnect.models import TutorProfile, TutorStatus, TutorStatusEvent, User
 from tutorconnect.models.accounts import Role
-from tutorconnect.services import audit, notifications
+from tutorconnect.services import audit, notify
 from tutorconnect.services.accounts import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -45,13 +45,6 @@ TUTOR_TRANSITIONS = frozenset({(S.DRAFT, S.SUBMITTED), (S.REJECTED, S.SUBMITTED)
 # Transitions that need a reason shown to the tutor.
 REASON_REQUIRED = frozenset({S.REJECTED, S.SUSPENDED})
 REASON_MIN, REASON_MAX = 5, 500
-
-_MESSAGES: dict[str, tuple[str, str]] = {
-    S.UNDER_REVIEW: ("Your profile is being reviewed", "An admin has started reviewing your tutor profile."),
-    S.APPROVED: ("Your profile is approved", "Students can now find and book you."),
-    S.REJECTED: ("Your profile needs changes", "Reason: {reason}\nEdit your profile and submit it again."),
-    S.SUSPENDED: ("Your profile is suspended", "Your profile is hidden from students. Reason: {reason}"),
-}
 
 
 class TransitionNotAllowed(DomainError):
@@ -121,15 +114,16 @@ def transition(
         raise TransitionNotAllowed(latest or current, target)
     session.expire_all()  # ORM copies of the profile are stale now
 
-    session.add(TutorStatusEvent(tutor_id=tutor_id, from_status=current, to_status=target,
-                                 actor_user_id=ctx.actor_user_id, reason=clean_reason))
+    status_event = TutorStatusEvent(tutor_id=tutor_id, from_status=current, to_status=target,
+                                    actor_user_id=ctx.actor_user_id, reason=clean_reason)
+    session.add(status_event)
     audit.record(session, ctx, action=f"tutor.{target}", target_type="tutor_profile", target_id=tutor_id,
                  before={"status": current}, after={"status": target, **({"reason": clean_reason} if clean_reason else {})})
-    if step not in TUTOR_TRANSITIONS:
-        title, body = _MESSAGES[target]
-        notifications.create(session, user_id=tutor_id, kind=f"tutor.{target}", title=title,
-                             body=body.format(reason=clean_reason or ""), link="/tutor/profile")
     session.flush()
+    if step not in TUTOR_TRANSITIONS:
+        # Wording and delivery (in-app, email for approved/rejected) live in notify.
+        notify.user_event(session, tutor_id, f"tutor.{target}",
+                          {"reason": clean_reason or "", "status_event_id": status_event.id})
     return target
 
 
