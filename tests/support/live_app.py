@@ -177,7 +177,9 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
         "SMTP_PORT": str(smtp),
         "MAIL_CAPTURE_HTTP_PORT": str(inbox),
-        "MAIL_CAPTURE_DIR": str(log_dir / "mail"),
+        # Its own mail folder, removed on stop: the inbox reads every saved mail on each
+        # request, so a folder shared by every run grows until /api/messages times out.
+        "MAIL_CAPTURE_DIR": str(log_dir / f"mail-{name}-{os.getpid()}"),
         "GOOGLE_EMULATOR_URL": f"http://127.0.0.1:{google}",
         # Its own Razorpay emulator port: concurrent live apps never fight over 8070.
         "RAZORPAY_BASE_URL": f"http://127.0.0.1:{razorpay}",
@@ -191,7 +193,8 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
-    app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"])]
+    app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"]),
+                      Path(env["MAIL_CAPTURE_DIR"])]
     app.razorpay_url = env["RAZORPAY_BASE_URL"]
 
     def spawn(label: str, cmd: list[str]) -> subprocess.Popen:
