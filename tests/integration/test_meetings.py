@@ -264,8 +264,16 @@ def test_conference_failure_falls_back_but_keeps_the_calendar_event(google):
     run_due()
     m = meeting(b.id)
     assert (m["provider"], m["status"], m["conference_status"]) == ("fallback", "ready", "failed")
-    assert m["calendar_event_id"] == _one_event(google, b)["id"]  # still on the tutor's calendar
+    event = _one_event(google, b)  # still on the tutor's calendar, pointing at the room
+    assert m["calendar_event_id"] == event["id"] and event["location"] == m["join_url"]
+    assert m["join_url"] in event["description"] and "hangoutLink" not in event
     assert len(notices("meeting.fallback", tutor)) == 1 and _confirmations(b) == 1
+    new_start = b.starts_at + timedelta(hours=2)  # and it still follows the lesson
+    with session_scope() as s:
+        bookings.reschedule(s, as_(learner), b.id, new_start)
+    run_due()
+    assert _parse(_one_event(google, b)["start"]["dateTime"]) == new_start
+    assert meeting(b.id)["join_url"] == m["join_url"]
 
 
 # Confirmation paths ----------------------------------------------------------------------------

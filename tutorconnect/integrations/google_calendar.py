@@ -35,18 +35,15 @@ from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
 from tutorconnect.config import get_settings
-from tutorconnect.integrations.google_oauth import TOKEN_URI
+from tutorconnect.integrations.google_oauth import REQUIRED_CALENDAR_SCOPES, TOKEN_URI
 
 log = logging.getLogger(__name__)
 
 API_ROOT = "https://www.googleapis.com/calendar/v3/"
 EMULATOR_PATH = "/calendar/v3/"
-# What the tutor grants when connecting a calendar (Part B's flow): create/patch/delete
-# the lesson events, and read free/busy.
-SCOPES = [
-    "https://www.googleapis.com/auth/calendar.events",
-    "https://www.googleapis.com/auth/calendar.freebusy",
-]
+# What the tutor grants when connecting a calendar (the connect flow in
+# integrations/google_oauth.py asks for these): the lesson events, and free/busy.
+SCOPES = list(REQUIRED_CALENDAR_SCOPES)
 TIMEOUT_SECONDS = 10.0
 # Google's documented "retry with backoff" 403 reasons (usage limits), as opposed to
 # 403 forbidden / insufficientPermissions, which no retry fixes.

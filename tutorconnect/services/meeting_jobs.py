@@ -174,10 +174,18 @@ def _create_at_google(booking_id: uuid.UUID, tutor_id: uuid.UUID, calendar: meet
         _failed_try(booking_id, "the Google Meet conference was still being set up", retry=True,
                     cause=ConferencePending(str(booking_id)))
         return
-    reason = ("Google could not create a Meet conference for the event" if status in ("failure", "none")
-              else "the Google Calendar event was deleted")
+    deleted = event.get("status") == "cancelled"
+    reason = "the Google Calendar event was deleted" if deleted else \
+        "Google could not create a Meet conference for the event"
     with session_scope() as s:
-        meetings.fall_back(s, booking_id, reason)
+        room = meetings.fall_back(s, booking_id, reason)
+    if room is not None and not deleted:
+        # The event stays on the tutor's calendar: make it point at the room (best effort).
+        try:
+            gcal.patch_event(creds, calendar.calendar_id, event_id, {
+                "location": room, "description": f"{body.get('description', '')}\nJoin the lesson: {room}"})
+        except CalendarError:
+            log.info("could not add the room link to the calendar event", extra={"booking_id": str(booking_id)})
     _sync_time(booking_id)
 
 
