@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     meeting_google_attempts: int = Field(default=3, ge=1, le=8)
     # How long one try waits for a pending Meet conference before retrying later.
     meeting_conference_wait_seconds: float = Field(default=10.0, ge=0, le=60)
+    # A connected tutor's Google busy times are fetched (freebusy) at most this often and
+    # subtracted from their slots; during a Google outage the last copy is used.
+    busy_cache_seconds: int = Field(default=120, ge=5, le=24 * 3600)
 
     # Mail.
     smtp_host: str = "127.0.0.1"

@@ -7,15 +7,18 @@ INTERFACE (fixed; implementation in progress):
   holder_id=None) -> list[Slot]: bookable start times whose start falls on the viewer's
   local dates first_day..last_day inclusive, ascending, no duplicates. Takes away active
   bookings (with the tutor's buffers), live holds of other students (holds.active_holds;
-  `holder_id`'s own hold is not subtracted), time off, minimum notice, the horizon and
-  the per-day limit (counted per the tutor's local day). Starts are aligned to the
+  `holder_id`'s own hold is not subtracted), time off, the busy times of the tutor's
+  connected Google Calendar (services/busy_times: cached, compared with the lesson and its
+  buffers like a booking; a calendar outage never fails this), minimum notice, the
+  horizon and the per-day limit (counted per the tutor's local day). Starts are aligned to the
   tutor's local quarter hours within each availability interval.
 - ensure_bookable(session, tutor_id, starts_at, length_minutes, *, now=None, student_id=None,
   ignore_booking_id=None) -> None: raises SlotUnavailable(reason_code, message) if the
   lesson [starts_at, starts_at + length) cannot be booked now; reason codes: "past",
   "min_notice", "horizon", "outside_availability", "taken", "held", "daily_limit",
-  "length_not_offered", "tutor_not_listed". `ignore_booking_id` lets a reschedule ignore
-  the booking being moved. Holds of `student_id` itself are not a conflict.
+  "length_not_offered", "tutor_not_listed" ("outside_availability" also when the tutor's
+  Google Calendar is busy then). `ignore_booking_id` lets a reschedule ignore the booking
+  being moved (and its own Google Calendar event). Holds of `student_id` itself are not a conflict.
 
 Implementation notes: free_slots also raises SlotUnavailable("tutor_not_listed" |
 "length_not_offered") and InvalidInput (unknown viewer zone, range over MAX_RANGE_DAYS);
@@ -39,6 +42,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from tutorconnect.models.scheduling import ACTIVE_STATUSES
+from tutorconnect.services import busy_times
 from tutorconnect.services import holds as holds_service
 from tutorconnect.services.errors import DomainError, InvalidInput
 
@@ -283,7 +287,8 @@ _LOAD_SQL = text("""
            (SELECT json_agg(json_build_array(b.id, extract(epoch FROM b.starts_at), extract(epoch FROM b.blocked_from),
                                              extract(epoch FROM b.blocked_until)))
               FROM bookings b WHERE b.tutor_id = p.user_id AND b.status IN :active
-               AND b.blocked_until > :w0 AND b.blocked_from < :w1) AS bookings
+               AND b.blocked_until > :w0 AND b.blocked_from < :w1) AS bookings,
+           """ + busy_times.CACHE_SQL + """ AS google
       FROM tutor_profiles p JOIN users u ON u.id = p.user_id
       LEFT JOIN tutor_schedules s ON s.tutor_id = p.user_id
      WHERE p.user_id = :t""").bindparams(bindparam("active", expanding=True))
@@ -304,6 +309,8 @@ class _Tutor:
     overrides: dict[date, list[tuple[int, int]]]
     time_off: list[tuple[datetime, datetime]]
     bookings: list[tuple[str, datetime, datetime, datetime]]  # (id, starts_at, blocked_from, blocked_until)
+    google: busy_times.Cached | None = None  # connected Google Calendar and its cached busy times
+    ignored_block: tuple[datetime, datetime] | None = None  # blocked range of the booking being moved
 
 
 def _dt(epoch) -> datetime:
@@ -335,6 +342,7 @@ def _load(session: Session, tutor_id: uuid.UUID, w0: datetime, w1: datetime,
         if kind == "hours":
             lst.append((start, end))
     ignore = str(ignore_booking_id) if ignore_booking_id is not None else None
+    ignored = next(((_dt(bf), _dt(bu)) for bid, _, bf, bu in row["bookings"] or () if bid == ignore), None)
     return _Tutor(
         zone=zone, zone_name=name, listed=row["status"] == "approved" and row["alive"],
         lengths=tuple(row["lesson_lengths"] or ()), buffer_before=cfg["buffer_before_minutes"],
@@ -342,7 +350,31 @@ def _load(session: Session, tutor_id: uuid.UUID, w0: datetime, w1: datetime,
         horizon_days=cfg["horizon_days"], max_per_day=cfg["max_lessons_per_day"], rules=rules, overrides=overrides,
         time_off=[(_dt(a), _dt(b)) for a, b in row["time_off"] or ()],
         bookings=[(bid, _dt(st), _dt(bf), _dt(bu)) for bid, st, bf, bu in row["bookings"] or () if bid != ignore],
+        google=busy_times.Cached.from_json(row["google"]), ignored_block=ignored,
     )
+
+
+def _horizon_end(tutor: _Tutor, now: datetime) -> datetime:
+    """The latest instant a bookable lesson can reach: the end of the local day after the
+    last bookable date (a lesson may run past midnight)."""
+    last = now.astimezone(tutor.zone).date() + timedelta(days=tutor.horizon_days + 2)
+    return datetime(last.year, last.month, last.day, tzinfo=tutor.zone).astimezone(_UTC)
+
+
+def _google_busy(session: Session, tutor: _Tutor, tutor_id: uuid.UUID, w0: datetime, w1: datetime,
+                 now: datetime) -> list[tuple[datetime, datetime]]:
+    """Busy times from the tutor's Google Calendar overlapping [w0, w1) (cached; never
+    raises). A rescheduled booking's own time is not busy for it: its calendar event
+    is that booking."""
+    if tutor.google is None:
+        return []
+    spans = busy_times.busy_between(session, tutor_id, w0, w1, now=now, horizon_end=_horizon_end(tutor, now),
+                                    cached=tutor.google)
+    if tutor.ignored_block is not None and spans:
+        a, b = tutor.ignored_block
+        hole = [(_ts(a), _ts(b))]
+        spans = [(_dt(x), _dt(y)) for x, y in _subtract([(_ts(s), _ts(e)) for s, e in spans], hole)]
+    return [(s, e) for s, e in spans if s < w1 and w0 < e]
 
 
 def _day_counts(tutor: _Tutor, rows) -> dict[date, int]:
@@ -417,10 +449,11 @@ def _free_slots(session, tutor: _Tutor, tutor_id, length_minutes, w0: datetime, 
     slack = timedelta(days=1)
     held = [h for h in holds_service.active_holds(session, tutor_id, w0 - slack, w1 + slack, now=now)
             if holder_id is None or h.student_id != holder_id]
+    google = _google_busy(session, tutor, tutor_id, w0 - slack, w1 + slack, now)
     inp = SlotInputs(
         zone=tutor.zone_name, length_minutes=length_minutes, first_local_date=d0, last_local_date=d1,
         rules=tutor.rules, overrides=tutor.overrides, time_off=tutor.time_off,
-        busy=[(r[2], r[3]) for r in tutor.bookings] + [(h.blocked_from, h.blocked_until) for h in held],
+        busy=[(r[2], r[3]) for r in tutor.bookings] + [(h.blocked_from, h.blocked_until) for h in held] + google,
         buffer_before_minutes=tutor.buffer_before, buffer_after_minutes=tutor.buffer_after,
         not_before=max(now + timedelta(minutes=tutor.min_notice), w0), not_after_date=horizon_date,
         max_per_day=tutor.max_per_day, day_counts=_day_counts(tutor, tutor.bookings) if tutor.max_per_day else {},
@@ -496,6 +529,8 @@ def ensure_bookable(
         if (student_id is None or h.student_id != student_id) and h.blocked_from < blocked_until \
                 and blocked_from < h.blocked_until:
             raise SlotUnavailable("held", holds_service.HELD_MESSAGE)
+    if _google_busy(session, tutor, tutor_id, blocked_from, blocked_until, now):
+        raise SlotUnavailable("outside_availability", "The tutor is busy at that time. Choose another slot.")
     if tutor.max_per_day is not None:
         count = sum(1 for r in booked if r[1].astimezone(tutor.zone).date() == local_day)
         if count >= tutor.max_per_day:
