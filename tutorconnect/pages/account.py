@@ -1,12 +1,15 @@
-"""Account settings: profile and time zone, password, signed-in devices, calendar feed."""
+"""Account settings: profile and time zone, password, signed-in devices, Google Calendar
+(tutors), calendar feed."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from tutorconnect.components.forms import field, form_error
+from tutorconnect.components.google_calendar_card import google_calendar_card
 from tutorconnect.components.layout import page, page_header
 from tutorconnect.state.account import AccountState, CalendarFeedState
+from tutorconnect.state.google_calendar import GoogleCalendarState
 
 
 def _section(title: str, subtitle: str, *children: rx.Component, id: str = "") -> rx.Component:
@@ -312,7 +315,7 @@ def calendar_section() -> rx.Component:
     )
 
 
-@page("/account", "Account settings", on_load=[AccountState.load, CalendarFeedState.load])
+@page("/account", "Account settings", on_load=[AccountState.load, CalendarFeedState.load, GoogleCalendarState.load])
 def account() -> rx.Component:
     return rx.vstack(
         page_header("Account settings", "Member since " + AccountState.member_since),
@@ -326,6 +329,7 @@ def account() -> rx.Component:
         ),
         # Full width: the devices table needs room for dates and addresses.
         sessions_section(),
+        google_calendar_card(_section),
         calendar_section(),
         width="100%",
         spacing="4",
