@@ -56,7 +56,8 @@ def test_http_api_lists_filters_and_clears(capture):
 
     listed = httpx.get(f"{capture.http_url}/api/messages").json()
     assert [m["subject"] for m in listed] == ["Second", "First"]  # newest first
-    assert set(listed[0]) == {"id", "to", "from", "subject", "date", "text", "html"}
+    assert set(listed[0]) == {"id", "to", "from", "subject", "date", "text", "html", "attachments"}
+    assert listed[0]["attachments"] == []
 
     only_ada = httpx.get(f"{capture.http_url}/api/messages", params={"to": "ADA@example.com"}).json()
     assert [m["subject"] for m in only_ada] == ["First"]
@@ -94,3 +95,30 @@ def test_wait_for_times_out_when_nothing_arrives(capture):
     send("ada@example.com")
     with pytest.raises(TimeoutError):
         capture.wait_for("ada@example.com", subject_contains="password reset", timeout=0.3)
+
+
+def test_attachments_are_listed_and_summaries_page_newest_first(capture):
+    mailer.send(mailer.RenderedEmail(
+        to="ada@example.com", subject="With a file", text="see attached", html="<p>see attached</p>",
+        attachments=(mailer.Attachment("lesson-TC-1.ics", "text/calendar; method=PUBLISH; charset=utf-8",
+                                       b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),),
+    ))
+    for n in range(4):
+        send("bob@example.com", f"Plain {n}")
+    capture.wait_for("bob@example.com", subject_contains="Plain 3", timeout=5)
+
+    (with_file,) = capture.messages(to="ada@example.com")
+    assert with_file["attachments"] == [{"filename": "lesson-TC-1.ics", "content_type": "text/calendar", "size": 32}]
+    assert with_file["text"].strip() == "see attached"
+
+    first = httpx.get(f"{capture.http_url}/api/summaries", params={"limit": 2}).json()
+    assert first["total"] == 5
+    assert [m["subject"] for m in first["messages"]] == ["Plain 3", "Plain 2"]
+    assert "html" not in first["messages"][0] and "text" not in first["messages"][0]
+    last = httpx.get(f"{capture.http_url}/api/summaries", params={"offset": 4, "limit": 2}).json()
+    assert [(m["subject"], len(m["attachments"])) for m in last["messages"]] == [("With a file", 1)]
+    junk = httpx.get(f"{capture.http_url}/api/summaries", params={"offset": "x", "limit": "9999"}).json()
+    assert len(junk["messages"]) == 5
+
+    page = httpx.get(f"{capture.http_url}/messages/{with_file['id']}")
+    assert "lesson-TC-1.ics" in page.text and "text/calendar" in page.text

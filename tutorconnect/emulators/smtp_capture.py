@@ -9,8 +9,10 @@ so the code path is the production one; nothing leaves the machine.
            GET /                 HTML list, newest first
            GET /messages/{id}    one message: HTML part in a sandboxed iframe + text part
            GET /messages/{id}/raw  the stored .eml
-           GET /api/messages     JSON [{id,to,from,subject,date,text,html}]  (?to=)
+           GET /api/messages     JSON [{id,to,from,subject,date,text,html,attachments}]  (?to=)
            GET /api/messages/{id}
+           GET /api/summaries    JSON {total, messages: [{id,to,from,subject,date,attachments}]}
+                                 newest first, ?offset=&limit= (at most 100), no bodies
            DELETE /api/messages  remove every stored message
 """
 
@@ -151,6 +153,15 @@ def _part(msg: EmailMessage, subtype: str) -> str:
     return part.get_content().replace("\r\n", "\n")
 
 
+def _attachments(msg: EmailMessage) -> list[dict[str, Any]]:
+    found = []
+    for part in msg.iter_attachments():
+        payload = part.get_payload(decode=True) or b""
+        found.append({"filename": part.get_filename() or "(unnamed)", "content_type": part.get_content_type(),
+                      "size": len(payload)})
+    return found
+
+
 def _summarize(msg_id: str, raw: bytes) -> dict[str, Any]:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     headers = [str(v) for k in ("to", "cc", "x-envelope-to") for v in msg.get_all(k, [])]
@@ -168,12 +179,24 @@ def _summarize(msg_id: str, raw: bytes) -> dict[str, Any]:
         "date": sent.isoformat(),
         "text": _part(msg, "plain"),
         "html": _part(msg, "html"),
+        "attachments": _attachments(msg) if msg.is_multipart() else [],
         "recipients": recipients,
     }
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: message[k] for k in ("id", "to", "from", "subject", "date", "text", "html")}
+    return {k: message[k] for k in ("id", "to", "from", "subject", "date", "text", "html", "attachments")}
+
+
+def _summary(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: message[k] for k in ("id", "to", "from", "subject", "date", "attachments")}
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(request.query_params.get(name, default)), low), high)
+    except ValueError:
+        return default
 
 
 # SMTP --------------------------------------------------------------------------------
@@ -310,6 +333,9 @@ def inbox_app(folder: Path | str = DEFAULT_FOLDER) -> Starlette:
             f"<div><b>To:</b> {e(m['to'])}</div><div class='muted'>{e(m['date'])} · "
             f"<a href='/messages/{m['id']}/raw'>raw</a></div></div>"
             f"<h2>HTML</h2>{frame}<h2>Text</h2><pre>{e(m['text']) or '(no text part)'}</pre>"
+            + ("<h2>Attachments</h2><ul>" + "".join(
+                f"<li>{e(a['filename'])} <span class='muted'>({e(a['content_type'])}, {a['size']} bytes)</span></li>"
+                for a in m["attachments"]) + "</ul>" if m["attachments"] else "")
         )
         return _page(m["subject"] or "Message", body)
 
@@ -321,6 +347,13 @@ def inbox_app(folder: Path | str = DEFAULT_FOLDER) -> Starlette:
 
     def api_list(request: Request) -> JSONResponse:
         return JSONResponse([_public(m) for m in store.messages(request.query_params.get("to"))])
+
+    def api_summaries(request: Request) -> JSONResponse:
+        ids = store.ids()
+        offset = _int_param(request, "offset", 0, 0, len(ids))
+        limit = _int_param(request, "limit", 20, 1, 100)
+        found = (store.get(i) for i in ids[offset:offset + limit])
+        return JSONResponse({"total": len(ids), "messages": [_summary(m) for m in found if m]})
 
     def api_get(request: Request) -> JSONResponse:
         m = store.get(request.path_params["msg_id"])
@@ -335,5 +368,6 @@ def inbox_app(folder: Path | str = DEFAULT_FOLDER) -> Starlette:
         Route("/messages/{msg_id}/raw", raw),
         Route("/api/messages", api_list, methods=["GET"]),
         Route("/api/messages", api_clear, methods=["DELETE"]),
+        Route("/api/summaries", api_summaries),
         Route("/api/messages/{msg_id}", api_get),
     ])

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from tutorconnect.config import get_settings
+
+# Python's default folding at 78 columns breaks a long Subject right after "Subject:",
+# which some clients then show with a leading space; RFC 5322 allows lines up to 998.
+_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ def build_message(mail: RenderedEmail) -> EmailMessage:
     """multipart/mixed( multipart/alternative(text, html), attachments... ); without
     attachments just the alternative."""
     settings = get_settings()
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = settings.mail_from
     msg["To"] = mail.to
     msg["Subject"] = mail.subject

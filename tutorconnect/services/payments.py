@@ -327,7 +327,8 @@ def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) 
         return session.execute(pg_insert(PAYMENTS).values(
             id=uuid.uuid4(), razorpay_payment_id=payment["id"], order_id=order.id, booking_id=order.booking_id,
             amount_minor=payment["amount"], currency=payment.get("currency") or order.currency, created_at=now,
-            **fields).on_conflict_do_nothing(index_elements=["razorpay_payment_id"])).rowcount > 0
+            **fields).on_conflict_do_nothing(index_elements=["razorpay_payment_id"])
+            .returning(PAYMENTS.c.id)).first() is not None
     if _PAYMENT_RANK[status] > _PAYMENT_RANK.get(current, 0):
         if status == "captured":
             fields.update(error_code=None, error_description=None, error_reason=None)
