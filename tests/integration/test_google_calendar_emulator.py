@@ -10,12 +10,14 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.integration.meeting_support import gemu, google  # noqa: F401 - fixtures
+from tests.integration import meeting_support
 from tutorconnect.integrations import google_calendar as gcal
 from tutorconnect.integrations.google_calendar import CalendarError
 
 MAIL = "priya.sharma@gmail.com"
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=timezone.utc)
+
+gemu, google = meeting_support.gemu, meeting_support.google  # fixtures
 
 
 def _body(start: datetime = T0, minutes: int = 60, *, meet: bool = True, **extra) -> dict:

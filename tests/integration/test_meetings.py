@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.integration import meeting_support
 from tests.integration.meeting_support import (
     as_,
     book,
@@ -20,8 +21,6 @@ from tests.integration.meeting_support import (
     confirmed_booking,
     connect,
     future,
-    gemu,  # noqa: F401 - fixture
-    google,  # noqa: F401 - fixture
     meeting,
     meeting_jobs,
     notices,
@@ -36,6 +35,8 @@ from tutorconnect.services import bookings, jobs, meetings
 
 FALLBACK = "https://rooms.example.org/base/TutorConnect-"
 TUTOR_MAIL = "tutor.calendar@gmail.com"
+
+gemu, google = meeting_support.gemu, meeting_support.google  # fixtures
 
 
 def _one_event(google, b) -> dict:

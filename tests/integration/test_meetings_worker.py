@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.integration import test_celery_worker
+from tests.integration import meeting_support, test_celery_worker
 from tests.integration.meeting_support import (
     confirmed_booking,
-    gemu,  # noqa: F401 - fixture
-    google,  # noqa: F401 - fixture
     meeting,
     meeting_jobs,
     notices,
@@ -31,6 +29,7 @@ from tutorconnect.db import session_scope
 from tutorconnect.services import meetings, outbox
 
 broker_turn, broker = test_celery_worker.broker_turn, test_celery_worker.broker  # fixtures
+gemu, google = meeting_support.gemu, meeting_support.google  # fixtures
 pytestmark = pytest.mark.celery
 
 TUTOR_MAIL = "tutor.calendar@gmail.com"
