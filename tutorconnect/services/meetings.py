@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tutorconnect.config import get_settings
-from tutorconnect.services import live, notifications, notify, outbox
+from tutorconnect.services import live, notify, outbox
 
 log = logging.getLogger(__name__)
 
@@ -241,18 +241,7 @@ def _announce_ready(session: Session, booking: Any, url: str, provider: str) -> 
 
 
 def _tell_tutor_about_fallback(session: Session, booking: Any, url: str, reason: str) -> None:
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    context = {"reference": booking.reference, "booking_id": str(booking.id), "join_url": url,
-               "provider_host": host, "reason": reason, "starts_at": booking.starts_at.isoformat()}
-    user_event = getattr(notify, "user_event", None)
-    if user_event is not None:
-        user_event(session, booking.tutor_id, FALLBACK_NOTICE, context)
-        return
-    notifications.create(
-        session, user_id=booking.tutor_id, kind=FALLBACK_NOTICE,
-        title=f"We could not create a Google Meet link for lesson {booking.reference}",
-        body=(f"Google Calendar did not let us add this lesson with a Meet link ({reason}). "
-              f"The lesson uses a room on {host} instead; you and your student find the join link on the lesson. "
-              "Check your Google Calendar connection on your account page."),
-        link="/tutor/schedule",
-    )
+    """In-app (and email, by the tutor's preferences) "We could not create a Google Meet
+    link": services/notify's meeting.fallback, once per booking (its dedupe key)."""
+    log.warning("meeting fell back to a room", extra={"booking_id": str(booking.id), "reason": reason})
+    notify.user_event(session, booking.tutor_id, FALLBACK_NOTICE, {"booking_id": str(booking.id), "join_url": url})
