@@ -10,22 +10,20 @@ from tutorconnect.state.google_calendar import GoogleCalendarState as G
 def _banner() -> rx.Component:
     return rx.cond(
         G.banner != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("triangle-alert")),
-            rx.flex(
-                rx.callout.text(G.banner),
-                rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="tomato", size="1",
-                               on_click=G.dismiss_banner, aria_label="Dismiss", id="gcal-banner-dismiss",
-                               flex_shrink="0"),
-                gap="0.75rem",
-                align="start",
-                justify="between",
-                width="100%",
-            ),
-            color_scheme="tomato",
-            role="alert",
-            size="1",
+        rx.flex(
+            rx.icon("triangle-alert", size=16, flex_shrink="0", margin_top="2px"),
+            rx.text(G.banner, size="2", flex="1"),
+            rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="tomato", size="1",
+                           on_click=G.dismiss_banner, aria_label="Dismiss", id="gcal-banner-dismiss",
+                           flex_shrink="0"),
+            gap="0.5rem",
+            align="start",
             width="100%",
+            padding="0.75rem",
+            border_radius="var(--radius-3)",
+            background=rx.color("tomato", 3),
+            color=rx.color("tomato", 11),
+            role="alert",
             id="gcal-banner",
         ),
     )
