@@ -24,6 +24,15 @@ def format_instant(value: datetime | None, zone: str, *, locale: str = "en") -> 
     return f"{format_datetime(local, 'd MMM y, HH:mm', locale=locale)} {abbrev}"
 
 
+def _abbrev(local: datetime, zone: str) -> str:
+    """'IST', 'EST'; zones without a letter abbreviation ('+08', '+0530') as 'GMT+8', 'GMT+5:30'."""
+    name = local.tzname() or zone
+    if name[:1] in "+-" and name[1:].isdigit():
+        hours, minutes = name[1:3], name[3:5]
+        return f"GMT{name[0]}{int(hours)}" + (f":{minutes}" if minutes and minutes != "00" else "")
+    return name
+
+
 def format_span(start: datetime, end: datetime, zone: str, *, locale: str = "en") -> str:
     """'Tuesday 1 December 2026, 14:00–15:00 IST' in `zone` (a lesson's time in an email);
     a span that ends on another local day names both days."""
@@ -34,10 +43,10 @@ def format_span(start: datetime, end: datetime, zone: str, *, locale: str = "en"
         second = format_datetime(b, "HH:mm", locale=locale)
     else:
         second = format_datetime(b, "EEE d MMM, HH:mm", locale=locale)
-    return f"{first}–{second} {b.tzname() or zone}"
+    return f"{first}–{second} {_abbrev(b, zone)}"
 
 
 def format_short(value: datetime, zone: str, *, locale: str = "en") -> str:
     """'Tue 1 Dec, 14:00 IST' (subject lines, text messages)."""
     local = value.astimezone(_zone(zone))
-    return f"{format_datetime(local, 'EEE d MMM, HH:mm', locale=locale)} {local.tzname() or zone}"
+    return f"{format_datetime(local, 'EEE d MMM, HH:mm', locale=locale)} {_abbrev(local, zone)}"

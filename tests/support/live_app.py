@@ -71,6 +71,7 @@ class LiveApp:
     processes: list[subprocess.Popen] = field(default_factory=list)
     build_dirs: list[Path] = field(default_factory=list)
     razorpay_url: str = ""  # the Razorpay emulator (python -m tutorconnect.emulators starts it)
+    smtp_port: int = 0  # the capture server's SMTP port (tests may send mail to it directly)
 
     # -- mail -----------------------------------------------------------------------------
     def mails(self, to: str | None = None) -> list[dict[str, Any]]:
@@ -176,6 +177,9 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "PUBLIC_BASE_URL": base,
         "ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
         "SMTP_PORT": str(smtp),
+        # Text messages through the console provider (written to app.log), so the SMS column
+        # and the mobile number card of /notifications/settings exist in browser tests.
+        "SMS_PROVIDER": "console",
         "MAIL_CAPTURE_HTTP_PORT": str(inbox),
         # Its own mail folder, removed on stop: the inbox reads every saved mail on each
         # request, so a folder shared by every run grows until /api/messages times out.
@@ -196,6 +200,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
     app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"]),
                       Path(env["MAIL_CAPTURE_DIR"])]
     app.razorpay_url = env["RAZORPAY_BASE_URL"]
+    app.smtp_port = smtp
 
     def spawn(label: str, cmd: list[str]) -> subprocess.Popen:
         log = open(log_dir / f"{label}.log", "wb")

@@ -78,6 +78,7 @@ def _role_links() -> rx.Component:
                 rx.box(_nav_link("Audit log", "/admin/audit", "scroll-text"), **wide_only),
                 # Like the tutor's Earnings: only on very wide screens (always in the user menu).
                 rx.box(_nav_link("Jobs", "/admin/jobs", "list-restart"), display=rx.breakpoints(initial="none", xl="flex")),
+                rx.box(_nav_link("Mail", "/admin/mail", "mail"), display=rx.breakpoints(initial="none", xl="flex")),
             ),
         ),
     )
@@ -150,6 +151,8 @@ def user_menu() -> rx.Component:
                 ),
             ),
             rx.menu.item(rx.icon("settings", size=14), "Account settings", on_select=rx.redirect("/account")),
+            rx.menu.item(rx.icon("bell-ring", size=14), "Notification settings",
+                         on_select=rx.redirect("/notifications/settings")),
             rx.cond(
                 SessionState.user_role == "admin",
                 rx.fragment(
@@ -159,6 +162,7 @@ def user_menu() -> rx.Component:
                     rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
                     rx.menu.item(rx.icon("scroll-text", size=14), "Audit log", on_select=rx.redirect("/admin/audit")),
                     rx.menu.item(rx.icon("list-restart", size=14), "Background jobs", on_select=rx.redirect("/admin/jobs")),
+                    rx.menu.item(rx.icon("mail", size=14), "Captured mail", on_select=rx.redirect("/admin/mail")),
                 ),
             ),
             rx.menu.separator(),
@@ -214,6 +218,7 @@ def mobile_menu() -> rx.Component:
                             ),
                         ),
                         rx.menu.item("Account settings", on_select=rx.redirect("/account")),
+                        rx.menu.item("Notification settings", on_select=rx.redirect("/notifications/settings")),
                         rx.cond(
                             SessionState.user_role == "admin",
                             rx.fragment(
@@ -223,6 +228,7 @@ def mobile_menu() -> rx.Component:
                                 rx.menu.item("Users", on_select=rx.redirect("/admin/users")),
                                 rx.menu.item("Audit log", on_select=rx.redirect("/admin/audit")),
                                 rx.menu.item("Background jobs", on_select=rx.redirect("/admin/jobs")),
+                                rx.menu.item("Captured mail", on_select=rx.redirect("/admin/mail")),
                             ),
                         ),
                         rx.menu.separator(),

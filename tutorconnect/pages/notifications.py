@@ -62,6 +62,8 @@ def notifications_page() -> rx.Component:
             "Updates about your account, newest first.",
             rx.cond(N.any_unread, rx.button(rx.icon("check-check", size=14), "Mark all read", variant="soft",
                                             on_click=N.mark_all_read, id="mark-all-read")),
+            rx.link(rx.button(rx.icon("settings", size=14), "Settings", variant="soft", color_scheme="gray"),
+                    href="/notifications/settings", id="notification-settings-link"),
         ),
         rx.cond(
             N.loading,

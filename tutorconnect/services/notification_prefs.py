@@ -210,6 +210,8 @@ def set_phone(session: Session, ctx: RequestContext, raw: object) -> str | None:
     """Save (or, with an empty value, remove) the acting user's mobile number (audited,
     masked). Removing it also turns every text-message choice off."""
     number = normalize_phone(raw)
+    if number is not None and not sms.available():
+        raise InvalidInput("phone", "Text messages are not available on this site.")
     user_id, _ = _actor(session, ctx)
     before = phone(session, user_id)
     if before == number:

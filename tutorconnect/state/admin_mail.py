@@ -1,0 +1,134 @@
+"""Admin: captured mail (/admin/mail), read from the local SMTP capture server's inbox.
+Every handler re-checks admin; a message id from the browser is checked for shape by the
+service before any request. Mail contents (other people's emails) are private vars shown
+only to the cookie that loaded them, and the HTML part is only ever shown in a sandboxed
+iframe (no scripts, no same-origin access)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from tutorconnect.config import get_settings
+from tutorconnect.integrations.mail_inbox import InboxUnavailable
+from tutorconnect.services import captured_mail
+from tutorconnect.services.errors import DomainError
+from tutorconnect.state.base import SessionState
+from tutorconnect.state.forms import page_arg
+from tutorconnect.timefmt import format_instant
+
+NOT_FOUND = "That message could not be found. Please reload the page."
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"
+
+
+def _file_labels(summary: captured_mail.MailSummary) -> list[str]:
+    return [f"{a.filename} ({a.content_type}, {_size(a.size)})" for a in summary.attachments]
+
+
+class AdminMailState(SessionState):
+    _rows: list[dict[str, str]] = []
+    _detail: dict[str, str] = {}
+    _files: list[str] = []
+    _owner: str = ""
+    loading: bool = True
+    opening: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    error: str = ""  # "" | "not_configured" | "unreachable"
+    inbox_url: str = ""
+
+    @rx.var(cache=False)
+    def rows(self) -> list[dict[str, str]]:
+        return self._rows if self._may_see(self._owner) else []
+
+    @rx.var(cache=False)
+    def detail(self) -> dict[str, str]:
+        return self._detail if self._may_see(self._owner) else {}
+
+    @rx.var(cache=False)
+    def detail_files(self) -> list[str]:
+        return self._files if self._may_see(self._owner) else []
+
+    @rx.var(cache=False)
+    def detail_open(self) -> bool:
+        return bool(self.detail)
+
+    def _clear_private(self) -> None:
+        self._rows, self._detail, self._files, self._owner, self.opening = [], {}, [], "", ""
+
+    async def _reload(self, admin) -> None:
+        result = await rx.run_in_thread(lambda: captured_mail.page(self.page))
+        zone = admin.time_zone
+        self._rows = [
+            {"id": m.id, "to": m.to, "subject": m.subject or "(no subject)",
+             "when": format_instant(m.date, zone) if m.date else "",
+             "files": ", ".join(a.filename for a in m.attachments)}
+            for m in result.rows
+        ]
+        self.total, self.pages, self.error = result.total, result.pages, result.error
+        self.inbox_url = get_settings().mail_capture_inbox_url if result.error == "unreachable" else ""
+        self._owner = self._bind_private()
+
+    @rx.event
+    async def load(self):
+        self.page = page_arg(self.router.url.query_parameters.get("page"))
+        self.loading, self.opening, self._detail, self._files = True, "", {}, []
+        try:
+            await self._reload(await self._require("admin"))
+        except DomainError as err:
+            self.loading = False
+            return self._refuse(err)
+        self.loading = False
+        return None
+
+    @rx.event
+    async def refresh(self):
+        try:
+            await self._reload(await self._require("admin"))
+        except DomainError as err:
+            return self._refuse(err)
+        return None
+
+    @rx.event
+    async def go_to_page(self, page: Any):
+        try:
+            await self._require("admin")
+        except DomainError as err:
+            return self._refuse(err)
+        return rx.redirect(f"/admin/mail?page={page_arg(page)}")
+
+    @rx.event
+    async def open(self, msg_id: Any):
+        try:
+            admin = await self._require("admin")
+            self.opening = msg_id if isinstance(msg_id, str) and len(msg_id) <= 40 else ""
+            found = await rx.run_in_thread(lambda: captured_mail.detail(msg_id))
+        except DomainError as err:
+            self.opening = ""
+            return self._refuse(err)
+        except InboxUnavailable:
+            self.opening, self.error = "", "unreachable"
+            return rx.toast.error("The mail capture server is not answering. Try again in a moment.")
+        self.opening = ""
+        if found is None:
+            return rx.toast.error(NOT_FOUND)
+        s = found.summary
+        self._detail = {
+            "id": s.id, "subject": s.subject or "(no subject)", "from": s.sender, "to": s.to,
+            "when": format_instant(s.date, admin.time_zone) if s.date else "",
+            "text": found.text or "(no text part)",
+            # Links in the mail open in a new tab; the sandbox allows nothing else.
+            "html": ("<base target=\"_blank\">" + found.html) if found.html else "",
+        }
+        self._files = _file_labels(s)
+        self._owner = self._bind_private()
+        return None
+
+    @rx.event
+    def close(self):
+        self._detail, self._files, self.opening = {}, [], ""
