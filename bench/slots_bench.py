@@ -1,6 +1,6 @@
 """Slot computation: one tutor, 8 weeks, 3 intervals a day, 20 overrides, 150 bookings.
 
-    .venv/bin/python bench/slots_bench.py [--runs 300] [--keep]
+    .venv/bin/python bench/slots_bench.py [--runs 300] [--keep] [--baseline OLD_SLOTS_PY]
 
 Creates the scratch database tc_bench_slots on the local server (BENCH_SERVER_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it to head,
@@ -11,12 +11,16 @@ times `slots.free_slots` over the 8 weeks (viewer in America/New_York) and the p
 `ensure_bookable` for one slot. Then the same tutor with a connected Google Calendar
 whose busy times (200 blocks over the window) are in the cache and fresh: the cached read
 rides in the same query, so it should cost only the JSON and the extra intervals.
+--baseline FILE (an older services/slots.py, e.g. from `git show REV:tutorconnect/services/slots.py`)
+times that module's free_slots alternating with the current one on the unconnected tutor
+(the only comparison that means much on a busy machine).
 Drops the database at the end unless --keep.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import statistics
@@ -101,6 +105,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--baseline", type=Path, default=None)
     args = ap.parse_args()
 
     from tutorconnect.services import slots
@@ -108,14 +113,16 @@ def main() -> int:
     with scratch_database(DB, keep=args.keep) as (url, _):
         engine = create_engine(url)
         try:
-            return _run(engine, slots, args.runs)
+            return _run(engine, slots, args.runs, args.baseline)
         finally:
             engine.dispose()
 
 
-def _run(engine, slots, runs: int) -> int:
+def _run(engine, slots, runs: int, baseline: Path | None = None) -> int:
     tid = seed(engine)
     last = FIRST + timedelta(days=7 * WEEKS - 1)
+    if baseline is not None:
+        _compare(engine, slots, baseline, tid, last, runs)
     with Session(engine) as s:
         n = s.execute(text("SELECT count(*) FROM bookings")).scalar()
         o = s.execute(text("SELECT count(DISTINCT on_date) FROM availability_overrides")).scalar()
@@ -172,6 +179,29 @@ def _run(engine, slots, runs: int) -> int:
     ok = pct(timings, 95) <= 10 and pct(google_timings, 95) <= 10
     print(f"target p95 <= 10 ms for free_slots (both): {'met' if ok else 'NOT met'}")
     return 0
+
+
+def _compare(engine, slots, baseline: Path, tid, last: date, runs: int) -> None:
+    spec = importlib.util.spec_from_file_location("slots_baseline", baseline)
+    old = importlib.util.module_from_spec(spec)
+    sys.modules["slots_baseline"] = old
+    spec.loader.exec_module(old)
+    times: dict[str, list[float]] = {"current": [], "baseline": []}
+    with Session(engine) as s:
+        for mod in (slots, old):
+            for _ in range(10):
+                mod.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+        for i in range(runs):
+            pair = (("current", slots), ("baseline", old)) if i % 2 else (("baseline", old), ("current", slots))
+            for name, mod in pair:
+                t0 = time.perf_counter()
+                mod.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+                times[name].append((time.perf_counter() - t0) * 1000)
+                s.rollback()
+    print(f"alternating with {baseline} (unconnected tutor), {runs} runs each:")
+    for name, vals in times.items():
+        print(f"  free_slots {name:9s} p50={statistics.median(vals):.2f} ms p95={pct(vals, 95):.2f} ms")
+    print(f"  ratio current/baseline p50 = {statistics.median(times['current']) / statistics.median(times['baseline']):.3f}")
 
 
 def _run_google(engine, slots, tid, runs: int, last: date, target: datetime):

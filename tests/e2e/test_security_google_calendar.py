@@ -181,3 +181,11 @@ def test_the_tutor_disconnects_their_own_and_google_forgets_the_token(open_tab, 
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     again = tab.call(G.disconnect)  # nothing left to disconnect: a plain answer
     assert ("info", "Your Google Calendar was not connected.") in again.toasts, again.text
+
+
+def test_every_handler_of_the_card_is_covered_here():
+    """A new public handler on the card's state must get its attack tests in this module."""
+    public = {name for name in G.event_handlers if not name.startswith("_")} - set(
+        G.get_parent_state().event_handlers)
+    assert public == {"load", "dismiss_banner", "ask_disconnect", "cancel_disconnect", "disconnect_dialog_changed",
+                      "disconnect"}, public

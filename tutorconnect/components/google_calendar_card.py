@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.state.google_calendar import CONNECT_HREF
 from tutorconnect.state.google_calendar import GoogleCalendarState as G
 
 
@@ -35,7 +36,7 @@ def _connect_button(label: str, variant: str = "solid") -> rx.Component:
         rx.el.a(
             rx.image(src="/google.svg", width="16px", height="16px", alt=""),
             label,
-            href=G.connect_href,
+            href=CONNECT_HREF,
             reload_document=True,
             id="gcal-connect",
         ),

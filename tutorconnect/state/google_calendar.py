@@ -41,7 +41,6 @@ class GoogleCalendarState(SessionState):
     busy: bool = False
     confirm_disconnect: bool = False
     banner: str = ""
-    connect_href: str = CONNECT_HREF
     _email: str = ""
     _since: str = ""
     _problem: str = ""
