@@ -67,12 +67,6 @@ class Registry:
         topics.setdefault(topic, set()).add(cls)
         self._by_topic.setdefault(topic, set()).add(token)
 
-    def unwatch(self, token: str, cls: type) -> None:
-        for topic, classes in list(self._by_token.get(token, {}).items()):
-            classes.discard(cls)
-            if not classes:
-                self._drop_topic(token, topic)
-
     def forget(self, token: str) -> None:
         for topic in list(self._by_token.get(token, {})):
             self._drop_topic(token, topic)
@@ -121,9 +115,10 @@ def watch(state: Any, topic: str) -> None:
 
 
 def unwatch(state: Any) -> None:
-    """This tab's `type(state)` shows nothing live any more (signed out, say)."""
+    """The tab's session no longer holds (signed out, revoked, someone else): it watches
+    nothing any more, whichever of its states found out."""
     if token := _token_of(state):
-        registry.unwatch(token, type(state))
+        registry.forget(token)
 
 
 def page_changed(state: Any) -> None:

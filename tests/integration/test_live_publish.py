@@ -11,6 +11,7 @@ rolled-back topics were never sent."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 import time
@@ -184,9 +185,10 @@ def test_without_redis_the_in_process_bus_delivers_on_the_subscribers_loop(monke
 
     async def scenario() -> list[tuple[list[str], bool]]:
         loop = asyncio.get_running_loop()
+        loop_thread = threading.current_thread()
         got: asyncio.Queue = asyncio.Queue()
         unsubscribe = live.subscribe_local(
-            loop, lambda m: got.put_nowait((m["topics"], threading.current_thread() is threading.main_thread())))
+            loop, lambda m: got.put_nowait((m["topics"], threading.current_thread() is loop_thread)))
 
         def work() -> None:
             try:
@@ -210,6 +212,7 @@ def test_without_redis_the_in_process_bus_delivers_on_the_subscribers_loop(monke
         finally:
             unsubscribe()
 
-    received = asyncio.run(scenario())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs in this thread
+        received = pool.submit(asyncio.run, scenario()).result()
     assert [topics for topics, _ in received] == [[kept], [marker]]
     assert all(on_loop_thread for _, on_loop_thread in received)  # run on the subscriber's loop
