@@ -221,7 +221,7 @@ class Pusher:
 async def _listen_redis(pusher: Pusher, url: str, stop: asyncio.Event) -> None:
     import redis.asyncio as aioredis
 
-    channel = live.channel()
+    channel = live.channel(url)
     failures = 0
     while not stop.is_set():
         client = aioredis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=15)

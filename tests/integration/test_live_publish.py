@@ -216,3 +216,65 @@ def test_without_redis_the_in_process_bus_delivers_on_the_subscribers_loop(monke
         received = pool.submit(asyncio.run, scenario()).result()
     assert [topics for topics, _ in received] == [[kept], [marker]]
     assert all(on_loop_thread for _, on_loop_thread in received)  # run on the subscriber's loop
+
+
+class _Recorder:
+    """What the app's listener hands messages to (live_push.Pusher's two entry points)."""
+
+    def __init__(self) -> None:
+        self.messages: list[list[str]] = []
+        self.refreshes = 0
+
+    def on_message(self, message) -> int:
+        self.messages.append(message["topics"])
+        return 0
+
+    def refresh_all(self) -> int:
+        self.refreshes += 1
+        return 0
+
+
+def test_the_apps_listener_survives_a_redis_restart_and_refreshes_open_pages(monkeypatch, tmp_path):
+    """A private redis-server stopped and started again under the app's listener: the
+    publisher never raises meanwhile, the listener subscribes again by itself, asks every
+    open page to reload (messages may have been missed), and delivers again."""
+    from tests.integration.test_payment_faults import PrivateRedis
+    from tutorconnect.live_push import _listen_redis
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    _use_redis(monkeypatch, server.url)
+    recorder = _Recorder()
+
+    async def until(check, what: str, timeout: float = 30, publish: str | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, f"{what} within {timeout}s"
+            if publish:
+                live.publish(None, publish)  # again and again: the publisher may be backing off
+            await asyncio.sleep(0.3)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        listener = asyncio.create_task(_listen_redis(recorder, server.url, stop))
+        try:
+            first = _topic("marker")
+            await until(lambda: [first] in recorder.messages, "first message", publish=first)
+            server.stop()
+            with session_scope() as s:  # a change while Redis is down: committed, nothing raised
+                s.execute(text("SELECT 1"))
+                live.publish(s, _topic())
+            server.start()
+            await until(lambda: recorder.refreshes >= 1, "resubscribed and refreshed")
+            second = _topic("marker")
+            await until(lambda: [second] in recorder.messages, "a message after the restart", publish=second)
+        finally:
+            stop.set()
+            await asyncio.wait_for(listener, 10)
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, scenario()).result()
+    finally:
+        server.stop()
+        _use_redis(monkeypatch, None)
