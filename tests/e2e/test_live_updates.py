@@ -184,3 +184,52 @@ def test_a_slot_taken_by_another_student_leaves_an_open_picker(browser, live_app
     finally:
         watcher_ctx.close()
         taker_ctx.close()
+
+
+# -- without Redis: one app process, jobs in it, the in-process bus ---------------------------------
+@pytest.fixture(scope="module")
+def local_app():
+    """The first-run shape: no REDIS_URL, one backend worker running the jobs itself."""
+    from sqlalchemy import create_engine
+
+    from tests.e2e.conftest import ARTIFACTS
+    from tests.support.live_app import drop_database, start_live_app
+    from tutorconnect.db import normalize_url
+
+    app = start_live_app(ARTIFACTS / "live-app-local", redis=False, name="e2e-local")
+    engine = create_engine(normalize_url(app.database_url))
+    yield app, engine
+    engine.dispose()
+    app.stop()
+    drop_database(app.database_url)
+
+
+def test_without_redis_a_change_in_one_tab_reaches_the_other_by_itself(local_app):
+    """Two tabs of one student on the app without Redis: cancelling in one updates the
+    other's list (published from the handler's transaction thread, delivered by the
+    app's lifespan task through the in-process bus)."""
+    from tests.e2e.live_support import push_with, signed_in_student
+    from tests.support.reflex_ws import ReflexSocket
+    from tutorconnect.state.bookings_list import StudentBookingsState as Student
+
+    app, db = local_app
+    assert app.redis_url is None
+    log = (app.log_dir / "app.log").read_text(errors="replace")
+    assert '"transport": "in-process"' in log
+    tutor, _ = make_person(db, "tutor", "Emil Novak", "Europe/Prague")
+    person = signed_in_student(db, "Pooja Shah")
+    booking = make_booking(db, person.id, tutor, future(6))
+    watching = ReflexSocket(app.base_url, page="/bookings", cookie=person.cookie).connect()
+    acting = ReflexSocket(app.base_url, page="/bookings", cookie=person.cookie).connect()
+    try:
+        loaded = watching.call(Student.load)
+        assert [c["status"] for c in loaded.var(Student, "cards")] == ["awaiting_tutor"]
+        acting.call(Student.load)
+        acting.call(Student.open_cancel, {"booking_id": str(booking.id)})
+        done = acting.call(Student.submit_dialog, {"form_data": {"reason": "Something came up."}})
+        assert f"Booking {booking.reference} cancelled." in done.toast("success"), done.text
+        pushed = push_with(watching, Student, "cards", timeout=LIVE_WAIT / 1000)
+        assert [c["status"] for c in pushed.var(Student, "cards")] == ["cancelled"]
+    finally:
+        watching.close()
+        acting.close()

@@ -21,9 +21,10 @@ import pytest
 import redis
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
-from tests.e2e.attack_support import Person
+from tests.e2e.attack_support import assert_still_works, nothing_written
 from tests.e2e.helpers import query
 from tests.e2e.test_bookings_pages import future, make_booking, make_person
+from tests.e2e.live_support import next_push, push_with, signed_in_student
 from tests.support.reflex_ws import ReflexSocket, Reply
 from tutorconnect.services import live
 from tutorconnect.state.booking_picker import BookingPickerState as Picker
@@ -49,44 +50,6 @@ def publish(live_app):
 
     yield send
     client.close()
-
-
-def next_push(tab: ReflexSocket, timeout: float) -> Reply | None:
-    """The next update the server sends this tab unasked, or None after `timeout` s."""
-    try:
-        update = tab._receive_event(time.monotonic() + timeout)
-    except TimeoutError:
-        return None
-    reply = Reply()
-    reply.add(update)
-    return reply
-
-
-def push_with(tab: ReflexSocket, state, var: str, timeout: float = 10) -> Reply:
-    """The first unasked update carrying `state.var` (other states' pushes are skipped)."""
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        reply = next_push(tab, left)
-        if reply is not None and var in reply.vars(state):
-            return reply
-    raise AssertionError(f"no push with {state.__name__}.{var} within {timeout}s")
-
-
-def _person(live_app, db, name: str) -> Person:
-    """A fresh signed-in student: a session made the way sign-in makes it (not through the
-    form, so these tests use none of the per-IP sign-in allowance)."""
-    from sqlmodel import Session
-
-    from tests.e2e.test_bookings_pages import as_
-    from tutorconnect.services import sessions
-    from tutorconnect.services.tokens import hash_secret
-
-    uid, email = make_person(db, "student", name)
-    with Session(db) as s:
-        raw = sessions.create_session(s, as_(uid), uid)
-        s.commit()
-    sid = query(db, "select id from user_sessions where token_hash = :h", h=hash_secret(raw))[0][0]
-    return Person(email, uid, f"tc_session={raw}", "", sid)
 
 
 def _references(reply: Reply) -> set[str]:
@@ -168,8 +131,8 @@ def test_the_live_hooks_cannot_be_called_over_the_websocket(open_tab, db, people
 # -- a tab hears only its own user's changes -------------------------------------------------------
 def test_a_tab_is_pushed_only_its_own_users_changes(open_tab, live_app, db, publish):
     tutor, _ = make_person(db, "tutor", "Kofi Mensah", "Africa/Accra")
-    attacker = _person(live_app, db, "Neha Gupta")
-    victim = _person(live_app, db, "Rahul Verma")
+    attacker = signed_in_student(db, "Neha Gupta")
+    victim = signed_in_student(db, "Rahul Verma")
     mine = make_booking(db, attacker.id, tutor, future(9))
     theirs = make_booking(db, victim.id, tutor, future(10))
 
@@ -199,7 +162,7 @@ def test_a_tab_is_pushed_only_its_own_users_changes(open_tab, live_app, db, publ
 
 def test_a_revoked_session_is_cleared_by_the_push_not_refreshed(open_tab, live_app, db, publish):
     tutor, _ = make_person(db, "tutor", "Lucia Romero", "Europe/Madrid")
-    person = _person(live_app, db, "Ishaan Bose")
+    person = signed_in_student(db, "Ishaan Bose")
     booking = make_booking(db, person.id, tutor, future(11))
     tab = _bookings_tab(open_tab, person)
     assert _references(tab.call(Student.load)) == {booking.reference}
@@ -222,7 +185,7 @@ def test_a_tab_of_another_tab_token_gets_nothing_pushed(open_tab, live_app, db, 
     """A socket that reuses someone's client token while theirs is connected gets a fresh
     token from Reflex; it is not registered for anything, so it hears nothing."""
     tutor, _ = make_person(db, "tutor", "Aiko Tanaka", "Asia/Tokyo")
-    owner = _person(live_app, db, "Kavya Menon")
+    owner = signed_in_student(db, "Kavya Menon")
     first = make_booking(db, owner.id, tutor, future(12))
     tab = _bookings_tab(open_tab, owner)
     tab.call(Student.load)
@@ -243,7 +206,7 @@ def test_a_tab_of_another_tab_token_gets_nothing_pushed(open_tab, live_app, db, 
 ], ids=["text", "list", "topics-str", "topics-junk", "long-topic", "many-topics", "bytes"])
 def test_garbage_on_the_channel_breaks_nothing(open_tab, live_app, db, publish, raw):
     tutor, _ = make_person(db, "tutor", "Sara Lind", "Europe/Stockholm")
-    person = _person(live_app, db, "Dev Anand")
+    person = signed_in_student(db, "Dev Anand")
     booking = make_booking(db, person.id, tutor, future(13))
     tab = _bookings_tab(open_tab, person)
     tab.call(Student.load)
