@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -62,14 +63,33 @@ def _instant_tutor(db, name: str, zone: str):
     return tutor, slug
 
 
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        children = [p for p, parent in parents.items() if parent == pid]
+        found.update(children)
+        todo.extend(children)
+    return found
+
+
 def _worker_pids(live_app) -> set[int]:
-    """Backend workers that started the live-updates listener (one log line each)."""
+    """Backend workers of THIS app (processes under its `reflex run`) that logged the start
+    of their live-updates listener (one line each)."""
     text = (live_app.log_dir / "app.log").read_text(errors="replace")
-    pids = set()
+    logged = set()
     for line in text.splitlines():
         if "live updates: listening" in line and (m := re.search(r'"worker_pid":\s*(\d+)', line)):
-            pids.add(int(m.group(1)))
-    return pids
+            logged.add(int(m.group(1)))
+    web = next(p for p in live_app.processes if "reflex" in " ".join(map(str, p.args)))
+    return logged & _descendants(web.pid)
 
 
 def _order_for(page: Page, db, reference: str, booking_id) -> str:
