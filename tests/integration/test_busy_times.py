@@ -112,6 +112,19 @@ def test_a_rescheduled_booking_is_not_blocked_by_its_own_calendar_event(connecte
     assert local_starts(moved) == ALL_DAY
 
 
+def test_a_long_horizon_is_asked_in_pieces_google_accepts(google):
+    """Google refuses freeBusy ranges over 90 days: a year's horizon takes several calls."""
+    tid = tutor(horizon_days=365)
+    connect(google, tid, ACCOUNT)
+    far = MONDAY + timedelta(days=7 * 40)  # a Monday about 9 months ahead
+    seed_busy(google, ACCOUNT, (at(10, day=far), at(11, day=far)))
+    assert local_starts(free(tid, first=far, last=far)) == ["09:00", "11:00"]
+    row = cache_row(tid)
+    span, piece = row.window_end - row.window_start, timedelta(days=busy_times.MAX_QUERY_DAYS)
+    assert span > timedelta(days=365) and piece < timedelta(days=90)
+    assert calls(google) == -(-span // piece) == 5  # ceil: every piece within Google's limit
+
+
 def test_not_connected_means_no_calls_and_no_change(google):
     tid = tutor(horizon_days=30)
     seed_busy(google, ACCOUNT, (at(10), at(11)))

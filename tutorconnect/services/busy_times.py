@@ -47,9 +47,9 @@ log = logging.getLogger(__name__)
 
 _UTC = timezone.utc
 FETCH_TIMEOUT_SECONDS = 5.0
-# Google answers freebusy for long ranges, but not without limit: longer windows are asked
-# in pieces of at most this many days.
-MAX_QUERY_DAYS = 62
+# Google refuses a freeBusy range longer than 90 days ("The requested time range is too
+# long", as cal.com found: calcom/cal.com#11704); longer windows are asked in pieces.
+MAX_QUERY_DAYS = 89
 # The window fetched reaches this far past the horizon the caller needs, so requests made
 # later within the cache's lifetime are still covered by it.
 WINDOW_SLACK = timedelta(days=1)
