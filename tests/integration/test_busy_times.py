@@ -13,27 +13,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from tests.integration.calendar_support import (  # noqa: F401  (fixtures)
+from tests.integration import calendar_support
+from tests.integration.calendar_support import (
     calls,
     connect,
-    emulator,
     fault,
-    google,
     seed_busy,
 )
 from tests.integration.test_slots import MONDAY, NOW, at, check, free, insert_booking, local_starts, reason, tutor
 from tests.integration.test_tutor_support import as_, make_user
-from tests.support.db import scalar, sql
+from tests.support.db import sql
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.services import busy_times, calendar_connections, holds, slots
 from tutorconnect.services.slots import SlotUnavailable
 
+emulator, google = calendar_support.emulator, calendar_support.google  # fixtures
 ACCOUNT = "priya.sharma@gmail.com"
 ALL_DAY = ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30", "10:45", "11:00"]
 TTL = 120

@@ -12,19 +12,16 @@ fails.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from tests.integration.calendar_support import (  # noqa: F401  (fixtures)
+from tests.integration import calendar_support
+from tests.integration.calendar_support import (
     connect,
     consent,
-    emulator,
-    google,
     refresh_works,
 )
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user
@@ -39,6 +36,7 @@ from tutorconnect.services import calendar_connections, google_signin, sessions
 from tutorconnect.services.calendar_connections import CalendarConnectFailed
 from tutorconnect.services.errors import PermissionDenied, TokenInvalid
 
+emulator, google = calendar_support.emulator, calendar_support.google  # fixtures
 ACCOUNT = "priya.sharma@gmail.com"
 OTHER_ACCOUNT = "arjun.mehta@gmail.com"
 
