@@ -101,6 +101,16 @@ def test_buffers_keep_their_distance_from_google_events(google):
     assert_agree(tid)
 
 
+def test_a_buffer_reaching_back_before_now_still_sees_the_event_there(google):
+    tid = tutor(horizon_days=30, buffer_before_minutes=30)
+    connect(google, tid, ACCOUNT)
+    seed_busy(google, ACCOUNT, (at(9), at(9, 40)))  # ends after 10:00's buffer begins (09:30)
+    now = at(9, 45)
+    assert reason(tid, at(10), now=now) == "outside_availability"
+    assert local_starts(free(tid, now=now))[:2] == ["10:15", "10:30"]
+    assert_agree(tid, now=now)
+
+
 def test_a_rescheduled_booking_is_not_blocked_by_its_own_calendar_event(connected, google):
     booking = insert_booking(connected, at(10))
     seed_busy(google, ACCOUNT, (at(10), at(11)))  # the lesson's own event on the tutor's calendar
@@ -140,7 +150,7 @@ def test_the_copy_is_cached_for_busy_cache_seconds(connected, google):
     assert calls(google) == 1
     row = cache_row(connected)
     assert row.fetched_at == NOW and row.last_error is None
-    assert row.window_start == NOW and row.window_end >= NOW + timedelta(days=30)
+    assert row.window_start == NOW - timedelta(days=1) and row.window_end >= NOW + timedelta(days=30)
     # within the TTL: the picker, another week, a hold check and a booking check read the copy
     seed_busy(google, ACCOUNT, (at(9), at(9, 30)))  # new in Google, not yet seen
     later = NOW + timedelta(seconds=TTL - 1)

@@ -6,7 +6,7 @@ Google busy intervals overlapping [w0, w1) (UTC, sorted; [] when not connected).
 - slots.py reads the connection and this cache in the SAME round trip as everything else
   about the tutor (`CACHE_SQL` is a column of its query) and hands it in as `cached`; a
   fresh cache costs no query and no call.
-- The cache (calendar_busy_cache, one row per tutor) holds ONE window, from the moment of
+- The cache (calendar_busy_cache, one row per tutor) holds ONE window, from a day before
   the fetch to a little past the tutor's booking horizon, so every request for bookable
   times is covered by the same fetch. It is fresh for BUSY_CACHE_SECONDS (default 120)
   after `fetched_at`; then the next request fetches again (freebusy through
@@ -50,8 +50,7 @@ FETCH_TIMEOUT_SECONDS = 5.0
 # Google refuses a freeBusy range longer than 90 days ("The requested time range is too
 # long", as cal.com found: calcom/cal.com#11704); longer windows are asked in pieces.
 MAX_QUERY_DAYS = 89
-# The window fetched reaches this far past the horizon the caller needs, so requests made
-# later within the cache's lifetime are still covered by it.
+# The window fetched reaches this far before now and past the horizon the caller needs.
 WINDOW_SLACK = timedelta(days=1)
 
 # One column of slots' tutor query: NULL when the tutor has no connection; else the
@@ -155,7 +154,9 @@ def busy_between(session: Session, tutor_id: uuid.UUID, w0: datetime, w1: dateti
         return _overlapping(cached.busy, w0, w1)
     if _recent(cached.last_error_at, now, ttl):
         return _stale(cached, tutor_id, w0, w1, now, note=False)
-    window = (now, max(horizon_end, need1) + WINDOW_SLACK)
+    # From a little before now (a lesson's buffer before it may reach back before now) to
+    # a little past the horizon (later requests within the cache's lifetime stay covered).
+    window = (now - WINDOW_SLACK, max(horizon_end, need1) + WINDOW_SLACK)
     try:
         fetched = _single_flight(tutor_id, lambda: _fetch_and_store(session, tutor_id, cached.calendar_id,
                                                                       window, now))
