@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from tests.integration import payment_support
 from tests.integration.booking_support import as_, book, bookable_tutor, future, student
-from tests.integration.test_tutor_support import complete_profile, doc_dir, make_subjects, make_user  # noqa: F401
+from tests.integration import test_tutor_support
+from tests.integration.test_tutor_support import complete_profile, make_subjects, make_user
 from tests.support.email_samples import SAMPLES
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
@@ -29,6 +30,7 @@ from tutorconnect.services import bookings, jobs, mail, notification_prefs, noti
 from tutorconnect.services import tutor_approval
 
 rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
+doc_dir = test_tutor_support.doc_dir  # fixture
 FALLBACK = "https://rooms.example.org/TutorConnect-"
 
 
