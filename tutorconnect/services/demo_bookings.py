@@ -13,8 +13,8 @@ tutor's weekly availability has a window, at a quarter hour inside it, so upcomi
 are bookable slots. Ids are uuid5 of (student, tutor, k) (or of the review a completed
 lesson belongs to), so a second run inserts nothing; a row that cannot be made any more
 (its time now collides, the tutor's settings changed) is skipped inside a savepoint.
-Refunds of these lessons count as already paid out (their outbox rows are completed); the
-review nudge of a completed lesson is dated when it ended, and read if it was reviewed.
+Refunds of these lessons count as already paid out (their outbox rows are completed), and
+their emails and texts are not sent (history, not news); the review nudge of a completed lesson is dated when it ended, and read if it was reviewed.
 
 What it makes (times in the tutor's zone):
 - demo student (student@tutorconnect.test): completed lessons with Priya Sharma and Rohan
@@ -42,7 +42,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from tutorconnect.services import bookings, outbox
+from tutorconnect.services import bookings, mail, notify, outbox
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.demo_catalog import DEMO_NAMESPACE, STUDENT_EMAIL, TUTOR_EMAIL
 from tutorconnect.services.errors import DomainError
@@ -251,6 +251,7 @@ def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
     from tutorconnect.services.demo import demo_review_id, demo_user_id, slugify
 
     plan = _plan()
+    first_outbox = session.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
     emails = {x for p in plan for x in (p.student, p.tutor)} | {STUDENT_EMAIL, TUTOR_EMAIL}
     ids = {e: demo_user_id(e) for e in emails}
     # Lessons behind the demo reviews of REVIEWED_TUTORS (still unlinked).
@@ -318,4 +319,9 @@ def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
                                   {"b": view.id}).one()
         occupancy.add(view, (blocked[0], blocked[1]))
         made += 1
+    # These lessons are history made up at load time: nobody is mailed or texted about it
+    # (the in-app notices stay). Upcoming confirmed lessons still get their confirmation
+    # with the join link, sent by their meeting job after the load.
+    session.execute(text("UPDATE outbox SET completed_at = now() WHERE id > :first AND completed_at IS NULL "
+                         "AND job = ANY(:jobs)"), {"first": first_outbox, "jobs": [mail.SEND_JOB, notify.SMS_JOB]})
     return {"bookings": made, "reviews_linked": linked}
