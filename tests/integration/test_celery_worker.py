@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from tests.support import slow_job
+from tests.support.celery_workers import WorkerProcesses
 from tests.support.smtp import MessageSink, free_port as _free_port
 from tutorconnect import background
 from tutorconnect.config import PROJECT_ROOT, get_settings
@@ -73,51 +74,11 @@ def broker(broker_turn):
     app.close()
 
 
-class _Workers:
+def _Workers(database_url: str, smtp_port: int, logdir: Path) -> WorkerProcesses:
     """Real `celery worker` subprocesses pointed at the test database, broker and SMTP."""
-
-    def __init__(self, database_url: str, smtp_port: int, logdir: Path) -> None:
-        self.env = {
-            **os.environ,
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": TEST_REDIS_URL,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp_port),
-            "LOG_FORMAT": "text",
-            "PYTHONPATH": str(PROJECT_ROOT),
-        }
-        self.logdir = logdir
-        self.procs: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(self) -> subprocess.Popen:
-        log = self.logdir / f"worker{len(self.procs)}.log"
-        cmd = [
-            sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-            "--pool=solo", "-Q", "tutorconnect", "--concurrency=1", "-l", "info",
-            "-I", "tests.support.slow_job", "--without-mingle", "--without-gossip",
-            "-n", f"test{len(self.procs)}-{os.getpid()}@%h",
-        ]
-        with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        self.procs.append((proc, log))
-        wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, 20, "worker start")
-        assert proc.poll() is None, log.read_text()[-3000:]
-        return proc
-
-    def stop_all(self) -> None:
-        for proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc, _ in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n" + log.read_text()[-4000:] for _, log in self.procs)
+    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "SMTP_HOST": "127.0.0.1",
+                            "SMTP_PORT": str(smtp_port)}, logdir, hooks="tests.support.slow_job", name="test",
+                           ready_timeout=20)
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@ leave exactly one event, one ready meeting and one confirmation.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from tests.support.celery_workers import WorkerProcesses
 from tests.integration import meeting_support, test_celery_worker
 from tests.integration.meeting_support import (
     confirmed_booking,
@@ -24,7 +22,6 @@ from tests.integration.meeting_support import (
 )
 from tests.integration.test_celery_worker import TEST_REDIS_URL, wait_for
 from tutorconnect import background
-from tutorconnect.config import PROJECT_ROOT
 from tutorconnect.db import session_scope
 from tutorconnect.services import meetings, outbox
 
@@ -35,38 +32,10 @@ pytestmark = pytest.mark.celery
 TUTOR_MAIL = "tutor.calendar@gmail.com"
 
 
-class Workers:
-    def __init__(self, database_url: str, google_url: str, logdir: Path, **extra_env: str) -> None:
-        self.env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL,
-                    "GOOGLE_EMULATOR_URL": google_url, "LOG_FORMAT": "text", "PYTHONPATH": str(PROJECT_ROOT),
-                    "SMTP_PORT": "9", "MEETING_CONFERENCE_WAIT_SECONDS": "3", **extra_env}
-        self.logdir, self.procs = logdir, []
-
-    def start(self) -> subprocess.Popen:
-        log = self.logdir / f"worker{len(self.procs)}.log"
-        cmd = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--pool=solo", "-Q",
-               "tutorconnect", "--concurrency=1", "-l", "info", "-I", "tests.support.meeting_fault_hooks",
-               "--without-mingle", "--without-gossip", "-n", f"meet{len(self.procs)}-{os.getpid()}@%h"]
-        with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        self.procs.append((proc, log))
-        wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, 30, "worker start")
-        assert proc.poll() is None, log.read_text()[-3000:]
-        return proc
-
-    def stop_all(self) -> None:
-        for proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc, _ in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n" + log.read_text()[-4000:] for _, log in self.procs)
+def Workers(database_url: str, google_url: str, logdir: Path, **extra_env: str) -> WorkerProcesses:
+    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "GOOGLE_EMULATOR_URL": google_url,
+                            "SMTP_PORT": "9", "MEETING_CONFERENCE_WAIT_SECONDS": "3", **extra_env},
+                           logdir, hooks="tests.support.meeting_fault_hooks", name="meet")
 
 
 def _expire_claims() -> None:

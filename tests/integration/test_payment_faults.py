@@ -12,17 +12,16 @@ the Razorpay emulator (official SDK):
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import text
 
+from tests.support.celery_workers import WorkerProcesses
 from tests.integration import payment_support, test_celery_worker
 from tests.integration.payment_support import (
     as_,
@@ -36,7 +35,6 @@ from tests.integration.payment_support import (
 from tests.integration.test_celery_worker import TEST_REDIS_URL, wait_for
 from tests.support.smtp import free_port
 from tutorconnect import background
-from tutorconnect.config import PROJECT_ROOT
 from tutorconnect.db import session_scope
 from tutorconnect.services import bookings
 from workers.celery_app import create_app
@@ -46,39 +44,10 @@ broker_turn, broker = test_celery_worker.broker_turn, test_celery_worker.broker 
 pytestmark = [pytest.mark.celery, pytest.mark.usefixtures("rzp")]
 
 
-class Workers:
-    def __init__(self, database_url: str, redis_url: str, rzp_url: str, logdir: Path, **extra_env: str) -> None:
-        self.env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                    "RAZORPAY_BASE_URL": rzp_url, "RAZORPAY_KEY_ID": "", "LOG_FORMAT": "text",
-                    "RECONCILE_AFTER_MINUTES": "1", "PYTHONPATH": str(PROJECT_ROOT), "SMTP_PORT": "9",
-                    **extra_env}
-        self.logdir, self.procs = logdir, []
-
-    def start(self) -> subprocess.Popen:
-        log = self.logdir / f"worker{len(self.procs)}.log"
-        cmd = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--pool=solo", "-Q",
-               "tutorconnect", "--concurrency=1", "-l", "info", "-I", "tests.support.fault_hooks",
-               "--without-mingle", "--without-gossip", "-n", f"fault{len(self.procs)}-{os.getpid()}@%h"]
-        with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        self.procs.append((proc, log))
-        wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, 30, "worker start")
-        assert proc.poll() is None, log.read_text()[-3000:]
-        return proc
-
-    def stop_all(self) -> None:
-        for proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc, _ in self.procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n" + log.read_text()[-4000:] for _, log in self.procs)
+def Workers(database_url: str, redis_url: str, rzp_url: str, logdir: Path, **extra_env: str) -> WorkerProcesses:
+    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "RAZORPAY_BASE_URL": rzp_url,
+                            "RAZORPAY_KEY_ID": "", "RECONCILE_AFTER_MINUTES": "1", "SMTP_PORT": "9", **extra_env},
+                           logdir, hooks="tests.support.fault_hooks", name="fault")
 
 
 def _paid_booking(rzp):
