@@ -26,6 +26,9 @@ os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost:3000")
 os.environ.setdefault("LOG_FORMAT", "text")
+# Mail from tests that start no capture server of their own goes nowhere (port 9: nothing
+# listens), never into the inbox of a demo a developer has running on 8025.
+os.environ.setdefault("SMTP_PORT", "9")
 
 # Property tests judge correctness, never speed: on a loaded CI machine a slow example is
 # not a failure (no per-example deadline, no "too slow" health check).

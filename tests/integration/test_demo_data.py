@@ -275,18 +275,21 @@ def test_demo_review_nudges_are_dated_and_read_when_reviewed(loaded):
 
 
 def test_demo_history_is_not_mailed_but_upcoming_lessons_get_meetings(loaded):
-    """Loading the demo queues no email or text about made-up past events (they stay as
-    in-app notices); confirmed upcoming lessons get their meeting job (which then sends
+    """Loading the demo sends no email, text or in-app notice about made-up past events
+    (only the dated review nudges); confirmed upcoming lessons get their meeting job (which then sends
     the confirmation with the join link)."""
     with session_scope() as s:
         unsent = s.execute(text("SELECT count(*) FROM outbox WHERE job IN ('email.send', 'sms.send') "
                                 "AND completed_at IS NULL")).scalar_one()
-        notices = s.execute(text("SELECT count(*) FROM notifications WHERE kind LIKE 'booking.%'")).scalar_one()
+        nudges = s.execute(text("SELECT count(*) FROM notifications WHERE kind = 'booking.review_requested'")
+                           ).scalar_one()
+        news = s.execute(text("SELECT count(*) FROM notifications WHERE kind LIKE 'booking.%' "
+                              "AND kind <> 'booking.review_requested'")).scalar_one()
         meetings_queued = s.execute(text(
             "SELECT count(*) FROM outbox o JOIN bookings b ON b.id = (o.payload->>'booking_id')::uuid "
             "WHERE o.job = 'meeting.create' AND b.status = 'confirmed' AND b.starts_at > now()")).scalar_one()
         upcoming = s.execute(text("SELECT count(*) FROM bookings WHERE status = 'confirmed' AND starts_at > now()")
                              ).scalar_one()
     assert unsent == 0
-    assert notices > 0
+    assert nudges > 0 and news == 0
     assert upcoming >= 4 and meetings_queued == upcoming

@@ -14,7 +14,7 @@ are bookable slots. Ids are uuid5 of (student, tutor, k) (or of the review a com
 lesson belongs to), so a second run inserts nothing; a row that cannot be made any more
 (its time now collides, the tutor's settings changed) is skipped inside a savepoint.
 Refunds of these lessons count as already paid out (their outbox rows are completed), and
-their emails and texts are not sent (history, not news); the review nudge of a completed lesson is dated when it ended, and read if it was reviewed.
+their emails, texts and in-app notices are not sent (history, not news); the review nudge of a completed lesson is dated when it ended, and read if it was reviewed.
 
 What it makes (times in the tutor's zone):
 - demo student (student@tutorconnect.test): completed lessons with Priya Sharma and Rohan
@@ -252,6 +252,7 @@ def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
 
     plan = _plan()
     first_outbox = session.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
+    load_started = session.execute(text("SELECT clock_timestamp()")).scalar_one()
     emails = {x for p in plan for x in (p.student, p.tutor)} | {STUDENT_EMAIL, TUTOR_EMAIL}
     ids = {e: demo_user_id(e) for e in emails}
     # Lessons behind the demo reviews of REVIEWED_TUTORS (still unlinked).
@@ -319,9 +320,13 @@ def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
                                   {"b": view.id}).one()
         occupancy.add(view, (blocked[0], blocked[1]))
         made += 1
-    # These lessons are history made up at load time: nobody is mailed or texted about it
-    # (the in-app notices stay). Upcoming confirmed lessons still get their confirmation
-    # with the join link, sent by their meeting job after the load.
+    # These lessons are history made up at load time: nobody is mailed, texted or notified
+    # about it as if it were news (only the dated review nudges above stay). Upcoming
+    # confirmed lessons still get their confirmation with the join link, sent by their
+    # meeting job after the load.
     session.execute(text("UPDATE outbox SET completed_at = now() WHERE id > :first AND completed_at IS NULL "
                          "AND job = ANY(:jobs)"), {"first": first_outbox, "jobs": [mail.SEND_JOB, notify.SMS_JOB]})
+    session.execute(text("DELETE FROM notifications WHERE created_at >= :t AND user_id = ANY(:p) "
+                         "AND kind LIKE 'booking.%' AND kind <> 'booking.review_requested'"),
+                    {"t": load_started, "p": people})
     return {"bookings": made, "reviews_linked": linked}
