@@ -31,11 +31,13 @@ def foreign(db) -> dict[str, str]:
     accept(db, tutor, confirmed.id)
     started = make_booking(db, learner, tutor, future(5))
     accept(db, tutor, started.id)
-    past = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=2)
+    # Started 20 minutes ago and still running: the booking sweep must not complete it
+    # (and queue its review request) in the middle of an attack test.
+    past = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=20)
     query(db, "update bookings set starts_at = :s, ends_at = :e, blocked_from = :s, blocked_until = :e where id = :id",
           s=past, e=past + timedelta(hours=1), id=started.id)
     done = make_booking(db, learner, tutor, future(6))
-    earlier = past - timedelta(days=2)
+    earlier = past - timedelta(days=2, hours=2)
     query(db, "update bookings set status = 'completed', starts_at = :s, ends_at = :e, blocked_from = :s, "
               "blocked_until = :e where id = :id", s=earlier, e=earlier + timedelta(hours=1), id=done.id)
     return {"request": str(request.id), "confirmed": str(confirmed.id), "started": str(started.id),
