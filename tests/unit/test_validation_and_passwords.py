@@ -429,3 +429,13 @@ class TestPasswordHashing:
         # then it verifies
         assert verify_password(hashed, typed) is True
 
+
+
+def test_safe_join_url_keeps_web_links_only():
+    from tutorconnect.services.validation import JOIN_URL_MAX, safe_join_url
+
+    assert safe_join_url(" https://meet.google.com/abc-defg-hij ") == "https://meet.google.com/abc-defg-hij"
+    assert safe_join_url("http://localhost:8000/room") == "http://localhost:8000/room"
+    for bad in (None, 42, "", "javascript:alert(1)", "https://a b", "https://x\x00y", "ftp://x",
+                "https://" + "a" * JOIN_URL_MAX):
+        assert safe_join_url(bad) is None

@@ -34,6 +34,7 @@ from tutorconnect.services import accounts
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound, PermissionDenied
 from tutorconnect.services.tokens import hash_secret, looks_like_secret, new_secret
+from tutorconnect.services.validation import safe_join_url
 
 PRODID = "-//TutorConnect//Lesson calendar 1.0//EN"
 UID_DOMAIN = "tutorconnect"
@@ -83,15 +84,6 @@ def _calendar(name: str | None = None) -> Calendar:
     return cal
 
 
-def _safe_url(url: str | None) -> str | None:
-    if not url or not isinstance(url, str):
-        return None
-    url = url.strip()
-    if not url.lower().startswith(("https://", "http://")) or any(c.isspace() or ord(c) < 32 for c in url):
-        return None
-    return url
-
-
 def _event(row, viewer_id: uuid.UUID | None, stamp: datetime) -> Event:
     if viewer_id == row.student_id:
         summary = f"Lesson with {row.tutor_name}"
@@ -111,7 +103,7 @@ def _event(row, viewer_id: uuid.UUID | None, stamp: datetime) -> Event:
     ev.add("status", _STATUS.get(row.status, "TENTATIVE"))
     ev.add("transp", "TRANSPARENT" if _STATUS.get(row.status) == "CANCELLED" else "OPAQUE")
     lines = [f"TutorConnect booking {row.reference}"]
-    url = _safe_url(row.meeting_url)
+    url = safe_join_url(row.meeting_url)
     if url:
         ev.add("url", url)
         ev.add("location", url)

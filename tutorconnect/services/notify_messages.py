@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from tutorconnect.money import format_money
 from tutorconnect.services import mail
+from tutorconnect.services.validation import safe_join_url
 from tutorconnect.timefmt import format_short, format_span
 
 # People -----------------------------------------------------------------------------------
@@ -111,16 +112,7 @@ def booking_facts(session: Session, booking: Any, extra: dict[str, Any]) -> Book
     join_url = extra.get("join_url") or getattr(booking, "meeting_url", None) or \
         session.execute(_JOIN_SQL, {"b": booking.id}).scalar()
     return BookingFacts(booking, student, tutor, t.name if t else tutor.full_name, t.slug if t else "", extra,
-                        _safe_url(join_url))
-
-
-def _safe_url(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value.lower().startswith(("https://", "http://")) or any(c.isspace() or ord(c) < 32 for c in value):
-        return None
-    return value
+                        safe_join_url(join_url))
 
 
 def _money(amount: int | None, currency: str) -> str:

@@ -64,3 +64,18 @@ def safe_next_path(value: object, default: str = "/") -> str:
     if any(ord(c) < 32 for c in value):
         return default
     return value
+
+
+JOIN_URL_MAX = 500
+
+
+def safe_join_url(value: object) -> str | None:
+    """A meeting link fit to show on a page, put in an .ics or send by email: http(s), no
+    spaces or control characters, at most JOIN_URL_MAX characters; anything else -> None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value.lower().startswith(("https://", "http://")) or len(value) > JOIN_URL_MAX \
+            or any(c.isspace() or ord(c) < 32 for c in value):
+        return None
+    return value

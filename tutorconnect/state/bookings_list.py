@@ -13,7 +13,6 @@ dialogs and counts are private: backend vars shown only to the session that load
 from __future__ import annotations
 
 import dataclasses
-import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -26,8 +25,10 @@ from tutorconnect.config import get_settings
 from tutorconnect.money import format_money
 from tutorconnect.services import booking_lists, booking_policy, bookings, live, reviews, slots
 from tutorconnect.services.booking_lists import BookingRow
+from tutorconnect.services.checkout_view import REFERENCE
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
+from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import PAGE_MAX, instant_arg, page_arg, parse_form, short_str
 from tutorconnect.timefmt import format_instant
@@ -123,10 +124,6 @@ def _range(start: datetime, end: datetime, zone: str) -> str:
     return f"{_clock(start, zone)}–{_clock(end, zone)} {abbrev}"
 
 
-def _safe_url(url: str | None) -> str:
-    return url if isinstance(url, str) and url.startswith("https://") and len(url) <= 500 else ""
-
-
 def _uuid_arg(value: Any) -> uuid.UUID:
     text = short_str(value, 36)
     try:
@@ -184,7 +181,7 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
         duration=f"{row.length_minutes} min", trial=row.is_trial,
         price=format_money(row.price_minor, row.currency) + (
             f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
-        join_url=_safe_url(row.meeting_url) if row.status == "confirmed" else "",
+        join_url=(safe_join_url(row.meeting_url) or "") if row.status == "confirmed" else "",
         ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
         pay_href=f"/pay/{row.reference}" if role == "student" and row.status == "pending_payment" and (
             row.expires_at is None or row.expires_at > now) else "",
@@ -363,7 +360,7 @@ class BookingsListMixin(rx.State, mixin=True):
         self.page = page_arg(params.get("page"))
         self.dialog_open = self.move_open = False
         confirmed = params.get("confirmed")
-        self.highlight = confirmed if isinstance(confirmed, str) and re.fullmatch(r"TC-[A-Z0-9]{4,12}", confirmed) else ""
+        self.highlight = confirmed if isinstance(confirmed, str) and REFERENCE.fullmatch(confirmed) else ""
 
         async def work(user):
             await self._reload(user)

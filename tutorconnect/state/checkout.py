@@ -26,6 +26,7 @@ import reflex as rx
 from tutorconnect.money import format_money
 from tutorconnect.services import checkout_view, payments
 from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
 from tutorconnect.timefmt import format_instant
@@ -154,7 +155,7 @@ class CheckoutState(SessionState):
             "expires": _when(summary.expires_at, zone) if summary.expires_at else "",
             "ics": f"/api/bookings/{summary.booking_id}.ics",
             "awaiting_tutor": "yes" if summary.status == "awaiting_tutor" else "",
-            "join": summary.join_url if summary.join_url.startswith("https://") and len(summary.join_url) <= 500 else "",
+            "join": safe_join_url(summary.join_url) or "",
             "failure": keep_failure,
         }
         self._booking_id = str(summary.booking_id)
