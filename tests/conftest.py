@@ -1,9 +1,11 @@
-"""Shared fixtures: a fresh PostgreSQL database migrated to head for the test run.
+"""Shared fixtures: each test process's own PostgreSQL database, cloned from one database
+migrated to head once per run (tests/support/parallel.py), and its own Redis database.
 
-TEST_DATABASE_URL names a server (default: the local one at 127.0.0.1:5432); a database
-`tc_test_<pid>` is created on it, migrated with Alembic, and dropped at the end.
-TEST_REDIS_URL (default redis://127.0.0.1:6379/15) is used by the Redis tests, which fail
-rather than skip when Redis is unreachable.
+TEST_DATABASE_URL names a server (default: the local one at 127.0.0.1:5432). Under
+pytest-xdist every worker clones `tc_test_<run>_<worker>` from the run's template; the
+controller drops them all at the end. TEST_REDIS_URL (default redis://127.0.0.1:6379/15)
+names the Redis server; each worker claims a database number of its own there. The Redis
+tests fail rather than skip when Redis is unreachable.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings as hypothesis_settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-TEST_DB = f"tc_test_{os.getpid()}"
+from tests.support import parallel
 
 # Settings are read from the environment: fix them before any app module caches them.
 os.environ["APP_ENV"] = "test"
@@ -37,15 +36,49 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("tutorconnect")
 
-
-def _admin_url() -> str:
-    from tutorconnect.db import normalize_url
-
-    return normalize_url(SERVER_URL)
+pytest_plugins = ["tests.support.timing_report"]
 
 
-def _test_url() -> str:
-    return make_url(_admin_url()).set(database=TEST_DB).render_as_string(hide_password=False)
+def __getattr__(name: str) -> str:
+    # `from tests.conftest import REDIS_URL`: this worker's own Redis database, claimed on
+    # first use (the xdist controller, which runs no test, never claims one).
+    if name == "REDIS_URL":
+        return parallel.worker_redis("tests")
+    raise AttributeError(name)
+
+
+# -- one run, several workers ---------------------------------------------------------------
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        parallel.run_id()  # the controller (or the only process) names the run first
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):  # xdist: each worker joins the controller's run
+    node.workerinput["tc_run"] = parallel.run_id()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        os.environ[parallel.RUN_ENV] = workerinput["tc_run"]
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):  # the controller, after every worker finished
+        from tests.support.frontend_build import remove_run_builds
+
+        parallel.drop_run_databases(parallel.run_id())
+        remove_run_builds(parallel.run_id())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Browser tests after all others, whatever order a shuffle (pytest-randomly) chose:
+    once a worker has run sync Playwright, its main thread holds an event loop, and the
+    asyncio.run() of a later service test there would fail."""
+    items.sort(key=lambda item: "/e2e/" in f"/{item.nodeid}")
 
 
 def _tables() -> list[str]:
@@ -56,27 +89,34 @@ def _tables() -> list[str]:
     return [t.name for t in SQLModel.metadata.sorted_tables]
 
 
+def empty_all_tables(conn) -> None:
+    """Every table empty and every sequence restarted, as after TRUNCATE ... RESTART IDENTITY
+    of them all, but touching only what the last test used: truncating all 41 tables costs
+    0.1-0.5 s, finding the used ones 2 ms."""
+    tables = _tables()
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    used = [row[0] for row in conn.execute(text(probe))]
+    if used:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in used) + " RESTART IDENTITY CASCADE"))
+    for (seq,) in conn.execute(text(
+            "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences WHERE last_value IS NOT NULL")):
+        conn.execute(text("SELECT setval(:s, 1, false)"), {"s": seq})
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    """Create the test database, migrate it to head, point the app at it."""
-    admin = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{TEST_DB}"'))
-    url = _test_url()
+    """This process's database: a clone of the run's migrated template; the app points at it."""
+    name = f"tc_test_{parallel.run_id()}_{parallel.worker_id()}"
+    url = parallel.clone_database(parallel.migrated_template(), name)
     os.environ["DATABASE_URL"] = url
     from tutorconnect.config import get_settings
     from tutorconnect.db import reset_engine_cache
-    from tutorconnect.migrations import upgrade_to_head
 
     get_settings.cache_clear()
     reset_engine_cache()
-    upgrade_to_head(url)
     yield url
     reset_engine_cache()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)'))
-    admin.dispose()
+    parallel.drop_database(name)
 
 
 @pytest.fixture
@@ -85,7 +125,7 @@ def db(database_url):
     from tutorconnect.db import get_engine
 
     with get_engine().begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(_tables()) + " RESTART IDENTITY CASCADE"))
+        empty_all_tables(conn)
     yield database_url
 
 

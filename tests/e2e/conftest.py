@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.attack_support import people  # noqa: F401  (one signed-in set per session)
 from tests.support.live_app import drop_database, start_live_app
+from tests.support.parallel import worker_id
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -20,7 +21,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def live_app():
-    app = start_live_app(ARTIFACTS / "live-app", redis=True, name="e2e")
+    app = start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e")
     yield app
     app.stop()
     drop_database(app.database_url)
@@ -62,25 +63,21 @@ def base_url(live_app) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_login(browser, live_app):
+def demo_login(live_app):
     """demo_login(email) -> a storage_state (cookies only) signed in as that demo account.
 
-    Each demo account signs in through the login form once per session, so the suite stays
-    well under the per-IP sign-in limit (30 per 15 minutes). Only cookies are kept: the
-    colour-mode choice and Reflex's client token must not leak from one context to another.
+    One session per demo account per worker, made by the sign-in handler and
+    /api/auth/session (helpers.session_cookie_for); the login form itself is tested in
+    test_account_flows. Only cookies are kept: the colour-mode choice and Reflex's client
+    token must not leak from one context to another.
     """
-    from tests.e2e.helpers import DEMO_PASSWORD, sign_in
+    from tests.e2e.helpers import session_cookie_for
 
     cache: dict[str, dict] = {}
 
     def get(email: str) -> dict:
         if email not in cache:
-            ctx = browser.new_context(base_url=live_app.base_url)
-            try:
-                sign_in(ctx.new_page(), email, DEMO_PASSWORD)
-                cache[email] = {"cookies": ctx.storage_state()["cookies"], "origins": []}
-            finally:
-                ctx.close()
+            cache[email] = {"cookies": [session_cookie_for(live_app, email)], "origins": []}
         return cache[email]
 
     return get

@@ -22,6 +22,25 @@ def hydrated(page: Page) -> None:
     page.wait_for_selector("#hydrated", state="attached", timeout=TIMEOUT)
 
 
+_SETTLED = """async () => {
+  await document.fonts.ready;
+  await Promise.all([...document.images].map(img => img.complete ? null : img.decode().catch(() => null)));
+  // Fades, slides and skeleton hand-overs: every finite animation or transition running now.
+  const finite = document.getAnimations().filter(a => a.playState === 'running'
+      && a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.all(finite.map(a => a.finished.catch(() => null)));
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return true;
+}"""
+
+
+def settled(page: Page) -> None:
+    """Fonts loaded, images decoded and every finite animation finished, then two frames
+    painted: the page looks as a person sees it (for screenshots and layout checks),
+    without a fixed sleep."""
+    page.evaluate(_SETTLED)
+
+
 def goto(page: Page, url: str) -> None:
     page.goto(url)
     hydrated(page)
@@ -52,6 +71,17 @@ def sign_in(page: Page, email: str, password: str, *, next_path: str | None = No
     page.click("#submit")
     page.wait_for_url(path_is(expect_path or next_path or "/dashboard"), timeout=TIMEOUT)
     hydrated(page)
+
+
+def session_cookie_for(live_app, email: str, password: str = DEMO_PASSWORD) -> dict:
+    """A Playwright cookie holding a new session for `email`: the sign-in handler over the
+    websocket, then /api/auth/session, as the login form does it but from a loopback address
+    of its own, so the app's per-IP sign-in limit never decides a test. Tests of the form
+    itself use sign_in()."""
+    from tests.support.reflex_ws import random_loopback_ip, sign_in as sign_in_over_socket
+
+    name, value = sign_in_over_socket(live_app.base_url, email, password, source_ip=random_loopback_ip()).split("=", 1)
+    return {"name": name, "value": value, "url": live_app.base_url, "httpOnly": True, "sameSite": "Lax"}
 
 
 def register(page: Page, name: str, email: str, password: str, *, tutor: bool = False) -> None:

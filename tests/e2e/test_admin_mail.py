@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, goto, toast
+from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, goto, toast, settled
 from tutorconnect.integrations import mailer
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_an_admin_reads_captured_mail(browser, live_app, demo_login, planted, ar
         expect(frame_el).to_have_attribute("sandbox", "allow-popups allow-popups-to-escape-sandbox")
         frame = page.frame_locator("#mail-html")
         expect(frame.locator("#mail-heading")).to_have_text(f"Confirmed {tag}", timeout=TIMEOUT)
-        page.wait_for_timeout(300)
+        settled(page)
         assert page.evaluate("document.body.getAttribute('data-pwned')") is None  # the script never ran
         page.screenshot(path=str(artifacts / "admin-mail-open.png"))
         dialog.get_by_role("tab", name="Text").click()
@@ -104,7 +104,7 @@ def test_phone_width(browser, live_app, demo_login, planted, artifacts):
     try:
         goto(page, "/admin/mail")
         expect(page.locator("#mail-table")).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_timeout(300)
+        settled(page)
         page.screenshot(path=str(artifacts / "admin-mail-phone.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ADMIN_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, query
+from tests.e2e.helpers import ADMIN_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, query, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_the_admin_sees_the_tutors_cancellations(browser, live_app, demo_login, 
         expect(figure).to_have_text(
             f"Cancelled by the tutor in the last 90 days: {cancelled} of {total} booking{'' if total == 1 else 's'}",
             timeout=TIMEOUT)
-        page.wait_for_timeout(300)
+        settled(page)
         page.screenshot(path=str(artifacts / f"admin-tutor-reliability-{mode}.png"), full_page=True)
     finally:
         context.close()

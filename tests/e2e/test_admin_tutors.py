@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.e2e.admin_tutor_builders import PASSWORD, decide, submitted_tutor
-from tests.e2e.helpers import query, ADMIN_EMAIL, TIMEOUT, goto, path_is, sign_in, toast
+from tests.e2e.helpers import query, ADMIN_EMAIL, TIMEOUT, goto, path_is, sign_in, toast, settled
 from tutorconnect.services import tutor_approval
 
 pytestmark = pytest.mark.e2e
@@ -29,8 +29,7 @@ def status_of(db, tutor_id) -> str:
 
 
 def _settle(page) -> None:
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)
+    settled(page)
 
 
 def _decide(page, action: str, done: str, reason: str | None = None) -> None:
@@ -216,14 +215,14 @@ def test_admin_pages_fit_a_phone(new_context, demo_login, artifacts, path):
     page = new_context(storage_state=demo_login(ADMIN_EMAIL), viewport=PHONE).new_page()
     goto(page, path)
     expect(page.locator("h1, h2").first).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(800)
+    settled(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(page.locator("#nav-bell")).to_be_visible()
     page.screenshot(path=artifacts / f"admin-phone{path.replace('/', '-')}.png", full_page=True)
     if path == "/admin/tutors":  # and one tutor's review page
         page.locator("#tutors-table .tutor-link").first.click()
         expect(page.locator("#decision-bar")).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_timeout(500)
+        settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.screenshot(path=artifacts / "admin-phone-tutor-detail.png", full_page=True)
     page.get_by_role("button", name="Open menu").click()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.admin_tutor_builders import PASSWORD, submitted_tutor
-from tests.e2e.helpers import TIMEOUT, goto, query, sign_in, toast
+from tests.e2e.helpers import TIMEOUT, goto, query, session_cookie_for, toast, settled
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
@@ -24,13 +24,7 @@ ZONE = "Asia/Kolkata"  # the builder's tutors live there
 def tutor(live_app, browser, tmp_path_factory):
     """(user id, signed-in cookies) of a fresh tutor with a submitted profile (lengths 30, 60)."""
     uid, email = submitted_tutor(live_app.database_url, "Meera Avail", tmp_path_factory.mktemp("docs"))
-    ctx = browser.new_context(base_url=live_app.base_url)
-    try:
-        sign_in(ctx.new_page(), email, PASSWORD)
-        state = {"cookies": ctx.storage_state()["cookies"], "origins": []}
-    finally:
-        ctx.close()
-    return uid, state
+    return uid, {"cookies": [session_cookie_for(live_app, email, PASSWORD)], "origins": []}
 
 
 def _open(new_context, state, **kwargs):
@@ -113,7 +107,7 @@ def test_a_tutor_edits_hours_closes_a_day_takes_time_off_and_sees_the_preview(tu
     _open_day(page, closed)
     page.click("#day-mode-hours")
     expect(page.locator("#day-intervals .interval")).to_have_count(2, timeout=TIMEOUT)  # the weekday's hours to start from
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=artifacts / "availability-day-panel.png")
     page.click("#day-mode-closed")
     expect(page.locator("#day-intervals")).to_have_count(0, timeout=TIMEOUT)
@@ -151,8 +145,7 @@ def test_a_tutor_edits_hours_closes_a_day_takes_time_off_and_sees_the_preview(tu
                      " where tutor_id = :t", t=uid) == [(15, 120, 4)]
 
     page.keyboard.press("Escape")
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(400)
+    settled(page)
     page.screenshot(path=artifacts / "availability-editor-light.png", full_page=True)
 
     # Remove the time off after confirming; the day is bookable again.
@@ -178,8 +171,7 @@ def test_the_editor_in_dark_mode_and_on_a_phone(tutor, new_context, artifacts, m
     page = _open(new_context, state, viewport=viewport, color_scheme=mode)
     assert page.evaluate("m => document.documentElement.classList.contains(m)", mode)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(400)
+    settled(page)
     size = "phone" if viewport is PHONE else "desktop"
     page.screenshot(path=artifacts / f"availability-editor-{size}-{mode}.png", full_page=True)
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from tests.e2e.helpers import TIMEOUT, goto, query, sign_in, toast
+from tests.e2e.helpers import TIMEOUT, goto, query, session_cookie_for, toast, settled
 from tutorconnect.models import TutorProfile, User
 from tutorconnect.models.scheduling import AvailabilityRule, TutorSchedule
 from tutorconnect.services import bookings
@@ -90,9 +90,13 @@ def booking_row(db, booking_id):
 
 # -- the browser -------------------------------------------------------------------------------------
 def _signed_in(browser, live_app, email, **context_args):
+    """A browser context signed in as `email`, on its dashboard. The session comes from the
+    sign-in handler and /api/auth/session as the login form gets it (the form itself is
+    tested in test_account_flows), each from a loopback address of its own."""
     context = browser.new_context(base_url=live_app.base_url, viewport=DESKTOP, **context_args)
+    context.add_cookies([session_cookie_for(live_app, email)])
     page = context.new_page()
-    sign_in(page, email, PASSWORD)
+    goto(page, "/dashboard")
     return context, page
 
 
@@ -102,19 +106,19 @@ def _card(page, reference):
 
 def _shots(page, artifacts, name, url, ready=".booking-card"):
     """Desktop light (as shown), desktop dark and 390px wide; nothing may scroll sideways."""
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-desktop-light.png"), full_page=True)
     page.emulate_media(color_scheme="dark")
     goto(page, url)
     expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
     assert page.evaluate("document.documentElement.classList.contains('dark')")
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-desktop-dark.png"), full_page=True)
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(MOBILE)
     goto(page, url)
     expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-mobile.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= MOBILE["width"], f"the page scrolls sideways at 390px: {width}px"

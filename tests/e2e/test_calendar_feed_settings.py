@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, goto, query, toast
+from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, goto, query, toast, settled
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
@@ -31,8 +31,7 @@ def _open_account(browser, live_app, demo_login, **kwargs):
 
 
 def _shot(page, artifacts, name):
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)
+    settled(page)
     page.locator("#calendar-feed-section").screenshot(path=str(artifacts / name))
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, path_is, query, toast
+from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, path_is, query, toast, settled
 from tutorconnect.services.calendar_connections import _fernet_for
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +45,7 @@ def _open(browser, live_app, demo_login, email=TUTOR_EMAIL, **kwargs):
 
 
 def _shot(page, artifacts, name):
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)
+    settled(page)
     page.locator("#google-calendar-section").screenshot(path=str(artifacts / name))
 
 
@@ -142,7 +141,7 @@ def test_the_card_in_dark_mode_and_at_phone_width(browser, live_app, demo_login,
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         page.click("#gcal-disconnect")
         expect(page.get_by_role("alertdialog")).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_timeout(300)
+        settled(page)
         page.screenshot(path=str(artifacts / f"account-google-calendar-dialog-{name}.png"))
         page.click("#gcal-confirm-disconnect")
         expect(page.locator("#gcal-status")).to_contain_text("Not connected", timeout=TIMEOUT)

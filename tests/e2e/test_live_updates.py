@@ -214,9 +214,10 @@ def local_app():
 
     from tests.e2e.conftest import ARTIFACTS
     from tests.support.live_app import drop_database, start_live_app
+    from tests.support.parallel import worker_id
     from tutorconnect.db import normalize_url
 
-    app = start_live_app(ARTIFACTS / "live-app-local", redis=False, name="e2e-local")
+    app = start_live_app(ARTIFACTS / f"live-app-local-{worker_id()}", redis=False, name="e2e-local")
     engine = create_engine(normalize_url(app.database_url))
     yield app, engine
     engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, query, toast
+from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, query, toast, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +105,7 @@ def test_text_messages_need_a_mobile_number(browser, live_app, demo_login, db, a
 def test_phone_width(browser, live_app, demo_login, artifacts):
     context, page = _open(browser, live_app, demo_login, STUDENT_EMAIL, viewport=PHONE)
     try:
-        page.wait_for_timeout(300)
+        settled(page)
         page.screenshot(path=str(artifacts / "notification-settings-phone.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"

@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.helpers import TIMEOUT, goto, new_password, path_is, register, toast, unique_email
+from tests.e2e.helpers import TIMEOUT, goto, new_password, path_is, register, toast, unique_email, settled
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -57,8 +57,7 @@ def error(page: Page, field: str, text: str | re.Pattern) -> None:
 
 
 def shot(page: Page, artifacts, name: str) -> None:
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=artifacts / f"onboarding-{name}.png", full_page=True)
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written
-from tests.e2e.helpers import TIMEOUT, goto, query
+from tests.e2e.helpers import TIMEOUT, goto, query, settled
 from tests.e2e.test_bookings_pages import DESKTOP, MOBILE, _signed_in, future, make_booking, make_person
 from tutorconnect.models.scheduling import Booking
 from tutorconnect.services import ledger, payments
@@ -80,18 +80,18 @@ def money(db):
 
 
 def _shots(page, artifacts, name, url, ready):
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-desktop-light.png"), full_page=True)
     page.emulate_media(color_scheme="dark")
     goto(page, url)
     expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-desktop-dark.png"), full_page=True)
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(MOBILE)
     goto(page, url)
     expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=str(artifacts / f"{name}-mobile.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
     page.set_viewport_size(DESKTOP)

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import query, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, toast
+from tests.e2e.helpers import query, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, next_query, path_is, toast, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -93,7 +93,7 @@ def test_the_bio_is_plain_text(page, db, reviewed_slug):
         expect(page.locator("#tutor-bio")).to_contain_text("<script>window.__tcXss = 1</script>")
         expect(page.locator("#tutor-bio")).to_contain_text("<b>not bold</b>")
         expect(page.locator("#tutor-bio b")).to_have_count(0)
-        page.wait_for_timeout(300)
+        settled(page)
         assert page.evaluate("window.__tcXss") is None
     finally:
         query(db, "update tutor_profiles set bio = :b where slug = :s", b=old, s=reviewed_slug)
@@ -117,7 +117,7 @@ def test_a_student_saves_a_tutor_sees_it_in_favorites_and_removes_it(new_context
     expect(cards).to_have_count(1, timeout=TIMEOUT)
     expect(cards.first).to_contain_text(name)
     expect(cards.first.locator(f'a[href="/tutors/{reviewed_slug}"]')).to_be_visible()
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=artifacts / "favorites-light.png", full_page=True)
 
     cards.first.locator(".favorite-remove").click()
@@ -150,11 +150,10 @@ def test_tutors_do_not_see_the_heart_and_favorites_is_for_students(new_context, 
 def test_tutor_page_screenshots(new_context, artifacts, reviewed_slug, mode):
     page = new_context(color_scheme=mode, viewport={"width": 1280, "height": 800}).new_page()
     _open_tutor(page, reviewed_slug)
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)
+    settled(page)
     page.screenshot(path=artifacts / f"tutor-page-{mode}.png", full_page=True)
     phone = new_context(color_scheme=mode, viewport={"width": 390, "height": 844}).new_page()
     _open_tutor(phone, reviewed_slug)
-    phone.wait_for_timeout(300)
+    settled(phone)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     phone.screenshot(path=artifacts / f"tutor-page-phone-{mode}.png", full_page=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto
+from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +44,7 @@ def _open(new_context, demo_login, name: str, *, color_scheme: str = "light", vi
     expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
     if who:
         expect(page.locator("#user-menu")).to_be_attached(timeout=TIMEOUT)
-    page.evaluate("document.fonts.ready")
-    page.wait_for_timeout(300)  # skeletons fade and images decode
+    settled(page)
     return page
 
 

@@ -7,13 +7,11 @@ down when the relay runs. Fails (never skips) when Redis is unreachable.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -24,7 +22,7 @@ import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from tests.support import slow_job
+from tests.support import parallel, slow_job
 from tests.support.celery_workers import WorkerProcesses
 from tests.support.smtp import MessageSink, free_port as _free_port
 from tutorconnect import background
@@ -35,7 +33,9 @@ from workers.celery_app import create_app
 
 pytestmark = pytest.mark.celery
 
-TEST_REDIS_URL = os.environ.get("TEST_CELERY_REDIS_URL", "redis://127.0.0.1:6379/14")
+def broker_url() -> str:
+    """This test worker's own Redis database for the Celery broker (claimed on first use)."""
+    return os.environ.get("TEST_CELERY_REDIS_URL") or parallel.worker_redis("celery")
 
 
 # Fixtures -------------------------------------------------------------------------------
@@ -49,34 +49,19 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def broker_turn():
-    """Concurrent runs of this module on one machine share the Redis db: take turns."""
-    with (Path(tempfile.gettempdir()) / "tutorconnect-celery-tests.lock").open("w") as lock:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                assert time.monotonic() < deadline, "another test run kept the Celery broker for 180 s"
-                time.sleep(0.2)
-        yield
-
-
 @pytest.fixture
-def broker(broker_turn):
-    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+def broker():
+    client = redis.Redis.from_url(broker_url(), socket_connect_timeout=2)
     client.flushdb()  # raises when Redis is down: the test fails, it does not skip
     client.close()
-    app = create_app(TEST_REDIS_URL)
+    app = create_app(broker_url())
     yield app
     app.close()
 
 
 def _Workers(database_url: str, smtp_port: int, logdir: Path) -> WorkerProcesses:
     """Real `celery worker` subprocesses pointed at the test database, broker and SMTP."""
-    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "SMTP_HOST": "127.0.0.1",
+    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": broker_url(), "SMTP_HOST": "127.0.0.1",
                             "SMTP_PORT": str(smtp_port)}, logdir, hooks="tests.support.slow_job", name="test",
                            ready_timeout=20)
 

@@ -20,12 +20,12 @@ from tests.integration.meeting_support import (
     meeting_jobs,
     notices,
 )
-from tests.integration.test_celery_worker import TEST_REDIS_URL, wait_for
+from tests.integration.test_celery_worker import broker_url, wait_for
 from tutorconnect import background
 from tutorconnect.db import session_scope
 from tutorconnect.services import meetings, outbox
 
-broker_turn, broker = test_celery_worker.broker_turn, test_celery_worker.broker  # fixtures
+broker = test_celery_worker.broker  # fixture
 gemu, google = meeting_support.gemu, meeting_support.google  # fixtures
 pytestmark = pytest.mark.celery
 
@@ -33,7 +33,7 @@ TUTOR_MAIL = "tutor.calendar@gmail.com"
 
 
 def Workers(database_url: str, google_url: str, logdir: Path, **extra_env: str) -> WorkerProcesses:
-    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "GOOGLE_EMULATOR_URL": google_url,
+    return WorkerProcesses({"DATABASE_URL": database_url, "REDIS_URL": broker_url(), "GOOGLE_EMULATOR_URL": google_url,
                             "SMTP_PORT": "9", "MEETING_CONFERENCE_WAIT_SECONDS": "3", **extra_env},
                            logdir, hooks="tests.support.meeting_fault_hooks", name="meet")
 

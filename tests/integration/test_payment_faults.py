@@ -32,7 +32,7 @@ from tests.integration.payment_support import (
     pending_booking,
     rows,
 )
-from tests.integration.test_celery_worker import TEST_REDIS_URL, wait_for
+from tests.integration.test_celery_worker import broker_url, wait_for
 from tests.support.smtp import free_port
 from tutorconnect import background
 from tutorconnect.db import session_scope
@@ -40,7 +40,7 @@ from tutorconnect.services import bookings
 from workers.celery_app import create_app
 
 rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
-broker_turn, broker = test_celery_worker.broker_turn, test_celery_worker.broker  # fixtures
+broker = test_celery_worker.broker  # fixture
 pytestmark = [pytest.mark.celery, pytest.mark.usefixtures("rzp")]
 
 
@@ -81,7 +81,7 @@ def _refund_ledger_rows(booking_id) -> int:
 def test_worker_killed_mid_refund_refunds_exactly_once(rzp, broker, db, tmp_path):
     block, started = tmp_path / "block", tmp_path / "started"
     block.touch()
-    workers = Workers(db, TEST_REDIS_URL, rzp.url, tmp_path, TC_TEST_REFUND_BLOCK=str(block),
+    workers = Workers(db, broker_url(), rzp.url, tmp_path, TC_TEST_REFUND_BLOCK=str(block),
                       TC_TEST_REFUND_STARTED=str(started))
     try:
         learner, b, _ = _paid_booking(rzp)
@@ -124,7 +124,7 @@ def test_worker_killed_mid_refund_refunds_exactly_once(rzp, broker, db, tmp_path
 # 2. Razorpay 5xx / timeouts during reconciliation in the worker ------------------------------
 @pytest.mark.parametrize("fault", [503, "hang"])
 def test_reconciliation_in_the_worker_survives_razorpay_5xx_and_timeouts(rzp, broker, db, tmp_path, fault):
-    workers = Workers(db, TEST_REDIS_URL, rzp.url, tmp_path)
+    workers = Workers(db, broker_url(), rzp.url, tmp_path)
     try:
         _, learner, b = pending_booking()
         info = checkout(learner, b.id)

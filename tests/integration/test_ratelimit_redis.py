@@ -4,7 +4,6 @@ is unreachable. Uses the real Redis at TEST_REDIS_URL; fails (never skips) witho
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 
@@ -14,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from tests.support import parallel
 from tutorconnect.config import get_settings
 from tutorconnect.db import get_engine
 from tutorconnect.integrations import ratelimit_store
@@ -24,7 +24,7 @@ from tutorconnect.services.errors import RateLimited
 
 pytestmark = pytest.mark.redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = parallel.worker_redis("tests")  # this worker's own database on TEST_REDIS_URL's server
 
 
 @pytest.fixture

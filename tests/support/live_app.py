@@ -1,7 +1,9 @@
 """Start the real app the way scripts/run.sh does (production build, one port), for the
-browser and websocket tests: its own database (migrated, demo data loaded), the local
-emulators (SMTP capture + inbox, Google OAuth) as a subprocess, and optionally Redis with
-a real Celery worker, in which case Reflex keeps state in Redis with several workers.
+browser and websocket tests: its own database (a clone of the run's migrated database with
+the demo data loaded once), the local emulators (SMTP capture + inbox, Google OAuth,
+Razorpay) as a subprocess, and optionally Redis with a real Celery worker, in which case
+Reflex keeps state in Redis with several workers. The production frontend is built once
+per run and copied for each app's port (tests/support/frontend_build.py).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support import frontend_build, parallel
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def free_port() -> int:
@@ -38,26 +41,6 @@ def _admin_engine():
     from tutorconnect.db import normalize_url
 
     return create_engine(normalize_url(SERVER_URL), isolation_level="AUTOCOMMIT")
-
-
-def _redis_url(db: int) -> str:
-    return re.sub(r"/\d+$", "", REDIS_BASE.rstrip("/")) + f"/{db}"
-
-
-def _claim_redis_db() -> str:
-    """A Redis database no other live app is using (its Celery queue and Reflex state
-    must not mix with a concurrent run's), claimed with a key that expires on its own."""
-    import redis as redis_lib
-
-    for db in range(1, 13):
-        url = _redis_url(db)
-        client = redis_lib.Redis.from_url(url)
-        if client.set("tc:live-app-owner", str(os.getpid()), nx=True, ex=3 * 3600):
-            for key in client.scan_iter(count=500):
-                if key != b"tc:live-app-owner":
-                    client.delete(key)
-            return url
-    raise RuntimeError("no free Redis database (1-12) for a live app")
 
 
 @dataclass
@@ -121,9 +104,7 @@ class LiveApp:
         for path in self.build_dirs:
             shutil.rmtree(path, ignore_errors=True)
         if self.redis_url:
-            import redis as redis_lib
-
-            redis_lib.Redis.from_url(self.redis_url).flushdb()  # also releases the claim
+            parallel.release_redis_db(self.redis_url)  # empties it and releases the claim
 
 
 def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
@@ -141,17 +122,15 @@ def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
-def _prepare_database(name: str) -> str:
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(_admin_engine().url).set(database=name).render_as_string(hide_password=False)
+def _seed(url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "APP_ENV": "test"}
-    subprocess.run([sys.executable, "-m", "tutorconnect.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "tutorconnect.cli", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
-    return url
+
+
+def _prepare_database(name: str) -> str:
+    """A database with the demo data: a clone of the run's seeded one (made once)."""
+    seeded = parallel.shared_database("seed", _seed, base=parallel.migrated_template())
+    return parallel.clone_database(seeded, name)
 
 
 def drop_database(url: str) -> None:
@@ -164,10 +143,10 @@ def drop_database(url: str) -> None:
 
 def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") -> LiveApp:
     log_dir.mkdir(parents=True, exist_ok=True)
-    db_url = _prepare_database(f"tc_{name}_{os.getpid()}")
+    db_url = _prepare_database(f"tc_{name.replace('-', '_')}_{parallel.run_id()}_{parallel.worker_id()}")
     port, smtp, inbox, google, razorpay = free_port(), free_port(), free_port(), free_port(), free_port()
     base = f"http://localhost:{port}"
-    redis_url = _claim_redis_db() if redis else ""
+    redis_url = parallel.claim_redis_db(f"live-app-{name}") if redis else ""
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -192,8 +171,8 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         "REFLEX_USE_SYSTEM_BUN": "1",
         # Each live app builds its frontend in its own folder, so a test run, a benchmark
         # and a developer's `scripts/run.sh` never overwrite each other's build.
-        "REFLEX_WEB_WORKDIR": str(ROOT / ".web-live" / f"{name}-{os.getpid()}"),
-        "REFLEX_STATES_WORKDIR": str(ROOT / ".web-live" / f"{name}-{os.getpid()}-states"),
+        "REFLEX_WEB_WORKDIR": str(frontend_build.LIVE_DIR / f"{name}-{os.getpid()}"),
+        "REFLEX_STATES_WORKDIR": str(frontend_build.LIVE_DIR / f"{name}-{os.getpid()}-states"),
         "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
@@ -213,7 +192,9 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         if redis:
             spawn("celery", [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
                              "--pool=solo", "-Q", "tutorconnect", "--concurrency=1", "-l", "info"])
-        web = spawn("app", ["reflex", "run", "--env", "prod", "--loglevel", "info"])
+        build = frontend_build.shared_build(env, log_dir)
+        frontend_build.copy_for_port(build, Path(env["REFLEX_WEB_WORKDIR"]), port)
+        web = spawn("app", [sys.executable, "-m", "tests.support.reflex_prebuilt", "serve"])
         _wait_ready(f"http://127.0.0.1:{inbox}/api/messages", [emulators], 30)
         _wait_ready(f"{env['RAZORPAY_BASE_URL']}/v1/checkout.js", [emulators], 30)
         _wait_ready(f"{base}/ready", [web], 300)

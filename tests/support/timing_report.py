@@ -1,0 +1,56 @@
+"""Each tier's time at the end of a run: tests, the sum of their set-up + call + tear-down
+(work done, across every worker) and its wall-clock span (first start to last finish).
+
+Reports reach the xdist controller from every worker, so the figures cover the whole run.
+The 20 slowest tests come from pytest's own `--durations=20` (.ci/run passes it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+TIERS = ("unit", "integration", "e2e")
+
+
+@dataclass
+class Tier:
+    tests: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+    first: float = float("inf")
+    last: float = 0.0
+
+
+_tiers: dict[str, Tier] = {}
+_began = time.time()
+
+
+def _tier(nodeid: str) -> str:
+    parts = nodeid.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in TIERS else "other"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    tier = _tiers.setdefault(_tier(report.nodeid), Tier())
+    tier.tests.add(report.nodeid)
+    tier.seconds += report.duration
+    if report.start:
+        tier.first = min(tier.first, report.start)
+        tier.last = max(tier.last, report.stop)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if hasattr(config, "workerinput") or not _tiers:
+        return  # a worker: the controller prints the whole run's figures
+    tr = terminalreporter
+    tr.write_sep("=", "time per tier")
+    tr.write_line(f"{'tier':<12}{'tests':>7}{'test time (s)':>15}{'wall span (s)':>15}")
+    for name in (*TIERS, "other"):
+        tier = _tiers.get(name)
+        if tier is None:
+            continue
+        span = tier.last - tier.first if tier.last else 0.0
+        tr.write_line(f"{name:<12}{len(tier.tests):>7}{tier.seconds:>15.1f}{span:>15.1f}")
+    tr.write_line(f"whole session wall time: {time.time() - _began:.1f} s")
