@@ -114,7 +114,7 @@ class TestDocuments:
         assert r.content == unknown.content and PDF not in r.content
         assert r.headers["cache-control"] == "private, no-store"
 
-    @pytest.mark.parametrize("raw", ["not-a-uuid", "1", "' or 1=1 --", uuid.uuid4().hex + "00", "..%2F..%2Fetc%2Fpasswd"])
+    @pytest.mark.parametrize("raw", ["not-a-uuid", "1", "' or 1=1 --", "5f0c3a4e9b2d4c7e8a1f6b3d2e9c7a4100", "..%2F..%2Fetc%2Fpasswd"])
     def test_malformed_ids_are_404(self, tutor_with_document, client, raw):
         tutor, _ = tutor_with_document
         assert client.get("/api/tutor-documents/" + raw, cookies=sign_in(tutor)).status_code == 404

@@ -73,7 +73,7 @@ def test_a_sweep_that_was_down_sends_only_the_nearest_reminder(db):
 def test_late_bookings_skip_reminders_whose_moment_had_passed(db):
     start = future(days=5, hour=10)
     three_hours = confirmed_at(start, booked_before=3 * H)
-    half_hour = confirmed_at(start + 2 * H, booked_before=30 * M)
+    confirmed_at(start + 2 * H, booked_before=30 * M)  # a second lesson, booked half an hour ahead
     assert due(start - 3 * H + M) == []                    # no 24 h reminder right after booking
     assert due(start - H) == [(three_hours, 60)]
     assert due(start + 2 * H - 29 * M) == []               # booked inside the last hour: none
