@@ -36,7 +36,7 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("tutorconnect")
 
-pytest_plugins = ["tests.support.timing_report"]
+pytest_plugins = ["tests.support.timing_report", "tests.support.xdist_order"]
 
 
 def __getattr__(name: str) -> str:

@@ -117,8 +117,12 @@ def note_calendar_problem(session: Session, tutor_id: uuid.UUID, message: str) -
 
 
 def booking_row(session: Session, booking_id: uuid.UUID, *, lock: bool = False) -> Any:
-    """The bookings row (FOR SHARE with `lock`: a concurrent status change waits for us)."""
-    return session.execute(text("SELECT * FROM bookings WHERE id = :id" + (" FOR SHARE" if lock else "")),
+    """The bookings row; with `lock`, FOR NO KEY UPDATE: a concurrent status change, and any
+    other meeting job for this booking, waits for us. Not FOR SHARE: two jobs holding a
+    share lock, each then writing the row (`_announce_ready` sets meeting_url) while the
+    other holds the meetings row, deadlocked (seen with duplicate jobs running at once).
+    Foreign-key checks (FOR KEY SHARE) are not blocked."""
+    return session.execute(text("SELECT * FROM bookings WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")),
                            {"id": booking_id}).first()
 
 
