@@ -115,8 +115,7 @@ def database_url() -> str:
     get_settings.cache_clear()
     reset_engine_cache()
     yield url
-    reset_engine_cache()
-    parallel.drop_database(name)
+    reset_engine_cache()  # the database itself goes with the run's (pytest_unconfigure)
 
 
 @pytest.fixture

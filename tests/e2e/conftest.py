@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.attack_support import people  # noqa: F401  (one signed-in set per session)
-from tests.support.live_app import drop_database, start_live_app
+from tests.support.live_app import start_live_app
 from tests.support.parallel import worker_id
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -23,8 +23,7 @@ CHROMIUM_ARGS = [
 def live_app():
     app = start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e")
     yield app
-    app.stop()
-    drop_database(app.database_url)
+    app.stop()  # its database goes with the run's (tests/conftest.py, pytest_unconfigure)
 
 
 @pytest.fixture(scope="session")

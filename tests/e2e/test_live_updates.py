@@ -213,7 +213,7 @@ def local_app():
     from sqlalchemy import create_engine
 
     from tests.e2e.conftest import ARTIFACTS
-    from tests.support.live_app import drop_database, start_live_app
+    from tests.support.live_app import start_live_app
     from tests.support.parallel import worker_id
     from tutorconnect.db import normalize_url
 
@@ -222,7 +222,6 @@ def local_app():
     yield app, engine
     engine.dispose()
     app.stop()
-    drop_database(app.database_url)
 
 
 def test_without_redis_a_change_in_one_tab_reaches_the_other_by_itself(local_app):

@@ -4,10 +4,9 @@ Redis when configured, answering 503 with the failing check otherwise."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
+from tests.support import parallel
 from tutorconnect.api.app import build_api
 from tutorconnect.config import get_settings
 from tutorconnect.db import reset_engine_cache
@@ -45,20 +44,13 @@ def test_ready_when_the_database_is_at_head(client):
 
 def test_not_ready_when_migrations_are_behind(client, database_url, monkeypatch):
     # given an empty database that was never migrated
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "tc_ready_probe" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "tc_ready_probe"'))
+    _use_database(monkeypatch, parallel.scratch_database("ready_probe"))
     try:
-        _use_database(monkeypatch, make_url(database_url).set(database="tc_ready_probe").render_as_string(hide_password=False))
         response = client.get("/ready")
         assert response.status_code == 503
         assert response.json()["checks"]["database"] == {"ok": False, "revision": None, "head": response.json()["checks"]["database"]["head"]}
     finally:
         _use_database(monkeypatch, database_url)
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "tc_ready_probe" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_not_ready_when_redis_is_configured_but_down(client, monkeypatch):

@@ -12,12 +12,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, pool, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import tutorconnect.models  # noqa: F401  (fills SQLModel.metadata)
 from alembic import command
+from tests.support import parallel
 from tutorconnect.db import get_engine, normalize_url
 from tutorconnect.migrations import alembic_config, current_revision, head_revision, is_at_head, upgrade_to_head
 
@@ -35,18 +35,8 @@ EXPRESSION_INDEXES = {
 
 @pytest.fixture(scope="module")
 def scratch_url():
-    """An empty database created for this module and dropped after it."""
-    name = f"tc_migrations_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """An empty database for this module (dropped with the run's databases at the end)."""
+    return parallel.scratch_database("migrations")
 
 
 def _tables(url: str) -> set[str]:

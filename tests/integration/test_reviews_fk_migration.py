@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, inspect, pool, text
-from sqlalchemy.engine import make_url
 
 from alembic import command
+from tests.support import parallel
 from tutorconnect.db import normalize_url
 from tutorconnect.migrations import alembic_config, upgrade_to_head
 
@@ -21,19 +21,11 @@ SERVER_URL = normalize_url(
 
 @pytest.fixture
 def scratch():
-    name = f"tc_mig6_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    """An empty database (dropped with the run's databases at the end) and an engine on it."""
+    url = parallel.scratch_database("mig6")
     engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield url, engine
+    engine.dispose()
 
 
 def _fks(engine) -> list[dict]:

@@ -213,3 +213,17 @@ def worker_redis(purpose: str) -> str:
     if purpose not in cache:
         cache[purpose] = claim_redis_db(purpose)
     return cache[purpose]
+
+
+def scratch_database(label: str) -> str:
+    """A new empty database (from template1) for tests of migrations themselves; its URL.
+
+    Left in place until the controller drops the run's databases at the end: DROP DATABASE
+    makes PostgreSQL checkpoint, which under a parallel run's writes stalled a teardown for
+    40 s. The name carries the run id, so nothing outlives the run."""
+    name = f"tc_{label}_{run_id()}_{worker_id()}_{uuid.uuid4().hex[:8]}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url_for(name)
