@@ -33,13 +33,8 @@ _RELAY_TURN_KEY = "tutorconnect:relay:turn"
 # One runner per outbox row at a time, across processes. A session-level advisory lock
 # lives on an idle (autocommit) connection, so no transaction stays open while the job
 # talks to SMTP, and the server drops it the moment a killed worker's socket closes.
-# Advisory locks belong to the whole PostgreSQL server, not to one database: the key names
-# the database, or a job of one database (a second app, a staging copy, a test worker's
-# clone, all with the same outbox ids) would be skipped as "run elsewhere" while another
-# database's row with the same id runs.
-_LOCK_KEY = "hashtextextended('tutorconnect.outbox:' || current_database() || ':' || :id, 0)"
-_LOCK = f"SELECT pg_try_advisory_lock({_LOCK_KEY})"
-_UNLOCK = f"SELECT pg_advisory_unlock({_LOCK_KEY})"
+_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('tutorconnect.outbox:' || :id, 0))"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('tutorconnect.outbox:' || :id, 0))"
 _HOUSEKEEPING = {
     "rate_limit_buckets": "DELETE FROM rate_limit_buckets WHERE expires_at < now()",
     "oauth_flow_states": "DELETE FROM oauth_flow_states "

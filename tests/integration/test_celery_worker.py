@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import text
 
 from tests.support import parallel, slow_job
 from tests.support.celery_workers import WorkerProcesses
@@ -179,26 +179,6 @@ def test_concurrent_duplicates_run_the_job_once(db, smtp, tmp_path, monkeypatch)
         assert len(smtp.to(to)) == 1
         assert started.read_text().count("started") == 1
     finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-
-
-def test_a_row_with_the_same_id_running_in_another_database_does_not_block_this_one(db, smtp, monkeypatch):
-    """Advisory locks are server-wide: the "being run" lock of outbox row N in another
-    database on the same server (a second app, a staging copy) must not skip our row N."""
-    monkeypatch.setenv("SMTP_PORT", str(smtp.port))
-    get_settings.cache_clear()
-    to = addr()
-    outbox_id = queue_email(to)
-    other = create_engine(parallel.scratch_database("outbox_twin"), poolclass=pool.NullPool)
-    try:
-        with other.connect() as conn:  # "row N is being run" in the other database, as the app says it
-            assert conn.execute(text(background._LOCK), {"id": outbox_id}).scalar_one() is True
-            assert background.run_outbox_message(outbox_id) is True
-            conn.execute(text(background._UNLOCK), {"id": outbox_id})
-        assert len(smtp.to(to)) == 1
-    finally:
-        other.dispose()
         monkeypatch.undo()
         get_settings.cache_clear()
 

@@ -561,9 +561,7 @@ def ingest_webhook(session: Session, raw_body: bytes, signature: str | None, eve
         return WebhookResult(event_id, event, True, "duplicate_event", False)
     if dedupe is not None:
         # one delivery of an (event, payment) pair at a time; the first applied wins
-        # Keyed by database too: advisory locks are server-wide (see background._LOCK_KEY).
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(current_database() || ':' || :k, 5))"),
-                        {"k": dedupe})
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 5))"), {"k": dedupe})
         seen = session.execute(select(EVENTS.c.id).where(EVENTS.c.dedupe_key == dedupe,
                                                          EVENTS.c.applied_at.is_not(None))).first()
         if seen is not None:
