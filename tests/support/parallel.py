@@ -135,12 +135,22 @@ def migrated_template() -> str:
 
 
 # -- Redis ----------------------------------------------------------------------------------
-OWNER_KEY = "tc:test-owner"
+# Claims live in database 0 (which no test, worker or live app uses), one key per database
+# number: tests FLUSHDB their own database, and a claim kept inside it was wiped with it,
+# after which a second worker's live app took the same number and the two emptied each
+# other's Celery queue.
+CLAIM_KEY = "tc:test-redis-claim:{db}"
 CLAIM_SECONDS = 600
 
 
 def redis_url(db: int) -> str:
     return re.sub(r"/\d+$", "", REDIS_BASE.rstrip("/")) + f"/{db}"
+
+
+def _claims_client():
+    import redis as redis_lib
+
+    return redis_lib.Redis.from_url(redis_url(0), socket_connect_timeout=3)
 
 
 def claim_redis_db(purpose: str) -> str:
@@ -150,26 +160,26 @@ def claim_redis_db(purpose: str) -> str:
     import redis as redis_lib
 
     owner = f"{purpose}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    claims = _claims_client()
     for db in range(15, 0, -1):
-        client = redis_lib.Redis.from_url(redis_url(db), socket_connect_timeout=3)
-        if client.set(OWNER_KEY, owner, nx=True, ex=CLAIM_SECONDS):
-            for key in client.scan_iter(count=500):
-                if key != OWNER_KEY.encode():
-                    client.delete(key)
+        if claims.set(CLAIM_KEY.format(db=db), owner, nx=True, ex=CLAIM_SECONDS):
+            redis_lib.Redis.from_url(redis_url(db), socket_connect_timeout=3).flushdb()
             _keep_alive(db, owner)
             return redis_url(db)
     raise RuntimeError("no free Redis database (1-15) for this test worker")
 
 
 def release_redis_db(url: str) -> None:
+    """Empty a database this process claimed and give it back."""
     import redis as redis_lib
 
     db = int(url.rsplit("/", 1)[1])
-    claims = _state.setdefault("claims", {})
-    owner = claims.pop(db, None)  # type: ignore[union-attr]
-    client = redis_lib.Redis.from_url(url, socket_connect_timeout=3)
-    if owner is not None and client.get(OWNER_KEY) == owner.encode():
-        client.flushdb()  # the data and the claim
+    mine: dict[int, str] = _state.setdefault("claims", {})  # type: ignore[assignment]
+    owner = mine.pop(db, None)
+    claims = _claims_client()
+    if owner is not None and claims.get(CLAIM_KEY.format(db=db)) == owner.encode():
+        redis_lib.Redis.from_url(url, socket_connect_timeout=3).flushdb()
+        claims.delete(CLAIM_KEY.format(db=db))
 
 
 def _keep_alive(db: int, owner: str) -> None:
@@ -179,15 +189,13 @@ def _keep_alive(db: int, owner: str) -> None:
         return
 
     def refresh() -> None:
-        import redis as redis_lib
-
         stop: threading.Event = _state["stop"]  # type: ignore[assignment]
         while not stop.wait(CLAIM_SECONDS / 3):
             for number, who in list(claims.items()):
                 try:
-                    client = redis_lib.Redis.from_url(redis_url(number), socket_connect_timeout=3)
-                    if client.get(OWNER_KEY) == who.encode():
-                        client.expire(OWNER_KEY, CLAIM_SECONDS)
+                    client = _claims_client()
+                    if client.get(CLAIM_KEY.format(db=number)) == who.encode():
+                        client.expire(CLAIM_KEY.format(db=number), CLAIM_SECONDS)
                 except Exception:  # noqa: BLE001 - Redis briefly down: the next round retries
                     pass
 
