@@ -102,7 +102,7 @@ def meeting(booking_id: uuid.UUID) -> dict | None:
 
 
 def meeting_jobs(booking_id: uuid.UUID | None = None) -> list[dict]:
-    sql = "SELECT id, job, attempts, available_at, completed_at, dead_at, last_error, available_at > now() AS " \
+    sql = "SELECT id, job, attempts, available_at, claimed_until, completed_at, dead_at, last_error, available_at > now() AS " \
           "waiting FROM outbox WHERE job LIKE 'meeting.%'"
     if booking_id is not None:
         sql += " AND payload->>'booking_id' = :b"

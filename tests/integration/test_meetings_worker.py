@@ -44,6 +44,11 @@ def _expire_claims() -> None:
                        "WHERE completed_at IS NULL AND claimed_until IS NOT NULL"))
 
 
+def _meeting_jobs_settled(booking_id) -> bool:
+    """No meeting job of the booking is claimed by a worker right now."""
+    return all(j["completed_at"] is not None or j["claimed_until"] is None for j in meeting_jobs(booking_id))
+
+
 def _meeting_jobs_done(booking_id) -> bool:
     return all(j["completed_at"] is not None for j in meeting_jobs(booking_id))
 
@@ -107,8 +112,11 @@ def test_worker_retries_google_errors_then_falls_back(google, broker, db, tmp_pa
                 s.execute(text("UPDATE outbox SET available_at = now() WHERE job LIKE 'meeting.%' "
                                "AND completed_at IS NULL"))
             assert background.relay_once(app=broker) >= 1
+            # The try is over when the worker has recorded its outcome on the outbox row too
+            # (a short transaction after the meeting's own): relaying sooner finds it claimed.
             wait_for(lambda: meeting(b.id) and (meeting(b.id)["attempts"] == attempt
-                                                or meeting(b.id)["status"] == "ready"), 30, f"try {attempt}")
+                                                or meeting(b.id)["status"] == "ready")
+                     and _meeting_jobs_settled(b.id), 30, f"try {attempt}")
         wait_for(lambda: meeting(b.id)["status"] == "ready", 30, "fallback")
         m = meeting(b.id)
         assert (m["provider"], m["attempts"]) == ("fallback", 3) and m["join_url"].startswith("https://")
