@@ -35,8 +35,15 @@ EXPRESSION_INDEXES = {
 
 @pytest.fixture(scope="module")
 def scratch_url():
-    """An empty database for this module (dropped with the run's databases at the end)."""
+    """A database shared by this module's tests, each of which migrates it to head first
+    (dropped with the run's databases at the end)."""
     return parallel.scratch_database("migrations")
+
+
+@pytest.fixture
+def empty_url():
+    """A database of its own, still empty: whatever order the tests run in."""
+    return parallel.scratch_database("migrations_empty")
 
 
 def _tables(url: str) -> set[str]:
@@ -70,28 +77,28 @@ def _revision(url: str) -> str | None:
         engine.dispose()
 
 
-def test_upgrade_downgrade_upgrade_round_trip_on_an_empty_database(scratch_url):
+def test_upgrade_downgrade_upgrade_round_trip_on_an_empty_database(empty_url):
     expected = {t.name for t in SQLModel.metadata.sorted_tables}
     # given an empty database
-    assert _tables(scratch_url) == set()
-    assert not is_at_head(scratch_url)
+    assert _tables(empty_url) == set()
+    assert not is_at_head(empty_url)
     # when migrated to head
-    upgrade_to_head(scratch_url)
+    upgrade_to_head(empty_url)
     # then every model table exists and the database is at head
-    assert _tables(scratch_url) == expected | {"alembic_version"}
-    assert _revision(scratch_url) == head_revision()
-    assert is_at_head(scratch_url)
+    assert _tables(empty_url) == expected | {"alembic_version"}
+    assert _revision(empty_url) == head_revision()
+    assert is_at_head(empty_url)
 
     # when downgraded to base
-    command.downgrade(alembic_config(scratch_url), "base")
+    command.downgrade(alembic_config(empty_url), "base")
     # then nothing but the (empty) version table is left
-    assert _tables(scratch_url) == {"alembic_version"}
-    assert _revision(scratch_url) is None
+    assert _tables(empty_url) == {"alembic_version"}
+    assert _revision(empty_url) is None
 
     # when upgraded again
-    upgrade_to_head(scratch_url)
-    assert _tables(scratch_url) == expected | {"alembic_version"}
-    assert is_at_head(scratch_url)
+    upgrade_to_head(empty_url)
+    assert _tables(empty_url) == expected | {"alembic_version"}
+    assert is_at_head(empty_url)
 
 
 def test_every_revision_downgrades_and_upgrades_one_step_at_a_time(scratch_url):
