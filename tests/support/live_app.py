@@ -20,13 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.support import frontend_build, parallel
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def free_port() -> int:
@@ -35,12 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _admin_engine():
-    from tutorconnect.db import normalize_url
-
-    return create_engine(normalize_url(SERVER_URL), isolation_level="AUTOCOMMIT")
 
 
 @dataclass
@@ -134,11 +126,7 @@ def _prepare_database(name: str) -> str:
 
 
 def drop_database(url: str) -> None:
-    name = make_url(url).database
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    parallel.drop_database(make_url(url).database)
 
 
 def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") -> LiveApp:
