@@ -22,13 +22,14 @@ if [ "$quick" = 1 ]; then
   # No browser tests: unit and integration (the e2e folder is not collected at all).
   set -- tests/unit tests/integration "${args[@]+"${args[@]}"}"
 else
-  # Chromium for the browser tests, from Debian's packages (Playwright's own download
+  # Chromium for the browser tests (the tests drive chromium-headless-shell; full chromium
+  # is for the benchmarks and screenshots by hand), from Debian's packages (Playwright's own download
   # cannot work offline).
-  if ! command -v chromium >/dev/null 2>&1; then
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromium-headless-shell >/dev/null 2>&1; then
     echo "[test] installing chromium"
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-headless-shell chromium-driver fonts-liberation >/dev/null
   fi
   set -- "${args[@]+"${args[@]}"}"
 fi

@@ -147,4 +147,4 @@ class AdminJobsState(SessionState):
             self.pending_id = self.pending_job = ""
             return self._refuse(err)
         self.pending_id = self.pending_job = ""
-        return rx.toast.success(f"Job {row.job} is queued again with a fresh set of retries.", id="job-retried")
+        return rx.toast.success(f"Job {row.job} is queued again with a fresh set of retries.")

@@ -88,7 +88,7 @@ class AdminSubjectsState(SessionState):
             return self._refuse(err)
         self.add_error = ""
         self.add_form_key += 1  # re-mount the form: its inputs are cleared
-        return rx.toast.success(f"Added {row.name} to {row.category}.", id="subject-added")
+        return rx.toast.success(f"Added {row.name} to {row.category}.")
 
     @rx.event
     async def start_rename(self, subject_id: Any):
@@ -123,7 +123,7 @@ class AdminSubjectsState(SessionState):
         self.editing_id, self.rename_error, self.add_error = "", "", ""
         if old == row.name:
             return rx.toast.info("The name is unchanged.")
-        return rx.toast.success(f"Renamed {old} to {row.name}.", id="subject-renamed")
+        return rx.toast.success(f"Renamed {old} to {row.name}.")
 
     @rx.event
     async def ask_retire(self, subject_id: Any, retire: Any):
@@ -156,4 +156,4 @@ class AdminSubjectsState(SessionState):
             return self._refuse(err)
         self.add_error = ""
         verb = "retired" if retire else "back in use"
-        return rx.toast.success(f"{row.name} is {verb}.", id="subject-retired")
+        return rx.toast.success(f"{row.name} is {verb}.")

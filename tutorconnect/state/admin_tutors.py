@@ -310,7 +310,7 @@ class AdminTutorReviewState(SessionState):
                 await self._reload(admin)
             except DomainError as err:
                 return self._refuse(err)
-            return rx.toast.warning(RACE_MESSAGE, id="decision-race")
+            return rx.toast.warning(RACE_MESSAGE)
         except InvalidInput as err:
             if err.field in ("reason", "form"):
                 self.reason_error = err.message
@@ -321,4 +321,4 @@ class AdminTutorReviewState(SessionState):
         self.pending_action, self.reason_error = "", ""
         name = self._view.get("profile", {}).get("name", "The tutor")
         await self._reload(admin)
-        return rx.toast.success(f"{done}: {name}. They have been notified.", id="decision-done")
+        return rx.toast.success(f"{done}: {name}. They have been notified.")

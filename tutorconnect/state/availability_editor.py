@@ -455,7 +455,7 @@ class AvailabilityEditorState(SessionState):
             return
         self.settings_saving = False
         self.settings_key += 1
-        yield rx.toast.success("Booking settings saved.", id="settings-saved")
+        yield rx.toast.success("Booking settings saved.")
 
     # -- weekly grid (a draft until saved) -------------------------------------------------------
     def _weekday(self, weekday: Any) -> int:
@@ -553,7 +553,7 @@ class AvailabilityEditorState(SessionState):
             yield self._refuse(err)
             return
         self.week_saving = False
-        yield rx.toast.success("Weekly hours saved.", id="week-saved")
+        yield rx.toast.success("Weekly hours saved.")
 
     # -- month calendar and the day panel --------------------------------------------------------
     @rx.event
@@ -672,7 +672,7 @@ class AvailabilityEditorState(SessionState):
             yield self._refuse(err)
             return
         self.day_saving, self.day_open = False, False
-        yield rx.toast.success(message, id="day-saved")
+        yield rx.toast.success(message)
 
     # -- time off --------------------------------------------------------------------------------
     @rx.event
@@ -709,7 +709,7 @@ class AvailabilityEditorState(SessionState):
         self.off_saving = False
         self.off_key += 1
         span = f"{first:%d %b %Y}" if first == last else f"{first:%d %b} – {last:%d %b %Y}"
-        yield rx.toast.success(f"Time off added: {span}.", id="time-off-added")
+        yield rx.toast.success(f"Time off added: {span}.")
 
     @rx.event
     async def remove_time_off(self, time_off_id: Any):
@@ -726,7 +726,7 @@ class AvailabilityEditorState(SessionState):
             await self._reload(user)
         except DomainError as err:
             return self._fail(err)
-        return rx.toast.success("Time off removed.", id="time-off-removed")
+        return rx.toast.success("Time off removed.")
 
     # -- preview ---------------------------------------------------------------------------------
     @rx.event

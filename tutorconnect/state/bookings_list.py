@@ -495,7 +495,7 @@ class BookingsListMixin(rx.State, mixin=True):
             refund = format_money(done.refund_minor or 0, done.currency)
             verb = "declined" if dialog["kind"] == "decline" else "cancelled"
             extra = f" Refund: {refund}." if done.refund_minor else ""
-            return rx.toast.success(f"Booking {done.reference} {verb}.{extra}", id="booking-cancelled")
+            return rx.toast.success(f"Booking {done.reference} {verb}.{extra}")
 
         result = await self._guarded(work)
         if self.busy:
@@ -599,8 +599,7 @@ class BookingsListMixin(rx.State, mixin=True):
                 return rx.toast.error(err.message)
             self.busy, self.move_open, self._move, self._move_days = False, False, {}, []
             await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference} moved to {_when(done.starts_at, user.time_zone)}.",
-                                    id="booking-rescheduled")
+            return rx.toast.success(f"Booking {done.reference} moved to {_when(done.starts_at, user.time_zone)}.")
 
         return await self._guarded(work)
 
@@ -633,8 +632,7 @@ class BookingsListMixin(rx.State, mixin=True):
             party = "tutor" if self._role() == "student" else "student"
             done = await in_transaction(bookings.mark_no_show, self._ctx(user), bid, party)
             await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference}: reported that the {party} did not attend.",
-                                    id="no-show-reported")
+            return rx.toast.success(f"Booking {done.reference}: reported that the {party} did not attend.")
 
         return await self._guarded(work)
 
@@ -712,7 +710,7 @@ class StudentBookingsState(SessionState, BookingsListMixin):
             self.busy = False
             self.review_open, self._review, self.review_rating = False, {}, 0
             await self._reload(user)
-            return rx.toast.success("Thank you! Your review is published on the tutor's page.", id="review-sent")
+            return rx.toast.success("Thank you! Your review is published on the tutor's page.")
 
         result = await self._guarded(work)
         self.busy = False
@@ -757,7 +755,7 @@ class TutorScheduleState(SessionState, BookingsListMixin):
             bid = _uuid_arg(booking_id)
             done = await in_transaction(bookings.accept, self._ctx(user), bid)
             await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference} accepted.", id="booking-accepted")
+            return rx.toast.success(f"Booking {done.reference} accepted.")
 
         return await self._guarded(work)
 

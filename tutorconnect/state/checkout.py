@@ -288,7 +288,5 @@ class CheckoutState(SessionState):
             # The payment landed after the hold ended and the time was taken (or the booking
             # was closed): the service refunds it in full and notifies the student.
             return rx.toast.warning("Your payment arrived after this booking's hold had ended, so we are "
-                                    "refunding it in full (see your notifications). Please choose another time.",
-                                    id="payment-refunded-late", duration=15000)
-        return rx.toast.success(f"Payment received. Booking {self._info.get('reference', '')} is paid.",
-                                id="payment-confirmed")
+                                    "refunding it in full (see your notifications). Please choose another time.", duration=15000)
+        return rx.toast.success(f"Payment received. Booking {self._info.get('reference', '')} is paid.")

@@ -70,7 +70,7 @@ class FavoritesState(SessionState):
         except DomainError as err:
             return self._refuse(err)
         return rx.toast.info(
-            f"{name} was removed from your favorites.", id="favorite-removed",
+            f"{name} was removed from your favorites.",
             action={"label": "Undo", "on_click": FavoritesState.undo(str(tid))},
         )
 
@@ -83,4 +83,4 @@ class FavoritesState(SessionState):
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)
-        return rx.toast.success("Saved again.", id="favorite-restored")
+        return rx.toast.success("Saved again.")

@@ -83,7 +83,7 @@ class NotificationSettingsState(SessionState):
         self.saving = ""
         label = next((r["label"] for r in self._rows if r["key"] == topic), "")
         how = prefs.CHANNEL_LABELS[channel].lower()
-        return rx.toast.success(f"Saved: {label}, {how} {'on' if value else 'off'}.", id="prefs-saved")
+        return rx.toast.success(f"Saved: {label}, {how} {'on' if value else 'off'}.")
 
     @rx.event
     async def save_phone(self, form_data: Any):
@@ -95,8 +95,8 @@ class NotificationSettingsState(SessionState):
         except DomainError as err:
             return self._refuse(err)
         if number is None:
-            return rx.toast.success("Mobile number removed; text messages are off.", id="phone-saved")
-        return rx.toast.success("Mobile number saved. Switch on the text messages you want below.", id="phone-saved")
+            return rx.toast.success("Mobile number removed; text messages are off.")
+        return rx.toast.success("Mobile number saved. Switch on the text messages you want below.")
 
     @rx.event
     async def remove_phone(self):
@@ -106,4 +106,4 @@ class NotificationSettingsState(SessionState):
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)
-        return rx.toast.success("Mobile number removed; text messages are off.", id="phone-saved")
+        return rx.toast.success("Mobile number removed; text messages are off.")

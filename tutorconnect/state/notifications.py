@@ -191,4 +191,4 @@ class NotificationsState(SessionState):
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)
-        return rx.toast.success(f"Marked {changed} notification{'s' if changed != 1 else ''} read.", id="all-read")
+        return rx.toast.success(f"Marked {changed} notification{'s' if changed != 1 else ''} read.")

@@ -241,7 +241,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
         if isinstance(err, InvalidInput):
             self.field_errors = {} if err.field in _NO_FIELD else {err.field: err.message}
             self.error = ""
-            return rx.toast.error(err.message, id="field-error")
+            return rx.toast.error(err.message)
         if isinstance(err, (NotAuthenticated, PermissionDenied)):
             return self._refuse(err)
         # ProfileLocked, a refused transition, a vanished row: the tutor keeps their page.

@@ -205,10 +205,10 @@ class TutorPageState(SessionState):
         self.is_favorite = adding
         if adding:
             return rx.toast.success(
-                f"{self.name} is saved to your favorites.", id="favorite-toast",
+                f"{self.name} is saved to your favorites.",
                 action={"label": "View favorites", "on_click": rx.redirect("/favorites")},
             )
-        return rx.toast.info(f"{self.name} was removed from your favorites.", id="favorite-toast")
+        return rx.toast.info(f"{self.name} was removed from your favorites.")
 
     @rx.event
     def open_placeholder(self, which: Any):
@@ -249,7 +249,7 @@ class TutorPageState(SessionState):
             return self._refuse(err)
         self.hide_target = self.hide_reason = ""
         return rx.toast.info(
-            "The review is hidden and no longer counts in the rating.", id="review-hidden",
+            "The review is hidden and no longer counts in the rating.",
             action={"label": "Undo", "on_click": TutorPageState.unhide_review(str(review_id))},
         )
 
@@ -263,7 +263,7 @@ class TutorPageState(SessionState):
                 await self._reload_reviews()
         except DomainError as err:
             return self._refuse(err)
-        return rx.toast.success("The review is visible again.", id="review-unhidden")
+        return rx.toast.success("The review is visible again.")
 
 
 def _review_arg(value: Any) -> uuid.UUID:

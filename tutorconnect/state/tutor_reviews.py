@@ -127,4 +127,4 @@ class TutorReviewsState(SessionState):
             return self._refuse(err)
         self.saving = False
         self.replying_to, self.reply_text = "", ""
-        return rx.toast.success("Your reply is published under the review.", id="reply-sent")
+        return rx.toast.success("Your reply is published under the review.")
