@@ -3,11 +3,17 @@
 
 Reports reach the xdist controller from every worker, so the figures cover the whole run.
 The 20 slowest tests come from pytest's own `--durations=20` (.ci/run passes it).
+
+Each file's test time is also written to test-artifacts/file-durations.json: copy it over
+tests/support/file_durations.json (the scheduler's estimates, tests/support/xdist_order.py)
+after a run when files have been added or have grown.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,6 +30,7 @@ class Tier:
 
 
 _tiers: dict[str, Tier] = {}
+_files: Counter[str] = Counter()
 _began = time.time()
 
 
@@ -36,6 +43,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier = _tiers.setdefault(_tier(report.nodeid), Tier())
     tier.tests.add(report.nodeid)
     tier.seconds += report.duration
+    _files[report.nodeid.split("::", 1)[0]] += report.duration
     if report.start:
         tier.first = min(tier.first, report.start)
         tier.last = max(tier.last, report.stop)
@@ -54,3 +62,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         span = tier.last - tier.first if tier.last else 0.0
         tr.write_line(f"{name:<12}{len(tier.tests):>7}{tier.seconds:>15.1f}{span:>15.1f}")
     tr.write_line(f"whole session wall time: {time.time() - _began:.1f} s")
+    out = config.rootpath / "test-artifacts" / "file-durations.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({f: round(s, 1) for f, s in sorted(_files.items())}, indent=0) + "\n")

@@ -1,42 +1,96 @@
-"""How pytest-xdist hands out test files (`--dist loadfile`): the biggest files first, so
-the long ones do not end the run alone, but every browser file after every other file.
+"""How pytest-xdist hands out test files (`--dist loadfile`).
 
-A worker that has run sync Playwright keeps an event loop on its main thread, where a
-later service test's asyncio.run() would fail. xdist's own loadfile order (largest file
-first) mixes browser files in among the rest, so this scheduler orders the work queue by
-(browser file?, -tests in the file) before the first file is handed out. Each worker
-runs its files in the order it receives them, so none runs a browser file before the
-last non-browser file it was given.
+Two rules, one goal (the run ends when its longest chain of files ends, on a CPU-bound
+machine):
+
+1. **No service test after a browser test on one worker.** A worker that has run sync
+   Playwright keeps an event loop on its main thread, where a later service test's
+   asyncio.run() would fail. So a worker that has been given a browser file is only ever
+   given browser files after it.
+2. **Non-browser files first, then browser files, each longest first** by their time in
+   an earlier run (tests/support/file_durations.json; a file not in it counts 0.5 s per
+   test), so no long file starts last and ends the run alone. Counting tests misjudged
+   them: the discovery file has 25 tests and takes 190 s, a security file 140 tests and
+   50 s, and the discovery file used to start late.
+
+   Tried and not kept: one worker on the browser files from the start while the others
+   ran the rest (the non-browser files wait on Celery and timeouts, so the machine looked
+   partly idle). PostgreSQL was busier than it looked: the run took 695 s against 617 s,
+   the integration tests' time rising from 495 s to 796 s.
+
+A stale durations file only makes the order worse, never wrong: both rules hold whatever
+it says. Refresh it from test-artifacts/file-durations.json after a full run.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from xdist.scheduler import LoadFileScheduling
+
+DURATIONS = Path(__file__).with_name("file_durations.json")
+SECONDS_PER_UNKNOWN_TEST = 0.5
 
 
 def is_browser_test(nodeid: str) -> bool:
     return "/e2e/" in f"/{nodeid}"
 
 
-class BrowserFilesLastScheduling(LoadFileScheduling):
+def known_durations() -> dict[str, float]:
+    try:
+        return {str(k): float(v) for k, v in json.loads(DURATIONS.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+class BrowserAwareScheduling(LoadFileScheduling):
     _ordered = False
+
+    def _order_queue(self) -> None:
+        durations = known_durations()
+
+        def key(item: tuple[str, dict[str, bool]]) -> tuple[bool, float]:
+            scope, tests = item
+            return is_browser_test(scope), -durations.get(scope, SECONDS_PER_UNKNOWN_TEST * len(tests))
+
+        ordered = sorted(self.workqueue.items(), key=key)
+        self.workqueue.clear()
+        self.workqueue.update(ordered)
+        self._ran_browser: set = set()
+        self._ordered = True
+
+    def _next_scope(self, node) -> str | None:
+        for scope in self.workqueue:
+            if is_browser_test(scope) or node not in self._ran_browser:
+                return scope
+        return None
 
     def _assign_work_unit(self, node) -> None:
         if not self._ordered:  # the first hand-out: the queue holds every file now
-            def key(item: tuple[str, dict[str, bool]]) -> tuple[bool, int]:
-                scope, tests = item
-                return is_browser_test(scope), -len(tests)
-
-            ordered = sorted(self.workqueue.items(), key=key)  # stable: ties keep their order
-            self.workqueue.clear()
-            self.workqueue.update(ordered)
-            self._ordered = True
+            self._order_queue()
+        scope = self._next_scope(node)
+        if scope is None:
+            return  # only non-browser files are left and this worker has run a browser file
+        if is_browser_test(scope):
+            self._ran_browser.add(node)
+        # Put the chosen file first; LoadScopeScheduling hands out the first in the queue.
+        self.workqueue.move_to_end(scope, last=False)
         super()._assign_work_unit(node)
+
+    def _reschedule(self, node) -> None:
+        super()._reschedule(node)
+        if not self.workqueue:
+            # A worker left idle by rule 1 gets no further test report to wake it: stop it
+            # with the others once nothing is left to hand out.
+            for other in self.nodes:
+                if not other.shutting_down and self._pending_of(self.assigned_work.get(other, {})) == 0:
+                    other.shutdown()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "loadfile":
-        return BrowserFilesLastScheduling(config, log)
+        return BrowserAwareScheduling(config, log)
     return None
