@@ -5,8 +5,8 @@ machine):
 
 1. **No service test after a browser test on one worker.** A worker that has run sync
    Playwright keeps an event loop on its main thread, where a later service test's
-   asyncio.run() would fail. So a worker that has been given a browser file is only ever
-   given browser files after it.
+   asyncio.run() would fail. Workers take files from the front of one queue, and every
+   non-browser file is in front of every browser file, so this holds on every worker.
 2. **Non-browser files first, then browser files, each longest first** by their time in
    an earlier run (tests/support/file_durations.json; a file not in it counts 0.5 s per
    test), so no long file starts last and ends the run alone. Counting tests misjudged
@@ -48,45 +48,21 @@ def known_durations() -> dict[str, float]:
 class BrowserAwareScheduling(LoadFileScheduling):
     _ordered = False
 
-    def _order_queue(self) -> None:
-        durations = known_durations()
-
-        def key(item: tuple[str, dict[str, bool]]) -> tuple[bool, float]:
-            scope, tests = item
-            return is_browser_test(scope), -durations.get(scope, SECONDS_PER_UNKNOWN_TEST * len(tests))
-
-        ordered = sorted(self.workqueue.items(), key=key)
-        self.workqueue.clear()
-        self.workqueue.update(ordered)
-        self._ran_browser: set = set()
-        self._ordered = True
-
-    def _next_scope(self, node) -> str | None:
-        for scope in self.workqueue:
-            if is_browser_test(scope) or node not in self._ran_browser:
-                return scope
-        return None
-
     def _assign_work_unit(self, node) -> None:
         if not self._ordered:  # the first hand-out: the queue holds every file now
-            self._order_queue()
-        scope = self._next_scope(node)
-        if scope is None:
-            return  # only non-browser files are left and this worker has run a browser file
-        if is_browser_test(scope):
-            self._ran_browser.add(node)
-        # Put the chosen file first; LoadScopeScheduling hands out the first in the queue.
-        self.workqueue.move_to_end(scope, last=False)
-        super()._assign_work_unit(node)
+            durations = known_durations()
 
-    def _reschedule(self, node) -> None:
-        super()._reschedule(node)
-        if not self.workqueue:
-            # A worker left idle by rule 1 gets no further test report to wake it: stop it
-            # with the others once nothing is left to hand out.
-            for other in self.nodes:
-                if not other.shutting_down and self._pending_of(self.assigned_work.get(other, {})) == 0:
-                    other.shutdown()
+            def key(item: tuple[str, dict[str, bool]]) -> tuple[bool, float]:
+                scope, tests = item
+                return is_browser_test(scope), -durations.get(scope, SECONDS_PER_UNKNOWN_TEST * len(tests))
+
+            ordered = sorted(self.workqueue.items(), key=key)
+            self.workqueue.clear()
+            self.workqueue.update(ordered)
+            self._ordered = True
+        # LoadScopeScheduling hands out the first file in the queue: every non-browser file
+        # is handed out before any browser file, so no worker runs one after a browser file.
+        super()._assign_work_unit(node)
 
 
 @pytest.hookimpl(optionalhook=True)
