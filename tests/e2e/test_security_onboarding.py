@@ -127,7 +127,6 @@ HANDLERS: list[tuple[Any, dict[str, Any]]] = [
     (S.save_pricing, {}),
     (S.remove_photo, {}),
     (S.save_video, {"form_data": {"intro_video_url": "https://youtu.be/abc"}}),
-    (S.set_doc_field, {"name": "title", "value": "x"}),
     (S.ask_remove_document, {"document_id": str(uuid.uuid4())}),
     (S.cancel_remove_document, {}),
     (S.remove_document, {}),
@@ -166,12 +165,20 @@ def test_students_and_admins_are_refused(open_tab, db, people, victim, who, hand
 
 
 # -- uploads go through Reflex's HTTP upload endpoint ---------------------------------------------------
-def upload(live_app, token: str, handler, name: str, data: bytes, mime: str, tab=None) -> Reply:
-    """POST to Reflex's upload endpoint as rx.upload does; the deltas come back in the HTTP
-    response, the client events (toasts, redirects) over the tab's websocket."""
+DOC_FIELDS = {"doc_kind": "education", "doc_title": "MSc Physics", "doc_issuer": "IIT Madras", "doc_year": "2015"}
+
+
+def upload(live_app, token: str, handler, name: str, data: bytes, mime: str, tab=None, *,
+           args: Any = DOC_FIELDS) -> Reply:
+    """POST to Reflex's upload endpoint as rx.upload does (a document's form fields ride in the
+    bound-args field); the deltas come back in the HTTP response, the client events (toasts,
+    redirects) over the tab's websocket. `args=None` sends no bound args at all."""
+    form = {} if args is None or handler is S.upload_photo else {
+        "__reflex_event_args": json.dumps({"form_data": args})}
     response = httpx.post(
         live_app.base_url + "/_upload",
         headers={"reflex-client-token": token, "reflex-event-handler": handler_name(handler)},
+        data=form,
         files={"files": (name, data, mime)},
         timeout=30,
     )
@@ -215,6 +222,42 @@ def test_a_tutor_uploading_a_non_image_photo_gets_a_message_and_nothing_is_store
     assert "PNG, JPEG or WebP" in reply.toast("error"), reply.text
 
 
+FORGED_DOCUMENT_FIELDS: list[tuple[Any, str]] = [
+    (None, "The form could not be read"),  # no bound args at all
+    ("not a dict", "The form could not be read"),
+    ({**DOC_FIELDS, "storage_key": "../../etc/passwd"}, "unexpected fields"),
+    ({**DOC_FIELDS, "doc_title": ["a", "list"]}, "could not be read"),
+    ({**DOC_FIELDS, "doc_title": "x" * 1000}, "too long"),
+    ({**DOC_FIELDS, "doc_title": ""}, "title"),
+    ({**DOC_FIELDS, "doc_kind": "passport"}, "education or certification"),
+    ({**DOC_FIELDS, "doc_year": "20x5"}, "four digits"),
+    ({**DOC_FIELDS, "doc_year": "1066"}, "1950"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), FORGED_DOCUMENT_FIELDS,
+                         ids=[f"fields-{i}" for i in range(len(FORGED_DOCUMENT_FIELDS))])
+def test_a_document_upload_with_forged_fields_gets_a_message_and_nothing_is_stored(
+        open_tab, live_app, db, attacker, fields, message):
+    tab = open_tab(attacker, PAGE)
+    tab.call(S.load, {}, page=PAGE)
+    with unchanged(db):
+        reply = upload(live_app, tab.token, S.upload_document, "d.pdf", PDF, "application/pdf", tab,
+                       args=fields)
+    assert message.lower() in reply.toast("error").lower(), reply.text
+    assert not any(level == "success" for level, _ in reply.toasts), reply.text
+
+
+def test_a_document_upload_with_valid_fields_stores_exactly_those_fields(open_tab, live_app, db, attacker):
+    tab = open_tab(attacker, PAGE)
+    tab.call(S.load, {}, page=PAGE)
+    reply = upload(live_app, tab.token, S.upload_document, "d.pdf", PDF, "application/pdf", tab)
+    assert ("success", "Document uploaded.") in reply.toasts, reply.text
+    rows = query(db, "select title, issuer, year from tutor_documents where tutor_id = :u and deleted_at is null "
+                     "and title = 'MSc Physics'", u=attacker.id)
+    assert [tuple(r) for r in rows] == [("MSc Physics", "IIT Madras", 2015)]
+
+
 # -- a tutor with forged arguments ---------------------------------------------------------------------
 FORGED: list[tuple[Any, dict[str, Any]]] = [
     (S.save_basics, {"form_data": "not a dict"}),
@@ -240,8 +283,6 @@ FORGED: list[tuple[Any, dict[str, Any]]] = [
     (S.toggle_length, {"minutes": 30, "checked": "yes"}),
     (S.set_override, {"minutes": 120, "value": "5"}),
     (S.set_confirmation, {"checked": "true"}),
-    (S.set_doc_field, {"name": "storage_key", "value": "../../etc/passwd"}),
-    (S.set_doc_field, {"name": "title", "value": "x" * 1000}),
     (S.ask_remove_document, {"document_id": "../../etc/passwd"}),
     (S.ask_remove_document, {"document_id": 12345}),
     (S.ask_remove_document, {"document_id": str(uuid.uuid4())}),
@@ -333,6 +374,7 @@ def test_two_files_in_one_upload_are_refused_and_nothing_is_stored(open_tab, liv
         response = httpx.post(
             live_app.base_url + "/_upload",
             headers={"reflex-client-token": tab.token, "reflex-event-handler": handler_name(S.upload_document)},
+            data={"__reflex_event_args": json.dumps({"form_data": DOC_FIELDS})},
             files=[("files", ("a.pdf", PDF, "application/pdf")), ("files", ("b.pdf", PDF, "application/pdf"))],
             timeout=30,
         )

@@ -122,8 +122,16 @@ def _remove_dialog() -> rx.Component:
     )
 
 
+def _doc_input(name: str, text: str, **props) -> rx.Component:
+    return rx.vstack(
+        label(text, f"doc_{name}"),
+        rx.input(id=f"doc_{name}", name=f"doc_{name}", default_value="", size="3", width="100%", **props),
+        field_error(name),
+        spacing="1", width="100%",
+    )
+
+
 def documents_step() -> rx.Component:
-    f = S.doc_form
     return step_card(
         "Education and certifications", "Degrees, teaching certificates and the like: PDF, PNG or JPEG up to 10 MB. "
         "Only you and our admins can open them.",
@@ -134,69 +142,62 @@ def documents_step() -> rx.Component:
         ),
         _remove_dialog(),
         rx.heading("Add a document", size="3", as_="h3"),
-        rx.grid(
-            rx.vstack(
-                label("Kind", "doc_kind"),
-                native_select(rx.el.option("Education", value="education"),
-                              rx.el.option("Certification", value="certification"),
-                              id="doc_kind", value=f.get("kind", "education"),
-                              on_change=lambda v: S.set_doc_field("kind", v)),
-                field_error("kind"),
-                spacing="1", width="100%",
+        # One form, submitted with the file: the fields are read from the page at the moment
+        # of the click and travel in the upload request itself, so nothing typed is lost to
+        # an input's debounce or to the upload overtaking a websocket event.
+        rx.form(
+            rx.grid(
+                rx.vstack(
+                    label("Kind", "doc_kind"),
+                    native_select(rx.el.option("Education", value="education"),
+                                  rx.el.option("Certification", value="certification"),
+                                  id="doc_kind", name="doc_kind", default_value="education"),
+                    field_error("kind"),
+                    spacing="1", width="100%",
+                ),
+                _doc_input("title", "Title", placeholder="MSc Mathematics", max_length=200),
+                _doc_input("issuer", "Issued by", placeholder="University or body", max_length=200),
+                _doc_input("year", "Year", placeholder="2019", max_length=4, input_mode="numeric"),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                gap="1rem",
+                width="100%",
             ),
-            rx.vstack(
-                label("Title", "doc_title"),
-                rx.input(id="doc_title", value=f.get("title", ""), on_change=lambda v: S.set_doc_field("title", v),
-                         placeholder="MSc Mathematics", size="3", width="100%", max_length=200),
-                field_error("title"),
-                spacing="1", width="100%",
+            rx.upload.root(
+                rx.vstack(
+                    rx.icon("file-up", size=22, color=rx.color("accent", 11)),
+                    rx.cond(
+                        rx.selected_files("document").length() > 0,
+                        rx.text(rx.selected_files("document")[0], size="2", weight="medium", id="selected-document"),
+                        rx.text("Drop a PDF, PNG or JPEG here, or click to choose", size="2", weight="medium"),
+                    ),
+                    align="center", spacing="1",
+                ),
+                id="document",
+                accept=DOCUMENT_TYPES,
+                multiple=False,
+                max_files=1,
+                disabled=S.uploading | S.locked,
+                border=f"2px dashed {rx.color('gray', 7)}",
+                border_radius="12px",
+                padding="1.25rem",
+                width="100%",
+                cursor=rx.cond(S.locked, "not-allowed", "pointer"),
+                opacity=rx.cond(S.locked, "0.5", "1"),
+                class_name="document-drop",
             ),
-            rx.vstack(
-                label("Issued by", "doc_issuer"),
-                rx.input(id="doc_issuer", value=f.get("issuer", ""), on_change=lambda v: S.set_doc_field("issuer", v),
-                         placeholder="University or body", size="3", width="100%", max_length=200),
-                field_error("issuer"),
-                spacing="1", width="100%",
+            field_error("file"),
+            rx.button(
+                rx.cond(S.uploading, rx.spinner(size="2"), rx.icon("upload", size=16)), "Upload document",
+                type="submit", variant="soft", size="3", disabled=S.uploading | S.locked, id="upload-document",
             ),
-            rx.vstack(
-                label("Year", "doc_year"),
-                rx.input(id="doc_year", value=f.get("year", ""), on_change=lambda v: S.set_doc_field("year", v),
-                         placeholder="2019", size="3", width="100%", max_length=4, input_mode="numeric"),
-                field_error("year"),
-                spacing="1", width="100%",
-            ),
-            columns=rx.breakpoints(initial="1", sm="2"),
+            on_submit=lambda form_data: S.upload_document(rx.upload_files(upload_id="document"), form_data),
+            reset_on_submit=False,
+            key=S.doc_form_key,
+            id="document-form",
+            display="flex",
+            flex_direction="column",
             gap="1rem",
             width="100%",
-        ),
-        rx.upload.root(
-            rx.vstack(
-                rx.icon("file-up", size=22, color=rx.color("accent", 11)),
-                rx.cond(
-                    rx.selected_files("document").length() > 0,
-                    rx.text(rx.selected_files("document")[0], size="2", weight="medium", id="selected-document"),
-                    rx.text("Drop a PDF, PNG or JPEG here, or click to choose", size="2", weight="medium"),
-                ),
-                align="center", spacing="1",
-            ),
-            id="document",
-            accept=DOCUMENT_TYPES,
-            multiple=False,
-            max_files=1,
-            disabled=S.uploading | S.locked,
-            border=f"2px dashed {rx.color('gray', 7)}",
-            border_radius="12px",
-            padding="1.25rem",
-            width="100%",
-            cursor=rx.cond(S.locked, "not-allowed", "pointer"),
-            opacity=rx.cond(S.locked, "0.5", "1"),
-            class_name="document-drop",
-        ),
-        field_error("file"),
-        rx.button(
-            rx.cond(S.uploading, rx.spinner(size="2"), rx.icon("upload", size=16)), "Upload document",
-            type="button", variant="soft", size="3", disabled=S.uploading | S.locked, id="upload-document",
-            on_click=S.upload_document(rx.upload_files(upload_id="document")),
         ),
         step_actions(6, rx.button(rx.link(rx.icon("arrow-right", size=16), "Continue", href="/tutor/profile?step=7",
                                           id="documents-continue", underline="none", color="inherit"),

@@ -65,12 +65,12 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     field_errors: dict[str, str] = {}
     bio_len: int = 0
     form_key: int = 0  # bumped on every load so uncontrolled forms show the saved values
+    doc_form_key: int = 0  # bumped after each stored document so the add-document form empties
     confirm_remove: str = ""
     denied: str = ""  # why the wizard is not shown (wrong role, email not verified)
     subject_groups: list[SubjectGroup] = []
     zones: list[str] = []
     _v: dict[str, Any] = dict(_EMPTY)
-    _doc: dict[str, str] = {"kind": "education", "title": "", "issuer": "", "year": ""}
     _owner: str = ""
 
     # -- what the page may show ---------------------------------------------------------
@@ -119,10 +119,6 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
         return self._mine()["documents"]
 
     @rx.var(cache=False)
-    def doc_form(self) -> dict[str, str]:
-        return self._doc if self._may_see(self._owner) else {}
-
-    @rx.var(cache=False)
     def status(self) -> str:
         return self._mine()["status"]
 
@@ -169,7 +165,6 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
 
     def _clear_private(self) -> None:
         self._v, self._owner, self.confirm_remove = dict(_EMPTY), "", ""
-        self._doc = {"kind": "education", "title": "", "issuer": "", "year": ""}
         self.field_errors, self.error, self.bio_len = {}, "", 0
 
     # -- loading ------------------------------------------------------------------------

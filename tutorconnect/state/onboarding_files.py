@@ -70,28 +70,15 @@ class OnboardingFilesMixin(rx.State, mixin=True):
 
     # -- step 6: documents --------------------------------------------------------------
     @rx.event
-    async def set_doc_field(self, name: Any, value: Any):
-        try:
-            await self._require("tutor")
-            self._edit("documents")
-            if name not in ("kind", "title", "issuer", "year"):
-                raise InvalidInput("form", "That field does not exist. Please reload the page.")
-            text = value if isinstance(value, str) and len(value) <= 400 else None
-            if text is None:
-                raise InvalidInput(name, "That value could not be read (at most 400 characters).")
-            self._doc = {**self._doc, name: text}
-        except DomainError as err:
-            return self._fail(err)
-        return None
-
-    @rx.event
-    async def upload_document(self, files: list[rx.UploadFile]):
+    async def upload_document(self, files: list[rx.UploadFile], form_data: Any = None):
+        """The file and the form's fields arrive in one request (the fields are bound to the
+        upload event), so what is stored is exactly what the form showed when it was sent."""
         self.uploading, self.field_errors = True, {}
         yield
         try:
             user = await self._require("tutor")
             self._edit("documents")
-            doc = dict(self._doc)
+            doc = _document_fields(form_data)
             year_text = doc["year"].strip()
             if year_text and not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
                 raise InvalidInput("year", "Enter the year as four digits, like 2019, or leave it empty.")
@@ -102,7 +89,7 @@ class OnboardingFilesMixin(rx.State, mixin=True):
                 tutor_documents.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
                 issuer=doc["issuer"], year=int(year_text) if year_text else None, filename=name, data=data,
             )
-            self._doc = {"kind": doc["kind"], "title": "", "issuer": "", "year": ""}
+            self.doc_form_key += 1  # a fresh, empty form for the next document
             await self._reload(user)
         except DomainError as err:
             yield self._fail(err)
@@ -155,3 +142,13 @@ async def _one_file(files: Any, limit: int, field: str, too_big: str) -> bytes:
     if not data:
         raise InvalidInput(field, "That file is empty.")
     return data
+
+
+def _document_fields(form_data: Any) -> dict[str, str]:
+    """The add-document form's fields ("doc_title" ...) as {"title": ...}; an error names the
+    field the way the service does, so it shows next to that field."""
+    try:
+        clean = parse_form(form_data, {"doc_kind": 20, "doc_title": 400, "doc_issuer": 400, "doc_year": 20})
+    except InvalidInput as err:
+        raise InvalidInput(err.field.removeprefix("doc_"), err.message) from None
+    return {name.removeprefix("doc_"): value for name, value in clean.items()}
