@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+import argon2
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from tutorconnect.services.passwords import (
     check_policy,
     dummy_hash,
     hash_password,
+    hash_profile,
     needs_rehash,
     verify_password,
 )
@@ -377,6 +379,19 @@ class TestPasswordHashing:
         assert first != second
         assert GOOD_PASSWORD not in first
         assert not needs_rehash(first)
+
+    @pytest.mark.parametrize("env", ["production", "development"])
+    def test_outside_tests_the_profile_is_rfc_9106_low_memory(self, env):
+        params = hash_profile(env)
+        assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (
+            argon2.Type.ID, 3, 65536, 4)
+        assert (params.salt_len, params.hash_len) == (16, 32)
+
+    def test_a_test_profile_hash_verifies_under_the_production_profile_and_is_upgraded_there(self):
+        cheap = argon2.PasswordHasher.from_parameters(hash_profile("test")).hash(GOOD_PASSWORD)
+        strong = argon2.PasswordHasher.from_parameters(hash_profile("production"))
+        assert strong.verify(cheap, GOOD_PASSWORD)
+        assert strong.check_needs_rehash(cheap)  # a sign-in would store a strong hash
 
     def test_correct_password_verifies_and_wrong_one_does_not(self):
         hashed = _hash_of(GOOD_PASSWORD)
