@@ -18,6 +18,7 @@ from tests.integration.payment_support import (
     checkout,
     confirm,
     counts,
+    eventually,
     ledger_totals,
     paid_events,
     pending_booking,
@@ -381,6 +382,97 @@ def test_a_transient_razorpay_error_leaves_the_refund_pending_for_a_retry_with_t
     assert rows("SELECT status FROM refunds") == [{"status": "processed"}]
 
 
+def _refund_job_payload(b) -> dict:
+    return rows("SELECT payload FROM outbox WHERE job = 'booking.refund_requested'")[0]["payload"]
+
+
+def test_the_refund_key_sent_follows_razorpays_rule_even_for_a_row_keyed_the_old_way(rzp):
+    """Refund rows keep their own dedupe key ("<booking>:1", with a ':' Razorpay refuses); what
+    goes out as X-Refund-Idempotency is derived from the row's id, so a row written before the
+    rule existed goes through unchanged."""
+    _, learner, b, _ = _paid_booking(rzp)
+    _cancel(learner, b)
+    jobs.drain()
+    refunds_settled(rzp)
+    [refund] = rows("SELECT id, idempotency_key, status FROM refunds")
+    assert refund["idempotency_key"] == f"{b.id}:1" and refund["status"] == "processed"
+    sent = list(rzp.emulator.idempotency)
+    assert sent == [payments.razorpay_refund_key(refund["id"])]
+    assert gateway.IDEMPOTENCY_KEY.fullmatch(sent[0])
+
+
+def test_a_409_while_the_first_request_is_in_flight_is_retried_and_never_marks_the_refund_failed(rzp):
+    _, learner, b, _ = _paid_booking(rzp)
+    _cancel(learner, b)
+    payload = _refund_job_payload(b)
+    rzp.controls.refund_latency(1.0)
+    first_errors: list[BaseException] = []
+
+    def first_worker() -> None:
+        try:
+            jobs.run_job("booking.refund_requested", payload)
+        except BaseException as err:  # noqa: BLE001
+            first_errors.append(err)
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    assert eventually(rzp.controls.in_flight, timeout=10), "the first refund request never reached Razorpay"
+    with pytest.raises(gateway.GatewayError) as err:  # a second worker with the same job, meanwhile
+        jobs.run_job("booking.refund_requested", payload)
+    assert err.value.status == 409 and err.value.transient
+    assert rows("SELECT status, flagged FROM refunds") == [{"status": "pending", "flagged": False}]
+    thread.join()
+    assert first_errors == []
+    rzp.controls.refund_latency(0)
+    jobs.run_job("booking.refund_requested", payload)  # the retry of the refused one: nothing new
+    refunds_settled(rzp)
+    assert len(rzp.refunds()) == 1
+    assert rows("SELECT status, flagged FROM refunds") == [{"status": "processed", "flagged": False}]
+    assert ledger_totals(b.id)["refund"] == -b.price_minor
+
+
+def _refund_processed_notices(learner) -> int:
+    return len(rows("SELECT id FROM notifications WHERE user_id = :u AND kind = 'payment.refund_processed'",
+                    u=learner))
+
+
+def test_a_refund_processed_at_create_is_recorded_once_when_the_answer_comes_before_the_webhook(rzp):
+    _, learner, b, _ = _paid_booking(rzp)
+    rzp.controls.refund_mode("instant")
+    rzp.controls.hold()  # the webhooks wait until the answer is recorded
+    _cancel(learner, b)
+    jobs.drain()
+    assert rows("SELECT status FROM refunds") == [{"status": "processed"}]
+    rzp.controls.release("fifo")
+    rzp.settle()
+    assert rows("SELECT status FROM refunds") == [{"status": "processed"}]
+    assert ledger_totals(b.id)["refund"] == -b.price_minor
+    assert _refund_processed_notices(learner) == 1
+
+
+def test_a_refund_processed_at_create_is_recorded_once_when_the_webhook_comes_before_the_answer(rzp):
+    _, learner, b, paid = _paid_booking(rzp)
+    rzp.controls.refund_mode("instant")
+    _cancel(learner, b)
+    with session_scope() as s:  # the refund row, as the cancellation's job writes it first
+        payments.request_refund(s, b.id, b.price_minor, reason="cancelled by the student")
+    [refund] = rows("SELECT id, booking_id, amount_minor FROM refunds")
+    # Razorpay processed the app's request, and its webhook is recorded before the answer is
+    # (the same key and body as execute_refund sends).
+    answer = gateway.refund(paid["razorpay_payment_id"], refund["amount_minor"],
+                            payments.razorpay_refund_key(refund["id"]),
+                            {"refund_id": str(refund["id"]), "booking_id": str(refund["booking_id"])})
+    assert answer["status"] == "processed"
+    rzp.settle()
+    assert rows("SELECT status FROM refunds") == [{"status": "processed"}]
+    with session_scope() as s:
+        assert payments.record_refund_entity(s, answer, refund_id=refund["id"]) == "processed"
+    jobs.drain()  # the refund job itself now finds nothing to do
+    assert len(rzp.refunds()) == 1
+    assert ledger_totals(b.id)["refund"] == -b.price_minor
+    assert _refund_processed_notices(learner) == 1
+
+
 def test_a_permanent_refusal_marks_the_refund_failed_and_flagged(rzp):
     _, learner, b, paid = _paid_booking(rzp)
     # the money was already refunded outside the app: Razorpay refuses a second refund
@@ -423,8 +515,8 @@ def test_the_gateway_sdk_calls_against_the_emulator(rzp):
     with pytest.raises(gateway.GatewayError) as err:
         gateway.capture(paid["razorpay_payment_id"], 12345, "INR")
     assert not err.value.transient and err.value.status == 400
-    one = gateway.refund(paid["razorpay_payment_id"], 5000, "key-1", {})
-    same = gateway.refund(paid["razorpay_payment_id"], 5000, "key-1", {})
+    one = gateway.refund(paid["razorpay_payment_id"], 5000, "tc-refund-key-1", {})
+    same = gateway.refund(paid["razorpay_payment_id"], 5000, "tc-refund-key-1", {})
     assert one["id"] == same["id"] and gateway.fetch_refund(one["id"])["amount"] == 5000
     rzp.controls.inject_fault("^/v1/payments", 429, count=1)
     with pytest.raises(gateway.GatewayError) as err:

@@ -209,9 +209,9 @@ def test_refunds_idempotency_partial_and_over_refund(rzp, client):
     order = new_order(client)
     pay_id = rzp.controls.pay(order["id"])["razorpay_payment_id"]
     first = client.payment.refund(pay_id, {"amount": 20000, "notes": {"reason": "cancel"}},
-                                  headers={"X-Refund-Idempotency": "bk-1-cancel"}, timeout=TIMEOUT)
+                                  headers={"X-Refund-Idempotency": "bk-1-cancel-0001"}, timeout=TIMEOUT)
     again = client.payment.refund(pay_id, {"amount": 20000, "notes": {"reason": "cancel"}},
-                                  headers={"X-Refund-Idempotency": "bk-1-cancel"}, timeout=TIMEOUT)
+                                  headers={"X-Refund-Idempotency": "bk-1-cancel-0001"}, timeout=TIMEOUT)
     assert re.fullmatch(r"rfnd_[0-9A-Za-z]{14}", first["id"]) and again["id"] == first["id"]
     assert first["status"] == "pending" and first["amount"] == 20000 and first["payment_id"] == pay_id
     refunds = client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)
@@ -219,15 +219,15 @@ def test_refunds_idempotency_partial_and_over_refund(rzp, client):
     payment = client.payment.fetch(pay_id, timeout=TIMEOUT)
     assert (payment["amount_refunded"], payment["refund_status"], payment["status"]) == (20000, "partial", "captured")
     with pytest.raises(razorpay.errors.BadRequestError, match="greater than amount captured"):
-        client.payment.refund(pay_id, {"amount": 30001}, headers={"X-Refund-Idempotency": "k2"}, timeout=TIMEOUT)
-    with pytest.raises(razorpay.errors.BadRequestError, match="idempotency key"):
-        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "bk-1-cancel"},
+        client.payment.refund(pay_id, {"amount": 30001}, headers={"X-Refund-Idempotency": "key-000002"}, timeout=TIMEOUT)
+    with pytest.raises(razorpay.errors.BadRequestError, match="Different request with the same idempotency key"):
+        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "bk-1-cancel-0001"},
                               timeout=TIMEOUT)
-    rest = client.payment.refund(pay_id, {"amount": 30000}, headers={"X-Refund-Idempotency": "k3"}, timeout=TIMEOUT)
+    rest = client.payment.refund(pay_id, {"amount": 30000}, headers={"X-Refund-Idempotency": "key-000003"}, timeout=TIMEOUT)
     payment = client.payment.fetch(pay_id, timeout=TIMEOUT)
     assert (payment["amount_refunded"], payment["refund_status"], payment["status"]) == (50000, "full", "refunded")
     with pytest.raises(razorpay.errors.BadRequestError, match="fully refunded"):
-        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "k4"}, timeout=TIMEOUT)
+        client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "key-000004"}, timeout=TIMEOUT)
     deadline = time.time() + 5
     while client.refund.fetch(rest["id"], timeout=TIMEOUT)["status"] == "pending" and time.time() < deadline:
         time.sleep(0.05)
@@ -245,7 +245,7 @@ def test_refund_of_uncaptured_payment_and_failed_refund(rzp, client):
         client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
     client.payment.capture(pay_id, 50000, {"currency": "INR"}, timeout=TIMEOUT)
     rzp.controls.refund_mode("hold")
-    ref = client.payment.refund(pay_id, {}, headers={"X-Refund-Idempotency": "full"}, timeout=TIMEOUT)
+    ref = client.payment.refund(pay_id, {}, headers={"X-Refund-Idempotency": "full-refund-1"}, timeout=TIMEOUT)
     assert ref["amount"] == 50000
     time.sleep(0.2)
     assert client.refund.fetch(ref["id"], timeout=TIMEOUT)["status"] == "pending"
@@ -427,7 +427,7 @@ def test_concurrent_refunds_with_one_idempotency_key_make_one_refund(rzp, client
 
     def refund() -> None:
         mine = razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
-        results.append(mine.payment.refund(pay_id, {"amount": 50000}, headers={"X-Refund-Idempotency": "same"},
+        results.append(mine.payment.refund(pay_id, {"amount": 50000}, headers={"X-Refund-Idempotency": "same-key-0001"},
                                            timeout=TIMEOUT)["id"])
 
     threads = [threading.Thread(target=refund) for _ in range(8)]
@@ -472,6 +472,9 @@ def test_every_http_control(rzp, client, receiver):
     order3 = new_order(client, receipt="BK-M", payment_capture=0)
     pending3 = post(f"/orders/{order3['id']}/pay", outcome="pending")["razorpay_payment_id"]
     assert post(f"/payments/{pending3}/authorize_late")["status"] == "authorized"
+    post("/refunds/latency", seconds=0.01)
+    assert requests.get(rzp.url + "/_emulator/refunds/in_flight", timeout=5).json()["result"] == []
+    post("/refunds/latency", seconds=0)
     post("/refunds/mode", mode="hold")
     ref1 = client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
     ref2 = client.payment.refund(pay_id, {"amount": 100}, timeout=TIMEOUT)
@@ -503,3 +506,91 @@ def test_every_http_control(rzp, client, receiver):
     assert client.refund.fetch(ref1["id"], timeout=TIMEOUT)["status"] == "processed"
     state = requests.get(rzp.url + "/_emulator/state", timeout=5).json()["result"]
     assert state["refund_mode"] == "hold" and len(state["refunds"]) == 2
+
+
+# X-Refund-Idempotency, as https://razorpay.com/docs/api/refunds/normal-refunds-idempotent states it ---------
+@pytest.mark.parametrize("key", ["abc", "123456789", "bk:1:cancel-refund", "has space-000", "ünïcode-key-1",
+                                 "a/b-c_d-e-f-g"])
+def test_an_idempotency_key_breaking_the_documented_rule_is_refused(rzp, client, key):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    status, body = raw_error(rzp, "POST", f"/v1/payments/{pay_id}/refund", json={"amount": 100},
+                             headers={"X-Refund-Idempotency": key.encode("utf-8")})
+    assert status == 400, body
+    assert body["error"]["code"] == "BAD_REQUEST_ERROR" and body["error"]["field"] == "X-Refund-Idempotency"
+    assert "at least 10 characters" in body["error"]["description"]
+    assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 0
+
+
+@pytest.mark.parametrize("key", ["0123456789", "550e8400-e29b-41d4-a716-446655440000", "tc_refund_ABC_xyz"])
+def test_a_key_following_the_rule_is_accepted(rzp, client, key):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    ref = client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": key}, timeout=TIMEOUT)
+    assert ref["amount"] == 100
+
+
+@pytest.mark.parametrize("second", [{"amount": 100, "notes": {"reason": "changed"}},
+                                    {"amount": 100, "notes": {"reason": "cancel"}, "speed": "optimum"},
+                                    {"amount": 200, "notes": {"reason": "cancel"}},
+                                    {"notes": {"reason": "cancel"}}])
+def test_the_same_key_with_a_different_body_is_refused_as_razorpay_documents(rzp, client, second):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    headers = {"X-Refund-Idempotency": "cancel-key-0001"}
+    client.payment.refund(pay_id, {"amount": 100, "notes": {"reason": "cancel"}}, headers=headers, timeout=TIMEOUT)
+    status, body = raw_error(rzp, "POST", f"/v1/payments/{pay_id}/refund", json=second, headers=headers)
+    assert (status, body["error"]["code"]) == (400, "BAD_REQUEST_ERROR"), body
+    assert body["error"]["description"] == "Different request with the same idempotency key has already been processed."
+    assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 1
+
+
+def test_the_same_key_on_another_payment_is_refused(rzp, client):
+    first = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    other = rzp.controls.pay(new_order(client, receipt="BK-TEST-2")["id"])["razorpay_payment_id"]
+    headers = {"X-Refund-Idempotency": "cancel-key-0002"}
+    client.payment.refund(first, {"amount": 100}, headers=headers, timeout=TIMEOUT)
+    with pytest.raises(razorpay.errors.BadRequestError, match="Different request with the same idempotency key"):
+        client.payment.refund(other, {"amount": 100}, headers=headers, timeout=TIMEOUT)
+
+
+def test_a_duplicate_while_the_first_is_in_flight_gets_409_and_a_later_retry_the_same_refund(rzp, client):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    rzp.controls.refund_latency(0.6)
+    headers = {"X-Refund-Idempotency": "in-flight-0001"}
+    first: list[dict] = []
+    thread = threading.Thread(target=lambda: first.append(razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
+                                                          .payment.refund(pay_id, {"amount": 100}, headers=headers,
+                                                                          timeout=TIMEOUT)))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not rzp.controls.in_flight() and time.monotonic() < deadline:  # the first request is being processed
+        time.sleep(0.01)
+    status, body = raw_error(rzp, "POST", f"/v1/payments/{pay_id}/refund", json={"amount": 100}, headers=headers)
+    thread.join()
+    assert status == 409 and body["error"]["code"] == "BAD_REQUEST_ERROR", body
+    with pytest.raises(razorpay.errors.BadRequestError, match="still being processed"):
+        # what the SDK raises for it (no request of its own in flight now: make one)
+        rzp.controls.refund_latency(0.6)
+        t2 = threading.Thread(target=lambda: client.payment.refund(pay_id, {"amount": 100}, headers={
+            "X-Refund-Idempotency": "in-flight-0002"}, timeout=TIMEOUT))
+        t2.start()
+        while not rzp.controls.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url).payment.refund(
+                pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "in-flight-0002"}, timeout=TIMEOUT)
+        finally:
+            t2.join()
+    rzp.controls.refund_latency(0)
+    again = client.payment.refund(pay_id, {"amount": 100}, headers=headers, timeout=TIMEOUT)
+    assert again["id"] == first[0]["id"]
+    assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 2
+
+
+def test_instant_mode_answers_processed_at_create_as_the_sdk_sample_shows(rzp, client, receiver):
+    pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
+    rzp.controls.refund_mode("instant")
+    ref = client.payment.refund(pay_id, {"amount": 500}, headers={"X-Refund-Idempotency": "instant-0001"},
+                                timeout=TIMEOUT)
+    assert ref["status"] == "processed" and ref["speed_processed"] == "normal"
+    assert client.refund.fetch(ref["id"], timeout=TIMEOUT)["status"] == "processed"
+    assert rzp.controls.flush(5)
+    assert [d["event"] for d in rzp.controls.deliveries()][-2:] == ["refund.created", "refund.processed"]

@@ -11,7 +11,9 @@ Razorpay's for the calls TutorConnect makes:
     GET  /v1/orders/{id}/payments
     GET  /v1/payments                   GET /v1/payments/{id}
     POST /v1/payments/{id}/capture      amount must equal the authorized amount
-    POST /v1/payments/{id}/refund       X-Refund-Idempotency: same key -> the same refund, never a second
+    POST /v1/payments/{id}/refund       X-Refund-Idempotency (>= 10 of A-Z a-z 0-9 - _): the same key and body ->
+                                        the same refund; the same key, another body -> 400; the same
+                                        key while its first request is in flight -> 409
     GET  /v1/payments/{id}/refunds      GET /v1/payments/{id}/refunds/{rfnd}
     GET  /v1/refunds                    GET /v1/refunds/{id}
     GET  /v1/checkout.js                a replacement checkout.js (window.Razorpay)
@@ -21,7 +23,8 @@ captured payment); a payment is created -> authorized -> captured | failed, and 
 payment can still be authorized and captured later (`late_capture`), as banks do. With
 payment_capture=1 (the default, as on a new Razorpay account) authorization captures at
 once; with 0 the payment waits for POST .../capture. Refunds start `pending` and are
-`processed` after `refund_delay` seconds (or held / failed by a test control).
+`processed` after `refund_delay` seconds (or held / failed / processed at create by a test
+control).
 
 Webhooks: every event (payment.authorized, payment.captured, payment.failed, order.paid,
 refund.created, refund.processed, refund.failed) is POSTed to `webhook_url` with
@@ -31,7 +34,8 @@ non-2xx or connection errors, from a background thread.
 
 Test controls: the `Controls` object (`handle.controls`) and the same operations over HTTP
 under /_emulator/ (see CONTROL_ROUTES): pay an order, late capture, refund mode, webhook
-duplicate / drop / delay / hold+release (reorder) / pause / resume / flush / redeliver,
+refund latency (a request in flight), webhook duplicate / drop / delay / hold+release
+(reorder) / pause / resume / flush / redeliver,
 API fault injection (5xx, 429, hang), deliveries list, reset. `POST /_emulator/checkout/pay`
 is what checkout.js calls (CORS open). GET / is a small dashboard.
 """
@@ -182,6 +186,27 @@ def _currency(body: dict, default: str | None = "INR") -> str:
 
 
 # Entities ------------------------------------------------------------------------------
+# X-Refund-Idempotency (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): "at least
+# 10 character long and can contain alphabets, numbers, hyphens and underscores only"; a retry
+# must repeat the first request's body ("A different payload will be rejected as a
+# BAD_REQUEST", with the description below); "If a request is received while a prior request
+# is still being processed, the system will return a 409 Conflict status code."
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{10,}")
+DIFFERENT_REQUEST_SAME_KEY = "Different request with the same idempotency key has already been processed."
+REQUEST_IN_FLIGHT = "A request with the same idempotency key is still being processed. Retry the request."
+
+
+def check_idempotency_key(key: str) -> None:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError("The idempotency key must be at least 10 characters long and can contain alphabets, "
+                       "numbers, hyphens and underscores only.", field_name="X-Refund-Idempotency")
+
+
+def _refund_request(payment_id: str, body: dict) -> str:
+    """The request an idempotency key stands for: the payment and the exact body."""
+    return json.dumps({"payment_id": payment_id, "body": body}, sort_keys=True, separators=(",", ":"))
+
+
 @dataclass
 class Order:
     id: str
@@ -546,9 +571,12 @@ class RazorpayEmulator:
             self.orders: dict[str, Order] = {}
             self.payments: dict[str, Payment] = {}
             self.refunds: dict[str, Refund] = {}
-            self.idempotency: dict[str, tuple[str, int, str]] = {}  # key -> (payment id, amount, refund id)
+            # key -> (the first request: payment id and body, canonical JSON; its refund id)
+            self.idempotency: dict[str, tuple[str, str]] = {}
+            self.in_flight: set[str] = set()  # keys whose first request is still being processed
+            self.refund_latency = 0.0  # seconds a refund request takes (see Controls.refund_latency)
             self.faults: list[Fault] = []
-            self.refund_mode = "auto"  # auto | hold | fail
+            self.refund_mode = "auto"  # auto | hold | fail | instant
             self.refund_delay = self.default_refund_delay
             self.requests_seen: list[tuple[str, str]] = []
         self.webhooks.reset()
@@ -760,16 +788,14 @@ class RazorpayEmulator:
             raise ApiError("The receipt may not be greater than 40 characters.", field_name="receipt")
         with self.lock:
             pay = self.payment(payment_id)
+            request = _refund_request(payment_id, body)
             if idempotency_key is not None:
-                if not 1 <= len(idempotency_key) <= 128:
-                    raise ApiError("The idempotency key must be 1 to 128 characters.",
-                                   field_name="X-Refund-Idempotency")
+                check_idempotency_key(idempotency_key)
                 seen = self.idempotency.get(idempotency_key)
                 if seen is not None:
-                    pid, amt, rid = seen
-                    if pid != payment_id or (amount is not None and amount != amt):
-                        raise ApiError("The idempotency key was already used for a different refund request.",
-                                       field_name="X-Refund-Idempotency")
+                    first_request, rid = seen
+                    if first_request != request:
+                        raise ApiError(DIFFERENT_REQUEST_SAME_KEY)
                     return self.refunds[rid]
             if not pay.captured:
                 raise ApiError("The payment has not been captured yet, so it cannot be refunded.",
@@ -788,13 +814,16 @@ class RazorpayEmulator:
             if pay.amount_refunded >= pay.amount:
                 pay.status = "refunded"
             if idempotency_key is not None:
-                self.idempotency[idempotency_key] = (payment_id, amount, ref.id)
+                self.idempotency[idempotency_key] = (request, ref.id)
             self._emit("refund.created", refund=ref, payment=pay)
-            self._schedule_refund(ref.id)
+            if self.refund_mode == "instant":
+                self.process_refund(ref.id)
+            else:
+                self._schedule_refund(ref.id)
             return ref
 
     def _schedule_refund(self, refund_id: str) -> None:
-        if self.refund_mode == "hold":
+        if self.refund_mode in ("hold", "instant"):
             return
         delay = self.refund_delay
         seconds = random.uniform(*delay) if isinstance(delay, (tuple, list)) else float(delay)
@@ -839,8 +868,8 @@ class RazorpayEmulator:
             return ref
 
     def set_refund_mode(self, mode: str = "auto", delay: float | list[float] | None = None) -> None:
-        if mode not in ("auto", "hold", "fail"):
-            raise ValueError("mode must be auto, hold or fail")
+        if mode not in ("auto", "hold", "fail", "instant"):
+            raise ValueError("mode must be auto, hold, fail or instant")
         with self.lock:
             self.refund_mode = mode
             if delay is not None:
@@ -904,7 +933,23 @@ class Controls:
 
     # Refunds
     def refund_mode(self, mode: str = "auto", delay: float | list[float] | None = None) -> None:
+        """auto: refunds are processed after `delay` seconds (a number or [low, high]); hold:
+        they stay pending until process_refund / fail_refund; fail: they fail after `delay`;
+        instant: the create answer itself says `processed` (refund.processed follows at once)."""
         self._emu.set_refund_mode(mode, delay)
+
+    def refund_latency(self, seconds: float = 0.0) -> None:
+        """Each refund request with an idempotency key takes `seconds` before it is answered;
+        a request with the same key arriving meanwhile gets Razorpay's 409 (in flight)."""
+        if not 0 <= float(seconds) <= 60:
+            raise ValueError("seconds must be from 0 to 60")
+        with self._emu.lock:
+            self._emu.refund_latency = float(seconds)
+
+    def in_flight(self) -> list[str]:
+        """The idempotency keys whose refund request is being processed now."""
+        with self._emu.lock:
+            return sorted(self._emu.in_flight)
 
     def process_refund(self, refund_id: str) -> dict[str, Any]:
         return self._emu.process_refund(refund_id).entity()
@@ -1080,7 +1125,22 @@ async def payment_capture(request: Request, emu: RazorpayEmulator) -> Any:
 
 async def payment_refund(request: Request, emu: RazorpayEmulator) -> Any:
     key = request.headers.get("x-refund-idempotency")
-    return emu.refund(request.path_params["id"], await _body(request), key).entity()
+    body = await _body(request)
+    if key is None:
+        return emu.refund(request.path_params["id"], body, None).entity()
+    check_idempotency_key(key)
+    with emu.lock:
+        if key in emu.in_flight:
+            raise ApiError(REQUEST_IN_FLIGHT, status=409)
+        emu.in_flight.add(key)
+        latency = emu.refund_latency
+    try:
+        if latency:
+            await asyncio.sleep(latency)
+        return emu.refund(request.path_params["id"], body, key).entity()
+    finally:
+        with emu.lock:
+            emu.in_flight.discard(key)
 
 
 async def payment_refunds(request: Request, emu: RazorpayEmulator) -> Any:
@@ -1163,6 +1223,8 @@ CONTROL_ROUTES = {
     "/_emulator/payments/{payment_id}/authorize_late": ("authorize_late", ["POST"]),
     "/_emulator/payments/{payment_id}/fail": ("fail_pending", ["POST"]),
     "/_emulator/refunds/mode": ("refund_mode", ["POST"]),
+    "/_emulator/refunds/latency": ("refund_latency", ["POST"]),
+    "/_emulator/refunds/in_flight": ("in_flight", ["GET"]),
     "/_emulator/refunds/{refund_id}/process": ("process_refund", ["POST"]),
     "/_emulator/refunds/{refund_id}/fail": ("fail_refund", ["POST"]),
     "/_emulator/webhooks/config": ("configure_webhook", ["POST"]),

@@ -3,8 +3,10 @@
 Every call has a timeout (connect 3 s, read 10 s; the SDK has none by default) and the
 SDK's own retries stay off: retrying is the caller's decision (the outbox / Celery retry
 transient errors only). Failures surface as `GatewayError` with `transient` True for
-network errors, timeouts, HTTP 5xx and 429, False for everything else (bad request,
-authentication, a refund larger than the payment, ...).
+network errors, timeouts, HTTP 5xx, 429, and 409 (a refund whose idempotency key is still
+being processed: "You may retry the request upon receiving this response",
+https://razorpay.com/docs/api/refunds/normal-refunds-idempotent), False for everything else
+(bad request, authentication, a refund larger than the payment, ...).
 
 Credentials: with no RAZORPAY_KEY_ID configured the app talks to the local emulator
 (tutorconnect/emulators/razorpay.py) at RAZORPAY_BASE_URL with the fixed local keys below;
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +44,7 @@ class Credentials:
 
 
 class GatewayError(Exception):
-    """A Razorpay call failed. `transient`: worth retrying later (network, timeout, 5xx, 429)."""
+    """A Razorpay call failed. `transient`: worth retrying later (network, timeout, 5xx, 429, 409)."""
 
     def __init__(self, description: str, *, code: str = "", status: int | None = None, transient: bool = False,
                  reason: str = "") -> None:
@@ -106,7 +109,7 @@ def _error_from_response(fallback: str) -> GatewayError:
             reason = str(body.get("reason") or "")
         except (ValueError, AttributeError):
             pass
-    transient = status is None or status >= 500 or status == 429
+    transient = status is None or status >= 500 or status in (409, 429)
     return GatewayError(description, code=code, status=status, transient=transient, reason=reason)
 
 
@@ -155,8 +158,16 @@ def capture(payment_id: str, amount_minor: int, currency: str) -> dict:
     return _call(c.payment.capture, payment_id, int(amount_minor), {"currency": currency})
 
 
+# https://razorpay.com/docs/api/refunds/normal-refunds-idempotent: "at least 10 character long
+# and can contain alphabets, numbers, hyphens and underscores only".
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{10,}")
+
+
 def refund(payment_id: str, amount_minor: int, idempotency_key: str, notes: dict[str, str]) -> dict:
-    """A normal-speed refund; Razorpay returns the same refund for a repeated key."""
+    """A normal-speed refund; Razorpay returns the same refund for a repeated key and body.
+    A key Razorpay would refuse is a bug here, never a reason to mark a refund failed."""
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise ValueError(f"not a valid X-Refund-Idempotency key: {idempotency_key!r}")
     c = client()
     return _call(c.payment.refund, payment_id, {"amount": int(amount_minor), "speed": "normal", "notes": notes},
                  headers={"X-Refund-Idempotency": idempotency_key})

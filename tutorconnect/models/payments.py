@@ -9,7 +9,8 @@ refunds, and the money ledger.
   `dedupe_key` ("<event>:<payment or refund id>", unique where applied_at IS NOT NULL).
   Append-only: only applied_at/outcome/flag are ever set after the insert.
 - refunds: one row per refund we ask Razorpay for; `idempotency_key` (derived from the
-  booking) is sent as X-Refund-Idempotency, so a retried job never refunds twice.
+  booking) makes writing the row idempotent; X-Refund-Idempotency is derived from the
+  row's id (services/payments.razorpay_refund_key), so a retried job never refunds twice.
 - ledger_entries: append-only, signed minor units (money in positive, out negative), one
   unique `source_key` per row so every writer is idempotent. Per booking:
   sum(payment, refund) == sum(platform_fee*, tutor_earnings*) (services/ledger.py).

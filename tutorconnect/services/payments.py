@@ -22,8 +22,9 @@ reconciliation), so they cannot disagree:
   does nothing. A paid booking never moves backwards (payment status only moves forward).
 - Refunds: `request_refund` writes a pending refunds row (unique idempotency key derived
   from the booking) in the caller's transaction; `execute_refund` calls Razorpay with
-  X-Refund-Idempotency outside any transaction, then records the result. Transient
-  gateway errors propagate (the outbox retries); permanent ones mark the refund failed and
+  X-Refund-Idempotency (`razorpay_refund_key`: from the row's id) outside any transaction,
+  then records the result. Transient gateway errors (including 409, the same key still in
+  flight) propagate (the outbox retries); permanent ones mark the refund failed and
   flagged. Processed refunds (API answer, refund.processed webhook or `poll_refund`) write
   the ledger reversal rows and tell the student.
 """
@@ -418,8 +419,18 @@ def request_refund(session: Session, booking_id: uuid.UUID, amount_minor: int, *
     return _insert_refund(session, booking, payment_row.id, amount, key=key, reason=reason)
 
 
+def razorpay_refund_key(refund_id: uuid.UUID) -> str:
+    """The X-Refund-Idempotency value for one refund row. Razorpay takes only keys of at
+    least 10 letters, digits, hyphens and underscores
+    (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent); our own dedupe key
+    (`refunds.idempotency_key`, such as "<booking id>:1") has a ':'. The row's id is as
+    stable as that key, so every retry, and a refund written before this rule, sends the
+    same valid key."""
+    return f"tc-refund-{refund_id.hex}"
+
+
 def execute_refund(refund_id: uuid.UUID) -> str:
-    """Ask Razorpay for a pending refund (X-Refund-Idempotency = its key) and record the
+    """Ask Razorpay for a pending refund (X-Refund-Idempotency = razorpay_refund_key) and record the
     answer. Own transactions, none open during the call. Returns the refund's status.
     Transient gateway errors propagate (the job is retried with the same key)."""
     with session_scope() as s:
@@ -433,7 +444,7 @@ def execute_refund(refund_id: uuid.UUID) -> str:
             return str(row.status)
         notes = {"refund_id": str(row.id), "booking_id": str(row.booking_id)}
     try:
-        answer = gateway.refund(row.razorpay_payment_id, row.amount_minor, row.idempotency_key, notes)
+        answer = gateway.refund(row.razorpay_payment_id, row.amount_minor, razorpay_refund_key(row.id), notes)
     except gateway.GatewayError as err:
         if err.transient:
             raise
