@@ -19,8 +19,8 @@ for arg in "$@"; do
 done
 
 if [ "$quick" = 1 ]; then
-  # No browser tests: unit and integration (the e2e folder is not collected at all).
-  set -- tests/unit tests/integration "${args[@]+"${args[@]}"}"
+  # No browser tests: unit, integration and contract (the e2e folder is not collected at all).
+  set -- tests/unit tests/integration tests/contract "${args[@]+"${args[@]}"}"
 else
   # Chromium for the browser tests (the tests drive chromium-headless-shell; full chromium
   # is for the benchmarks and screenshots by hand), from Debian's packages (Playwright's own download

@@ -32,8 +32,9 @@ def pay(db, booking) -> str:
         s.execute(text("INSERT INTO payment_orders (id, booking_id, razorpay_order_id, amount_minor, currency, receipt,"
                        " status) VALUES (:i, :b, :o, :a, 'INR', :r, 'created')"),
                   {"i": uuid.uuid4(), "b": booking.id, "o": order, "a": booking.price_minor, "r": booking.reference})
-        assert payments.apply_payment(s, {"id": pid, "order_id": order, "status": "captured", "amount":
-                                          booking.price_minor, "currency": "INR", "method": "card"}, source="test") \
+        assert payments.apply_payment(s, {"id": pid, "order_id": order, "status": "captured", "captured": True,
+                                          "amount": booking.price_minor, "currency": "INR", "method": "card"},
+                                      source="test") \
             == "confirmed"
         s.commit()
     return pid

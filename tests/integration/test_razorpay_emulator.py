@@ -594,3 +594,31 @@ def test_instant_mode_answers_processed_at_create_as_the_sdk_sample_shows(rzp, c
     assert client.refund.fetch(ref["id"], timeout=TIMEOUT)["status"] == "processed"
     assert rzp.controls.flush(5)
     assert [d["event"] for d in rzp.controls.deliveries()][-2:] == ["refund.created", "refund.processed"]
+
+
+def test_a_late_authorization_stays_authorized_on_an_auto_capture_order_until_captured(rzp, client, receiver):
+    order = new_order(client)  # payment_capture defaults to 1 (auto-capture)
+    pending = rzp.controls.pay(order["id"], outcome="pending")["razorpay_payment_id"]
+    late = rzp.controls.authorize_late(pending)
+    assert (late["status"], late["captured"]) == ("authorized", False)
+    assert client.payment.fetch(pending, timeout=TIMEOUT)["status"] == "authorized"
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
+    captured = client.payment.capture(pending, 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    assert (captured["status"], captured["captured"]) == ("captured", True)
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.authorized", "payment.captured", "order.paid"]
+
+
+def test_an_authorization_left_uncaptured_is_refunded_automatically(rzp, client, receiver):
+    order = new_order(client)
+    pending = rzp.controls.pay(order["id"], outcome="pending")["razorpay_payment_id"]
+    rzp.controls.authorize_late(pending)
+    expired = rzp.controls.expire_authorization(pending)
+    assert (expired["status"], expired["captured"], expired["amount_refunded"]) == ("refunded", False, 50000)
+    [refund] = client.payment.fetch_multiple_refund(pending, timeout=TIMEOUT)["items"]
+    assert (refund["status"], refund["amount"]) == ("processed", 50000)
+    with pytest.raises(razorpay.errors.BadRequestError, match="authorized and not yet captured"):
+        client.payment.capture(pending, 50000, {"currency": "INR"}, timeout=TIMEOUT)
+    assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
+    assert rzp.controls.flush(5)
+    assert receiver.events() == ["payment.authorized", "refund.created", "refund.processed"]

@@ -32,7 +32,8 @@ def paid_booking(learner, tutor, days: int, *, refund: tuple[int, str] | None = 
                   {"i": uuid.uuid4(), "b": b.id, "o": "order_" + uuid.uuid4().hex[:14], "a": b.price_minor,
                    "r": b.reference})
         order = s.execute(text("SELECT razorpay_order_id FROM payment_orders WHERE booking_id = :b"), {"b": b.id}).scalar()
-        assert payments.apply_payment(s, {"id": pid, "order_id": order, "status": "captured", "amount": b.price_minor,
+        assert payments.apply_payment(s, {"id": pid, "order_id": order, "status": "captured", "captured": True,
+                                          "amount": b.price_minor,
                                           "currency": "INR", "method": "upi"}, source="test") == "confirmed"
         if refund:
             amount, status = refund

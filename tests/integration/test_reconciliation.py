@@ -208,3 +208,61 @@ def test_the_local_loop_without_redis_runs_reconciliation(rzp, monkeypatch):
     assert ran and ran[0]["repaired"] == 1
     assert booking_row(b.id)["status"] == "confirmed"
     rzp.controls.resume()
+
+
+def _late_authorized(rzp):
+    """A customer whose bank answered after Razorpay stopped waiting: the payment is
+    `authorized`, not captured, although the app's orders ask for auto-capture."""
+    tutor, learner, b = pending_booking()
+    info = checkout(learner, b.id)
+    pid = rzp.controls.pay(info.order_id, outcome="pending")["razorpay_payment_id"]
+    rzp.controls.authorize_late(pid)
+    rzp.settle()  # payment.authorized reached the app: recorded, nothing confirmed
+    return tutor, learner, b, info, pid
+
+
+def test_a_late_authorized_payment_is_captured_by_reconciliation_and_confirms_the_booking_once(rzp):
+    _, _, b, info, pid = _late_authorized(rzp)
+    assert booking_row(b.id)["status"] == "pending_payment"
+    assert rows("SELECT status FROM payments") == [{"status": "authorized"}]
+    rzp.controls.pause()  # the capture's own webhooks wait: reconciliation does the confirming
+    report = run()
+    assert report.repaired == 1
+    assert rzp.emulator.payment(pid).status == "captured"
+    assert booking_row(b.id)["status"] == "confirmed"
+    rzp.controls.resume()
+    rzp.settle()  # payment.captured and order.paid arrive afterwards and change nothing
+    assert ledger_totals(b.id)["payment"] == b.price_minor
+    assert [r["action"] for r in log_rows()] == ["confirmed"]
+
+
+def test_a_late_authorized_payment_for_a_taken_slot_is_captured_then_refunded_in_full(rzp):
+    tutor, learner, b = pending_booking()
+    info = checkout(learner, b.id)
+    force_status(b.id, "pending_payment", expires_at=b.expires_at - timedelta(hours=1))
+    assert run().expired == 1
+    book(student(), tutor, b.starts_at)
+    pid = rzp.controls.pay(info.order_id, outcome="pending")["razorpay_payment_id"]
+    rzp.controls.authorize_late(pid)
+    rzp.settle()
+    rzp.controls.pause()
+    assert run().repaired == 1
+    rzp.controls.resume()
+    assert booking_row(b.id)["status"] == "expired"
+    jobs.drain()
+    payment_support.refunds_settled(rzp)
+    assert [r["amount"] for r in rzp.refunds()] == [b.price_minor]
+    totals = ledger_totals(b.id)
+    assert totals["payment"] + totals["refund"] == 0
+
+
+def test_an_authorization_razorpay_refunded_automatically_never_counts_as_paid(rzp):
+    _, _, b, info, pid = _late_authorized(rzp)
+    rzp.controls.expire_authorization(pid)  # nobody captured it in time
+    rzp.settle()
+    report = run()
+    assert report.repaired == 0
+    assert booking_row(b.id)["status"] == "pending_payment"
+    assert ledger_totals(b.id)["payment"] == 0
+    assert rows("SELECT id FROM refunds") == []  # Razorpay's own refund, not one of ours
+    assert log_rows() == []

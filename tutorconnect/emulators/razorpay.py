@@ -185,7 +185,6 @@ def _currency(body: dict, default: str | None = "INR") -> str:
     return cur
 
 
-# Entities ------------------------------------------------------------------------------
 # X-Refund-Idempotency (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): "at least
 # 10 character long and can contain alphabets, numbers, hyphens and underscores only"; a retry
 # must repeat the first request's body ("A different payload will be rejected as a
@@ -207,6 +206,7 @@ def _refund_request(payment_id: str, body: dict) -> str:
     return json.dumps({"payment_id": payment_id, "body": body}, sort_keys=True, separators=(",", ":"))
 
 
+# Entities ------------------------------------------------------------------------------
 @dataclass
 class Order:
     id: str
@@ -732,13 +732,37 @@ class RazorpayEmulator:
             return pay
 
     def authorize_late(self, payment_id: str) -> Payment:
-        """A failed payment becomes authorized only (a manual-capture order then waits)."""
+        """Late authorization: the bank confirms a failed or pending payment after Razorpay
+        stopped waiting, and the payment stays `authorized` whatever the order's
+        payment_capture says, until the merchant captures it or Razorpay refunds it
+        (https://razorpay.com/docs/payments/payments/capture-settings/: "Razorpay polls the
+        APIs intermittently for 3 days ... the payment is moved to the authorized state";
+        "payments that are not captured within this period will be refunded automatically").
+        Emits payment.authorized. `expire_authorization` is the automatic refund."""
         with self.lock:
             pay = self.payment(payment_id)
             if pay.status not in ("failed", "created"):
                 raise ApiError("Only a failed or pending payment can be authorized late.", field_name="id")
             pay.error = None
-            self._authorize(pay, self.order(pay.order_id))
+            pay.status = "authorized"
+            self._emit("payment.authorized", payment=pay)
+            return pay
+
+    def expire_authorization(self, payment_id: str) -> Payment:
+        """An authorized payment nobody captured within the capture window: Razorpay refunds
+        it automatically (payment `refunded`, a processed refund of the whole amount; emits
+        refund.created and refund.processed). The capture window (3 days) is not waited for."""
+        with self.lock:
+            pay = self.payment(payment_id)
+            if pay.status != "authorized":
+                raise ApiError("Only an authorized, uncaptured payment is refunded automatically.",
+                               field_name="id")
+            ref = Refund(new_id("rfnd"), pay.id, pay.amount, pay.currency, {}, None, "normal", int(time.time()))
+            self.refunds[ref.id] = ref
+            pay.amount_refunded, pay.status = pay.amount, "refunded"
+            self._emit("refund.created", refund=ref, payment=pay)
+            ref.status = "processed"
+            self._emit("refund.processed", refund=ref, payment=pay)
             return pay
 
     def fail_pending(self, payment_id: str, reason: str = "payment_cancelled") -> Payment:
@@ -926,7 +950,12 @@ class Controls:
         return self._emu.late_capture(payment_id).entity()
 
     def authorize_late(self, payment_id: str) -> dict[str, Any]:
+        """Late authorization: the payment stays `authorized` (even on an auto-capture order)."""
         return self._emu.authorize_late(payment_id).entity()
+
+    def expire_authorization(self, payment_id: str) -> dict[str, Any]:
+        """Razorpay's automatic refund of an authorized payment left uncaptured."""
+        return self._emu.expire_authorization(payment_id).entity()
 
     def fail_pending(self, payment_id: str, reason: str = "payment_cancelled") -> dict[str, Any]:
         return self._emu.fail_pending(payment_id, reason).entity()
@@ -1221,6 +1250,7 @@ CONTROL_ROUTES = {
     "/_emulator/orders/{order_id}/pay": ("pay", ["POST"]),
     "/_emulator/payments/{payment_id}/late_capture": ("late_capture", ["POST"]),
     "/_emulator/payments/{payment_id}/authorize_late": ("authorize_late", ["POST"]),
+    "/_emulator/payments/{payment_id}/expire_authorization": ("expire_authorization", ["POST"]),
     "/_emulator/payments/{payment_id}/fail": ("fail_pending", ["POST"]),
     "/_emulator/refunds/mode": ("refund_mode", ["POST"]),
     "/_emulator/refunds/latency": ("refund_latency", ["POST"]),

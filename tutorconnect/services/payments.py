@@ -298,7 +298,10 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     if status == "failed" and changed and booking.status == S.PENDING_PAYMENT.value:
         notify.user_event(session, booking.student_id, "payment.failed",
                           {"booking_id": str(booking.id), "reason": _failure_words(payment)})
-    if status != "captured" and status != "refunded":
+    # Money arrived only if Razorpay captured it: a `refunded` payment with captured false is
+    # an authorization nobody captured, which Razorpay refunded on its own
+    # (https://razorpay.com/docs/payments/payments/capture-settings/), never a payment.
+    if status not in ("captured", "refunded") or payment.get("captured") is not True:
         if status in ("authorized", "failed") and order.status == "created":
             session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status == "created")
                             .values(status="attempted", updated_at=now))

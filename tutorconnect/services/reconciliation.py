@@ -143,7 +143,7 @@ def reconcile_order(order_id: str, report: ReconcileReport) -> None:
         report.flagged += 1
         report.actions.append(f"order {order_id}: {'flagged' if new else 'still flagged'} ({err.code})")
         return
-    captured = [p for p in fetched if p.get("status") in ("captured", "refunded")]
+    captured = [p for p in fetched if p.get("status") in ("captured", "refunded") and p.get("captured") is True]
     if not captured and order.get("status") != "paid":
         return  # nothing paid: the hold simply runs out (step 3)
     with session_scope() as s:  # one transaction per order: all of it or none of it
