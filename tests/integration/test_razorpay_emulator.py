@@ -622,3 +622,39 @@ def test_an_authorization_left_uncaptured_is_refunded_automatically(rzp, client,
     assert client.order.fetch(order["id"], timeout=TIMEOUT)["status"] == "attempted"
     assert rzp.controls.flush(5)
     assert receiver.events() == ["payment.authorized", "refund.created", "refund.processed"]
+
+
+def test_a_failing_webhook_is_retried_until_its_window_ends_not_after_a_fixed_count(rzp, client):
+    """Razorpay retries "for 24 hours after event creation"; here the window is shortened."""
+    sender = rzp.emulator.webhooks
+    assert emulator.WebhookSender.__init__.__kwdefaults__["retry_window"] == 24 * 3600
+    original = (sender.url, sender.max_attempts, sender.retry_window, sender.max_delay)
+    rzp.controls.configure_webhook(url="http://127.0.0.1:9/nothing-listens")
+    sender.max_attempts, sender.retry_window, sender.max_delay = None, 0.4, 0.05
+    try:
+        rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+        assert rzp.controls.flush(10)
+        (delivery,) = rzp.controls.deliveries()
+        assert delivery["state"] == "failed" and len(delivery["attempts"]) > 5  # more than any fixed count
+        first, last = delivery["attempts"][0]["at"], delivery["attempts"][-1]["at"]
+        assert 0.4 <= last - first < 2
+    finally:
+        sender.max_attempts, sender.retry_window, sender.max_delay = original[1:]
+        rzp.controls.configure_webhook(url=original[0])
+
+
+@pytest.mark.parametrize("kind", ["payment", "refund"])
+def test_payment_and_refund_lists_page_like_orders(rzp, client, kind):
+    pay_ids = [rzp.controls.pay(new_order(client, receipt=f"BK-L{i}")["id"])["razorpay_payment_id"] for i in range(12)]
+    if kind == "refund":
+        ids = [client.payment.refund(p, {"amount": 100}, timeout=TIMEOUT)["id"] for p in pay_ids]
+        listing = client.refund.all
+    else:
+        ids, listing = pay_ids, client.payment.all
+    newest_first = list(reversed(ids))
+    assert [i["id"] for i in listing(timeout=TIMEOUT)["items"]] == newest_first[:10]  # default count 10
+    assert [i["id"] for i in listing({"count": 3, "skip": 2}, timeout=TIMEOUT)["items"]] == newest_first[2:5]
+    assert listing({"count": 100, "from": int(time.time()) + 3600}, timeout=TIMEOUT)["items"] == []
+    assert len(listing({"count": 100, "to": int(time.time()) + 3600}, timeout=TIMEOUT)["items"]) == 12
+    with pytest.raises(razorpay.errors.BadRequestError, match="count must be between 1 and 100"):
+        listing({"count": 101}, timeout=TIMEOUT)

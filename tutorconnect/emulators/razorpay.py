@@ -9,13 +9,13 @@ Razorpay's for the calls TutorConnect makes:
     GET  /v1/orders                     ?receipt= &count= &skip= &from= &to=   (collection, newest first)
     GET  /v1/orders/{id}
     GET  /v1/orders/{id}/payments
-    GET  /v1/payments                   GET /v1/payments/{id}
+    GET  /v1/payments                   ?count= &skip= &from= &to=   GET /v1/payments/{id}
     POST /v1/payments/{id}/capture      amount must equal the authorized amount
     POST /v1/payments/{id}/refund       X-Refund-Idempotency (>= 10 of A-Z a-z 0-9 - _): the same key and body ->
                                         the same refund; the same key, another body -> 400; the same
                                         key while its first request is in flight -> 409
     GET  /v1/payments/{id}/refunds      GET /v1/payments/{id}/refunds/{rfnd}
-    GET  /v1/refunds                    GET /v1/refunds/{id}
+    GET  /v1/refunds                    ?count= &skip= &from= &to=   GET /v1/refunds/{id}
     GET  /v1/checkout.js                a replacement checkout.js (window.Razorpay)
 
 State machines: an order is created -> attempted (first payment attempt) -> paid (a
@@ -185,6 +185,23 @@ def _currency(body: dict, default: str | None = "INR") -> str:
     return cur
 
 
+def _list_page(items: list[Any], params: dict[str, str]) -> list[Any]:
+    """A list endpoint's page, as Razorpay's collections take it: `from` / `to` (unix
+    seconds, inclusive) on created_at, `count` 1..100 (default 10), `skip`; newest first
+    (https://razorpay.com/docs/api/orders/fetch-all, .../payments/fetch-all-payments,
+    .../refunds/fetch-all)."""
+    count = _int_field(params, "count", required=False)
+    skip = _int_field(params, "skip", required=False) or 0
+    count = 10 if count is None else count
+    if not 1 <= count <= 100:
+        raise ApiError("The count must be between 1 and 100.", field_name="count")
+    lo = _int_field(params, "from", required=False) or 0
+    hi = _int_field(params, "to", required=False)
+    found = [i for i in items if i.created_at >= lo and (hi is None or i.created_at <= hi)]
+    found.reverse()  # newest first (insertion order is creation order)
+    return found[skip:skip + count]
+
+
 # X-Refund-Idempotency (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): "at least
 # 10 character long and can contain alphabets, numbers, hyphens and underscores only"; a retry
 # must repeat the first request's body ("A different payload will be rejected as a
@@ -325,13 +342,24 @@ class Delivery:
                 "duplicate_of": self.duplicate_of, "body": self.body.decode()}
 
 
+# "If there is a delivery failure, we retry the delivery in exponential backoff policy for 24
+# hours after event creation timestamp" (https://razorpay.com/docs/webhooks/best-practices):
+# an event is given up only once that window has passed since its first attempt.
+WEBHOOK_RETRY_WINDOW = 24 * 3600.0
+
+
 class WebhookSender:
-    """Delivers events from one background thread in (due time, sequence) order."""
+    """Delivers events from one background thread in (due time, sequence) order. A failed
+    delivery is retried with exponential backoff (base_delay doubling up to max_delay) until
+    `retry_window` seconds after its first attempt (24 hours, as Razorpay), or, when a test
+    sets `max_attempts`, after that many attempts."""
 
     def __init__(self, url: str | None, secret: str | None, *, base_delay: float = 1.0, max_delay: float = 60.0,
-                 max_attempts: int = 8, timeout: float = 5.0):
+                 max_attempts: int | None = None, timeout: float = 5.0,
+                 retry_window: float = WEBHOOK_RETRY_WINDOW):
         self.url, self.secret = url, secret
         self.base_delay, self.max_delay, self.max_attempts, self.timeout = base_delay, max_delay, max_attempts, timeout
+        self.retry_window = retry_window
         self.cond = threading.Condition()
         self._seq = itertools.count(1)
         self._rank = itertools.count(1)
@@ -512,7 +540,8 @@ class WebhookSender:
             d.state = "delivered"
         elif not url:
             d.state = "skipped"  # no webhook configured: nothing to retry against
-        elif len(d.attempts) >= self.max_attempts:
+        elif (self.max_attempts is not None and len(d.attempts) >= self.max_attempts) or (
+                time.time() - d.attempts[0]["at"] >= self.retry_window):
             d.state = "failed"
         else:
             backoff = min(self.max_delay, self.base_delay * 2 ** (len(d.attempts) - 1))
@@ -549,7 +578,8 @@ class RazorpayEmulator:
 
     def __init__(self, key_id: str, key_secret: str, webhook_url: str | None = None,
                  webhook_secret: str | None = None, *, webhook_base_delay: float = 1.0,
-                 webhook_max_delay: float = 60.0, webhook_max_attempts: int = 8, webhook_timeout: float = 5.0,
+                 webhook_max_delay: float = 60.0, webhook_max_attempts: int | None = None,
+                 webhook_timeout: float = 5.0, webhook_retry_window: float = WEBHOOK_RETRY_WINDOW,
                  refund_delay: tuple[float, float] | float = (0.0, 1.0)):
         self.key_id, self.key_secret = key_id, key_secret
         self.account_id = "acc_" + "".join(
@@ -557,6 +587,7 @@ class RazorpayEmulator:
         self.lock = threading.RLock()
         self.webhooks = WebhookSender(webhook_url, webhook_secret, base_delay=webhook_base_delay,
                                       max_delay=webhook_max_delay, max_attempts=webhook_max_attempts,
+                                      retry_window=webhook_retry_window,
                                       timeout=webhook_timeout)
         self.default_refund_delay = refund_delay
         self.stopping = False
@@ -643,19 +674,9 @@ class RazorpayEmulator:
         return order
 
     def list_orders(self, params: dict[str, str]) -> list[Order]:
-        count = _int_field(params, "count", required=False)
-        skip = _int_field(params, "skip", required=False) or 0
-        count = 10 if count is None else count
-        if not 1 <= count <= 100:
-            raise ApiError("The count must be between 1 and 100.", field_name="count")
-        lo = _int_field(params, "from", required=False) or 0
-        hi = _int_field(params, "to", required=False)
         with self.lock:
-            found = [o for o in self.orders.values()
-                     if ("receipt" not in params or o.receipt == params["receipt"])
-                     and o.created_at >= lo and (hi is None or o.created_at <= hi)]
-        found.reverse()  # newest first (insertion order is creation order)
-        return found[skip:skip + count]
+            found = [o for o in self.orders.values() if "receipt" not in params or o.receipt == params["receipt"]]
+        return _list_page(found, params)
 
     # Payments --------------------------------------------------------------------------
     def payment(self, payment_id: str) -> Payment:
@@ -1140,8 +1161,8 @@ async def order_payments(request: Request, emu: RazorpayEmulator) -> Any:
 
 async def payments(request: Request, emu: RazorpayEmulator) -> Any:
     with emu.lock:
-        pays = [p.entity() for p in emu.payments.values()]
-    return _collection(list(reversed(pays))[:100])
+        pays = list(emu.payments.values())
+    return _collection([p.entity() for p in _list_page(pays, dict(request.query_params))])
 
 
 async def payment_one(request: Request, emu: RazorpayEmulator) -> Any:
@@ -1188,8 +1209,8 @@ async def payment_refund_one(request: Request, emu: RazorpayEmulator) -> Any:
 
 async def refunds(request: Request, emu: RazorpayEmulator) -> Any:
     with emu.lock:
-        refs = [r.entity() for r in emu.refunds.values()]
-    return _collection(list(reversed(refs))[:100])
+        refs = list(emu.refunds.values())
+    return _collection([r.entity() for r in _list_page(refs, dict(request.query_params))])
 
 
 async def refund_one(request: Request, emu: RazorpayEmulator) -> Any:
@@ -1418,8 +1439,8 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0, *, key_id: str = LOC
                     key_secret: str = LOCAL_KEY_SECRET, webhook_url: str | None = None,
                     webhook_secret: str | None = LOCAL_WEBHOOK_SECRET, **options: Any) -> RunningRazorpay:
     """Start on `port` (0 = a free one) in a daemon thread. Options: webhook_base_delay,
-    webhook_max_delay, webhook_max_attempts, webhook_timeout, refund_delay (seconds or a
-    (low, high) range)."""
+    webhook_max_delay, webhook_max_attempts (default: none, the 24-hour window decides),
+    webhook_retry_window, webhook_timeout, refund_delay (seconds or a (low, high) range)."""
     return RunningRazorpay(host, port, key_id=key_id, key_secret=key_secret, webhook_url=webhook_url,
                            webhook_secret=webhook_secret, **options).start()
 
