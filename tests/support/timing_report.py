@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-TIERS = ("unit", "integration", "e2e")
+TIERS = ("unit", "integration", "contract", "e2e")
 
 
 @dataclass
