@@ -658,3 +658,13 @@ def test_payment_and_refund_lists_page_like_orders(rzp, client, kind):
     assert len(listing({"count": 100, "to": int(time.time()) + 3600}, timeout=TIMEOUT)["items"]) == 12
     with pytest.raises(razorpay.errors.BadRequestError, match="count must be between 1 and 100"):
         listing({"count": 101}, timeout=TIMEOUT)
+
+
+def test_a_duplicated_webhook_can_come_again_much_later(rzp, client, receiver):
+    rzp.controls.duplicate_next(count=1, times=3, event="payment.failed", every=0.3)
+    rzp.controls.pay(new_order(client)["id"], outcome="card_declined")
+    assert rzp.controls.wait_idle(5)  # (flush would make every copy due at once)
+    copies = [d for d in rzp.controls.deliveries() if d["event"] == "payment.failed"]
+    assert len(copies) == 3 and len({d["event_id"] for d in copies}) == 1
+    sent = [d["attempts"][0]["at"] for d in copies]
+    assert all(later - earlier >= 0.28 for earlier, later in zip(sent, sent[1:])), sent

@@ -8,11 +8,15 @@ swaps the host:
     GET  /.well-known/openid-configuration
     GET  /o/oauth2/v2/auth           account chooser (validated like Google)
     POST /o/oauth2/v2/auth/choose    the chooser's forms
-    POST /token                      authorization_code (PKCE) and refresh_token grants
+    POST /token                      authorization_code (PKCE) and refresh_token grants; a
+                                     refresh token only for access_type=offline, and only on
+                                     the person's first offline consent for the client or
+                                     with prompt=consent (like Google)
     GET  /oauth2/v1/certs            {kid: x509 PEM}  (what google-auth verifies with)
     GET  /oauth2/v3/certs            JWKS
     GET  /oauth2/v3/userinfo         Bearer access token
-    POST /revoke
+    POST /revoke                     a refresh token with every access token issued with or
+                                     from it; an access token with its refresh token
     /calendar/v3/...                 Calendar v3 (events, freeBusy): emulators/google_calendar.py
     POST /_emulator/accounts, GET /_emulator/accounts, POST /_emulator/reset   test controls
 """
@@ -100,6 +104,7 @@ class AuthRequest:
     nonce: str | None
     login_hint: str
     expires_at: float = field(default_factory=lambda: time.time() + REQUEST_TTL)
+    prompt_consent: bool = False  # prompt=consent: consent is asked (and granted) again
 
 
 @dataclass
@@ -113,9 +118,10 @@ class Grant:
     redirect_uri: str = ""
     code_challenge: str | None = None
     code_challenge_method: str | None = None
-    offline: bool = False
+    offline: bool = False  # a code: exchanging it returns a refresh token
     nonce: str | None = None
     issued: list[str] = field(default_factory=list)  # tokens minted from this grant
+    refresh_token: str | None = None  # an access token: the refresh token it came with or from
 
 
 def _b64url(data: bytes) -> str:
@@ -212,15 +218,42 @@ class EmulatorState:
             for key in [k for k, g in table.items() if g.expires_at < horizon]:
                 del table[key]
 
+    def has_offline_grant(self, client_id: str, email: str) -> bool:
+        """Whether this person already gave this client offline access (a live refresh token)."""
+        with self.lock:
+            return any(g.client_id == client_id and g.account.email == email for g in self.refresh_tokens.values())
+
     def issue_code(self, req: AuthRequest, account: Account) -> str:
         code = "4/0A" + secrets.token_urlsafe(40)
         with self.lock:
             self._prune()
+            # access_type=offline "instructs the Google authorization server to return a
+            # refresh token and an access token the first time that your application
+            # exchanges an authorization code for tokens"; to get one again, the app must
+            # ask with prompt=consent.
+            # https://developers.google.com/identity/protocols/oauth2/web-server#offline
+            # https://developers.google.com/identity/openid-connect/openid-connect#refresh-tokens
+            refresh = req.offline and (req.prompt_consent or not self.has_offline_grant(req.client_id, account.email))
             self.codes[code] = Grant(
                 account, req.client_id, req.scopes, time.time() + CODE_TTL, req.redirect_uri,
-                req.code_challenge, req.code_challenge_method, req.offline, req.nonce,
+                req.code_challenge, req.code_challenge_method, refresh, req.nonce,
             )
         return code
+
+    def revoke(self, token: str) -> bool:
+        """Revoke a refresh token with every access token issued with or from it, or an access
+        token with its refresh token ("If the token is an access token and it has a
+        corresponding refresh token, the refresh token will also be revoked").
+        https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+        False when the token is unknown (or revoked already)."""
+        with self.lock:
+            access = self.access_tokens.pop(token, None)
+            if access is not None and access.refresh_token:
+                token = access.refresh_token
+            refresh = self.refresh_tokens.pop(token, None)
+            for minted in refresh.issued if refresh else []:
+                self.access_tokens.pop(minted, None)
+        return access is not None or refresh is not None
 
     def redeem_code(self, code: str, client_id: str, redirect_uri: str, verifier: str | None) -> Grant:
         with self.lock:
@@ -229,8 +262,7 @@ class EmulatorState:
                 replayed = self.used_codes.get(code)
                 if replayed is not None:  # like Google: a replayed code revokes what it minted
                     for token in replayed.issued:
-                        self.access_tokens.pop(token, None)
-                        self.refresh_tokens.pop(token, None)
+                        self.revoke(token)
                 raise OAuthError("invalid_grant", "Malformed auth code." if replayed is None else "Bad Request")
             self.used_codes[code] = grant
         if grant.expires_at < time.time():
@@ -242,7 +274,11 @@ class EmulatorState:
         _check_pkce(grant, verifier)
         return grant
 
-    def mint(self, grant: Grant, base_url: str, *, with_refresh: bool) -> dict[str, object]:
+    def mint(self, grant: Grant, base_url: str, *, with_refresh: bool,
+             from_refresh: str | None = None) -> dict[str, object]:
+        """Tokens for `grant` (a code's, or the refresh token `from_refresh`'s). Each access
+        token remembers its refresh token, and each refresh token every access token issued
+        with or from it, so a revoke takes the whole family."""
         access = "ya29." + secrets.token_urlsafe(48)
         now = int(time.time())
         body: dict[str, object] = {
@@ -250,13 +286,18 @@ class EmulatorState:
             "scope": " ".join(grant.scopes),
         }
         with self.lock:
-            self.access_tokens[access] = Grant(grant.account, grant.client_id, grant.scopes, now + ACCESS_TTL)
-            grant.issued.append(access)
+            family = from_refresh
             if with_refresh:
-                refresh = "1//0" + secrets.token_urlsafe(40)
-                self.refresh_tokens[refresh] = Grant(grant.account, grant.client_id, grant.scopes, float("inf"))
-                grant.issued.append(refresh)
-                body["refresh_token"] = refresh
+                family = "1//0" + secrets.token_urlsafe(40)
+                self.refresh_tokens[family] = Grant(grant.account, grant.client_id, grant.scopes, float("inf"))
+                grant.issued.append(family)
+                body["refresh_token"] = family
+            self.access_tokens[access] = Grant(grant.account, grant.client_id, grant.scopes, now + ACCESS_TTL,
+                                               refresh_token=family)
+            grant.issued.append(access)
+            parent = self.refresh_tokens.get(family) if family else None
+            if parent is not None and parent is not grant:
+                parent.issued.append(access)
         if "openid" in grant.scopes:
             body["id_token"] = self.key.sign_jwt(self.id_claims(grant, access, now, base_url))
         return body
@@ -436,6 +477,7 @@ def _validate_auth_request(emu: EmulatorState, q: dict[str, str]) -> AuthRequest
     return AuthRequest(
         client_id, redirect_uri, scopes, q.get("state"), challenge, (method or "plain") if challenge else None,
         q.get("access_type") == "offline", q.get("nonce"), q.get("login_hint", "").strip().lower(),
+        prompt_consent="consent" in prompts,
     )
 
 
@@ -522,11 +564,12 @@ async def token(request: Request) -> JSONResponse:
             grant = emu.redeem_code(form["code"], client_id, form.get("redirect_uri", ""), form.get("code_verifier"))
             body = emu.mint(grant, _base_url(request), with_refresh=grant.offline)
         elif grant_type == "refresh_token":
+            refresh_token = form.get("refresh_token", "")
             with emu.lock:
-                grant = emu.refresh_tokens.get(form.get("refresh_token", ""))
+                grant = emu.refresh_tokens.get(refresh_token)
             if grant is None or grant.client_id != client_id:
                 raise OAuthError("invalid_grant", "Token has been expired or revoked.")
-            body = emu.mint(grant, _base_url(request), with_refresh=False)
+            body = emu.mint(grant, _base_url(request), with_refresh=False, from_refresh=refresh_token)
         else:
             raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
     except OAuthError as err:
@@ -555,11 +598,9 @@ async def revoke(request: Request) -> JSONResponse:
     emu: EmulatorState = request.app.state.emulator
     form = await request.form()
     raw = str(form.get("token") or request.query_params.get("token") or "")
-    with emu.lock:
-        grant = emu.refresh_tokens.pop(raw, None) or emu.access_tokens.pop(raw, None)
-        for minted in grant.issued if grant else []:  # a refresh token takes its access tokens along
-            emu.access_tokens.pop(minted, None)
-    if grant is None:
+    # 200 when revoked, 400 with an error code otherwise:
+    # https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+    if not emu.revoke(raw):
         return _oauth_json(OAuthError("invalid_token", "Token expired or revoked"))
     return JSONResponse({})
 

@@ -394,10 +394,10 @@ class WebhookSender:
     def emit(self, event: str, body: bytes, event_id: str) -> None:
         with self.cond:
             drop = self._take(self._drop, event, False)
-            copies = 1 if drop else self._take(self._duplicate, event, 1)
+            copies, every = (1, 0.0) if drop else self._take(self._duplicate, event, (1, 0.0))
             delay = self._take(self._delay, event, 0.0)
             first: Delivery | None = None
-            for _ in range(max(1, copies)):
+            for copy in range(max(1, copies)):
                 d = Delivery(next(self._seq), event_id, event, body, duplicate_of=first.seq if first else None)
                 self.deliveries.append(d)
                 if first is None:
@@ -409,7 +409,7 @@ class WebhookSender:
                     d.state = "held"
                     self._held.append(d)
                 else:
-                    self._schedule(d, time.monotonic() + delay)
+                    self._schedule(d, time.monotonic() + delay + copy * every)
             self.cond.notify_all()
 
     @staticmethod
@@ -427,9 +427,11 @@ class WebhookSender:
         heapq.heappush(self._heap, (due, next(self._rank), d))  # ties: scheduling order
 
     # Controls --------------------------------------------------------------------------
-    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None) -> None:
+    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None, every: float = 0.0) -> None:
+        if float(every) < 0:
+            raise ValueError("every must be >= 0 seconds")
         with self.cond:
-            self._duplicate.append([event, int(count), int(times)])
+            self._duplicate.append([event, int(count), (int(times), float(every))])
 
     def drop_next(self, count: int = 1, event: str | None = None) -> None:
         with self.cond:
@@ -1015,10 +1017,11 @@ class Controls:
             if secret is not None:
                 self.webhooks.secret = secret
 
-    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None) -> None:
+    def duplicate_next(self, count: int = 1, times: int = 2, event: str | None = None, every: float = 0.0) -> None:
         """Deliver each of the next `count` events (of type `event`, or any) `times` times,
-        all with the same event id and body."""
-        self.webhooks.duplicate_next(count, times, event)
+        all with the same event id and body, the copies `every` seconds apart (hours, if a
+        test wants Razorpay's late redeliveries)."""
+        self.webhooks.duplicate_next(count, times, event, every)
 
     def drop_next(self, count: int = 1, event: str | None = None) -> None:
         """Never deliver the next `count` events (of type `event`, or any); `redeliver` can."""
