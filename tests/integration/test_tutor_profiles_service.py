@@ -142,6 +142,12 @@ def test_a_retired_subject_cannot_be_chosen(tutor):
         _save("save_subjects", tutor, [("japanese", "expert")])
 
 
+def test_every_catalog_language_is_accepted_odia_included(tutor):
+    _save("save_languages", tutor, [("or", "native"), ("as", "B2"), ("sa", "A1")])
+    rows = sql("SELECT language_code FROM tutor_languages ORDER BY 1")
+    assert [r[0] for r in rows] == ["as", "or", "sa"]
+
+
 def test_languages_are_normalized_and_replace_the_previous_ones(tutor):
     _save("save_languages", tutor, [("EN", "C1"), ("hi", "native")])
     _save("save_languages", tutor, [(" mr ", "B2"), ("en", "C2")])
@@ -152,6 +158,7 @@ def test_languages_are_normalized_and_replace_the_previous_ones(tutor):
 @pytest.mark.parametrize(
     "value",
     [[], [("english", "C1")], [("e", "C1")], [("en", "fluent")], [("en", "c1")], [("en", "C1"), ("EN", "B1")],
+     [("xx", "C1")], [("eng", "C1")], [("sh", "C1")],
      [(f"a{chr(97 + i)}", "B1") for i in range(9)], [(None, "B1")]],
 )
 def test_bad_language_lists_are_refused(tutor, value):

@@ -10,7 +10,7 @@ from tutorconnect.components.onboarding_parts import (
 )
 from tutorconnect.models.tutors import BIO_MAX, DISPLAY_NAME_MAX, HEADLINE_MAX, LANGUAGE_LEVELS, LESSON_LENGTHS, SUBJECT_LEVELS
 from tutorconnect.state.onboarding import OnboardingState as S
-from tutorconnect.state.onboarding_support import LANGUAGES
+from tutorconnect.languages import LANGUAGES
 
 
 
@@ -125,7 +125,7 @@ def _language_row(row, i) -> rx.Component:
     return rx.flex(
         native_select(
             rx.el.option("Choose a language…", value=""),
-            *[rx.el.option(name, value=code) for code, name in sorted(LANGUAGES, key=lambda x: x[1])],
+            *[rx.el.option(name, value=code) for code, name in LANGUAGES.items()],
             value=row["code"],
             on_change=lambda v: S.set_language(i, v),
             aria_label="Language " + (i + 1).to_string(),

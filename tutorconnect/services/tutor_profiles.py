@@ -30,6 +30,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
+from tutorconnect.languages import is_language
 from tutorconnect.models import (
     Subject,
     TutorDocument,
@@ -280,11 +281,12 @@ def save_languages(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, l
     pairs = _pairs("languages", languages, MAX_LANGUAGES)
     cleaned: list[tuple[str, str]] = []
     for code, level in pairs:
-        if not isinstance(code, str) or not re.fullmatch(r"[a-z]{2,3}", code.strip().lower()):
+        code = code.strip().lower() if isinstance(code, str) else code
+        if not is_language(code):  # the one catalog (tutorconnect/languages.py)
             raise InvalidInput("languages", "Choose each language from the list.")
         if level not in LANGUAGE_LEVELS:
             raise InvalidInput("languages", "Choose a level for each language: A1 to C2, or native.")
-        cleaned.append((code.strip().lower(), str(level)))
+        cleaned.append((code, str(level)))
     if len({c for c, _ in cleaned}) != len(cleaned):
         raise InvalidInput("languages", "Choose each language once.")
     session.execute(delete(TutorLanguage).where(col(TutorLanguage.tutor_id) == tutor_id))

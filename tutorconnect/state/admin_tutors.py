@@ -16,7 +16,7 @@ from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
 from tutorconnect.services.tutor_approval import REASON_MAX, REASON_MIN, TransitionNotAllowed
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, parse_form, short_str
-from tutorconnect.state.tutor_page import LANGUAGE_NAMES
+from tutorconnect.languages import language_name
 from tutorconnect.timefmt import format_instant
 
 TABS = tuple(tutor_review.STATUS_FILTERS)
@@ -217,7 +217,7 @@ class AdminTutorReviewState(SessionState):
                 "name": view.display_name or view.account_name, "account_name": view.account_name,
                 "email": view.email, "headline": view.headline or "—", "bio": view.bio or "—",
                 "photo": view.photo_path or "", "video": view.intro_video_url or "",
-                "languages": ", ".join(f"{LANGUAGE_NAMES.get(c, c.upper())} ({lv})" for c, lv in view.languages) or "—",
+                "languages": ", ".join(f"{language_name(c)} ({lv})" for c, lv in view.languages) or "—",
                 "hourly": money(view.hourly_rate_minor), "trial": money(view.trial_price_minor) if view.trial_price_minor else "No trial lesson",
                 "confirmation": "Tutor confirms each booking" if view.requires_confirmation else "Booked instantly",
                 "years": "—" if view.years_experience is None else f"{view.years_experience} years",

@@ -19,12 +19,12 @@ from urllib.parse import urlencode
 import reflex as rx
 from babel import Locale, UnknownLocaleError
 
+from tutorconnect.languages import language_name
 from tutorconnect.money import format_money
 from tutorconnect.services import discovery
 from tutorconnect.services.discovery import SearchQuery
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.state.tutor_page import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,6 @@ FIELD_LABELS = {
 ANY = "any"  # the "no filter" value of a select (Radix items cannot have an empty value)
 ARG_MAX = 200
 _LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-
-def _language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code.upper())
 
 
 def viewer_locale(accept_language: str | None) -> str:
@@ -186,7 +182,7 @@ class DiscoveryState(SessionState):
             {"value": s.slug, "label": f"{s.name} ({s.tutor_count})"}
             for s in facets.subjects if s.tutor_count or (query and query.subject == s.slug)
         ]
-        self.language_options = [{"value": code, "label": f"{_language_name(code)} ({n})"} for code, n in facets.languages]
+        self.language_options = [{"value": code, "label": f"{language_name(code)} ({n})"} for code, n in facets.languages]
         popular = sorted((s for s in facets.subjects if s.tutor_count), key=lambda s: (-s.tutor_count, s.name))[:6]
         self.popular_subjects = [{"name": s.name, "href": search_url({"subject": s.slug})} for s in popular]
         self._subject_names = {s.slug: s.name for s in facets.subjects}
@@ -202,7 +198,7 @@ class DiscoveryState(SessionState):
             "price_min": lambda _: f"From {format_money(query.price_min_minor or 0, 'INR')}/h",
             "price_max": lambda _: f"Up to {format_money(query.price_max_minor or 0, 'INR')}/h",
             "min_rating": lambda v: f"{v}★ and up",
-            "language": lambda v: f"Speaks {_language_name(v)}",
+            "language": lambda v: f"Speaks {language_name(v)}",
             "free_within_days": lambda v: f"Free in next {v} days",
         }
         chips = []

@@ -20,6 +20,7 @@ from typing import Any
 
 import reflex as rx
 
+from tutorconnect.languages import language_name
 from tutorconnect.services import subjects as subjects_service
 from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
 from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
@@ -30,7 +31,7 @@ from tutorconnect.state.onboarding_pricing import OnboardingPricingMixin
 from tutorconnect.state.onboarding_rows import OnboardingRowsMixin
 from tutorconnect.state.forms import parse_form
 from tutorconnect.state.onboarding_support import (
-    LANGUAGE_NAMES, LAST_STEP, STATUS_LABELS, STEPS, document_rows, draft_view,
+    LAST_STEP, STATUS_LABELS, STEPS, document_rows, draft_view,
     price_preview, step_arg,
 )
 
@@ -87,7 +88,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
 
     @rx.var(cache=False)
     def language_rows(self) -> list[dict[str, str]]:
-        return [{**r, "name": LANGUAGE_NAMES.get(r["code"], r["code"])} for r in self._mine()["languages"]]
+        return [{**r, "name": language_name(r["code"])} for r in self._mine()["languages"]]
 
     @rx.var(cache=False)
     def pricing(self) -> dict[str, str]:

@@ -15,7 +15,8 @@ from tutorconnect.models.tutors import LANGUAGE_LEVELS, SUBJECT_LEVELS
 from tutorconnect.services import tutor_profiles
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import in_transaction
-from tutorconnect.state.onboarding_support import LANGUAGE_NAMES, MAX_ROWS, choice_arg, index_arg
+from tutorconnect.languages import LANGUAGES
+from tutorconnect.state.onboarding_support import MAX_ROWS, choice_arg, index_arg
 
 
 class OnboardingRowsMixin(rx.State, mixin=True):
@@ -96,7 +97,7 @@ class OnboardingRowsMixin(rx.State, mixin=True):
     async def set_language(self, index: Any, code: Any):
         def change(rows):
             rows[index_arg(index, len(rows))]["code"] = choice_arg(
-                "languages", code, tuple(LANGUAGE_NAMES), "Choose a language from the list.")
+                "languages", code, tuple(LANGUAGES), "Choose a language from the list.")
         return await self._row_edit("languages", change)
 
     @rx.event

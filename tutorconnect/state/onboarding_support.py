@@ -26,14 +26,6 @@ ITEM_STEP = {"headline": 1, "bio": 1, "years_experience": 1, "subjects": 2, "lan
              "pricing": 4, "photo": 5, "documents": 6}
 LABEL_STEP = {label: ITEM_STEP[key] for key, _, label in WEIGHTS}
 
-LANGUAGES: tuple[tuple[str, str], ...] = (
-    ("en", "English"), ("hi", "Hindi"), ("bn", "Bengali"), ("ta", "Tamil"), ("te", "Telugu"),
-    ("mr", "Marathi"), ("gu", "Gujarati"), ("kn", "Kannada"), ("ml", "Malayalam"), ("pa", "Punjabi"),
-    ("ur", "Urdu"), ("or", "Odia"), ("as", "Assamese"), ("sa", "Sanskrit"), ("ar", "Arabic"),
-    ("zh", "Chinese"), ("fr", "French"), ("de", "German"), ("it", "Italian"), ("ja", "Japanese"),
-    ("ko", "Korean"), ("pt", "Portuguese"), ("ru", "Russian"), ("es", "Spanish"),
-)
-LANGUAGE_NAMES = dict(LANGUAGES)
 STATUS_LABELS = {
     "draft": "Draft", "submitted": "Submitted", "under_review": "Under review",
     "approved": "Approved", "rejected": "Changes requested", "suspended": "Suspended",

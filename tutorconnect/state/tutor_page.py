@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from tutorconnect.languages import language_name
 from tutorconnect.money import format_money
 from tutorconnect.services import favorites, reviews
 from tutorconnect.services.errors import DomainError, InvalidInput
@@ -22,18 +23,6 @@ from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, short_str
 
 REVIEWS_PER_PAGE = 10
-LANGUAGE_NAMES = {
-    "en": "English", "hi": "Hindi", "ja": "Japanese", "fr": "French", "de": "German", "es": "Spanish",
-    "ta": "Tamil", "te": "Telugu", "bn": "Bengali", "mr": "Marathi", "gu": "Gujarati", "kn": "Kannada",
-    "ml": "Malayalam", "pa": "Punjabi", "ur": "Urdu", "zh": "Chinese", "ko": "Korean", "ar": "Arabic",
-    "pt": "Portuguese", "ru": "Russian", "it": "Italian",
-}
-
-
-def _language(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code.upper())
-
-
 def _local_time(zone: str) -> str:
     try:
         now = datetime.now(ZoneInfo(zone))
@@ -138,7 +127,7 @@ class TutorPageState(SessionState):
         self.photo, self.zone, self.local_time = profile.photo_path or "", profile.time_zone, _local_time(profile.time_zone)
         self.years = "" if profile.years_experience is None else str(profile.years_experience)
         self.subjects = [{"name": n, "level": lv.title()} for n, lv in profile.subjects]
-        self.languages = [{"name": _language(c), "level": lv if lv != "native" else "Native"} for c, lv in profile.languages]
+        self.languages = [{"name": language_name(c), "level": lv if lv != "native" else "Native"} for c, lv in profile.languages]
         self.prices = [{"minutes": f"{m} min", "price": format_money(p, profile.currency)} for m, p in profile.prices.items()]
         self.trial_price = format_money(profile.trial_price_minor, profile.currency) if profile.trial_price_minor else ""
         self._set_summary(summary)
