@@ -108,6 +108,21 @@ def people(live_app) -> People:
         engine.dispose()
 
 
+def reopen_tab(open_tab: Callable[..., ReflexSocket], person: Person | None, page: str, token: str) -> ReflexSocket:
+    """A new socket on a closed tab's client token (its stored server-side state), with
+    `person`'s cookie or none, once the server has let go of the old socket: until then
+    Reflex's duplicate-tab rule hands the connection a fresh token, and a test would then
+    look at an empty state and prove nothing."""
+    deadline = time.monotonic() + 5
+    while True:
+        tab = open_tab(person, page, token=token)
+        if tab.token == token or time.monotonic() > deadline:
+            assert tab.token == token, "the server kept the closed tab's token linked"
+            return tab
+        tab.close()
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def open_tab(live_app) -> Iterator[Callable[..., ReflexSocket]]:
     """open_tab(person_or_None, page, **ReflexSocket options) -> a connected, hydrated tab
@@ -249,6 +264,7 @@ __all__ = [
     "nothing_written",
     "open_tab",
     "query",
+    "reopen_tab",
     "sign_in",
     "user_id",
 ]

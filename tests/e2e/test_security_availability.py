@@ -5,7 +5,6 @@ table), never crash a handler, and the tutor's data never reaches another cookie
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from sqlmodel import Session
 from tests.e2e.admin_tutor_builders import as_, submitted_tutor
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query
-from tests.support.reflex_ws import ReflexSocket
 from tutorconnect.db import normalize_url
 from tutorconnect.services import availability
 from tutorconnect.state.availability_editor import AvailabilityEditorState as S
@@ -185,28 +183,16 @@ def test_another_tutors_time_off_cannot_be_removed(tutor_tab, live_app, db, tmp_
     assert query(db, "select count(*) from time_off where id = :i", i=time_off_id) == [(1,)]
 
 
-def _reconnect(open_tab, person, token: str) -> ReflexSocket:
-    """A socket on `token` once the server has let go of the previous one (as in
-    test_security_websocket.reconnect_with_token, with a cookie)."""
-    deadline = time.monotonic() + 5
-    while True:
-        tab = open_tab(person, PAGE, token=token)
-        if tab.token == token or time.monotonic() > deadline:
-            assert tab.token == token, "the server kept the closed tab's token linked"
-            return tab
-        tab.close()
-        time.sleep(0.1)
-
 
 def test_the_tutors_data_never_reaches_another_cookie(open_tab, db, people, tutor_tab):
     """The tab's stored state reached again: with the tutor's cookie it shows the loaded data
     (so the hydrate really carries these vars), with a student's cookie none of it."""
     token = tutor_tab.token
     tutor_tab.close()
-    again = _reconnect(open_tab, people.tutor, token)
+    again = reopen_tab(open_tab, people.tutor, PAGE, token)
     assert again.snapshot.var(S, "week") and again.snapshot.var(S, "settings"), again.snapshot.text
     again.close()
-    stolen = _reconnect(open_tab, people.student, token)
+    stolen = reopen_tab(open_tab, people.student, PAGE, token)
     for name in ("week", "settings", "days", "time_off", "preview", "lengths", "day_intervals"):
         assert not stolen.snapshot.var(S, name), (name, stolen.snapshot.text)
     with untouched(db):

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
-from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query
+from tests.e2e.attack_support import (
+    NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query, reopen_tab,
+)
 from tests.support.reflex_ws import handler_name
 from tests.e2e.test_bookings_pages import accept, future, make_booking, make_person
 from tutorconnect.state.bookings_list import StudentBookingsState as Student
@@ -215,3 +217,24 @@ def test_a_review_needs_an_opened_completed_lesson(open_tab, db, people, payload
     assert bookings_state(db) == before
     assert ("error", "Choose from 1 to 5 stars.") in stars.toasts
     assert_denied(reply, message)
+
+
+def test_a_tab_used_again_with_another_cookie_gets_none_of_the_previous_users_dialog_or_history(open_tab, db, people):
+    """#13's finding: `load` re-bound the private data to the new session but kept the
+    previous user's cancel dialog (refund amount included) and booking history, so the new
+    user's first delta held them. Now a change of owner wipes them before anything loads."""
+    [(booking_id, reference)] = query(
+        db, "select id, reference from bookings where student_id = :u and status = 'confirmed' and starts_at > now() "
+            "order by starts_at limit 1", u=people.student.id)
+    first = _tab(open_tab, people.student, Student)
+    opened = first.call(Student.open_cancel, {"booking_id": str(booking_id)})
+    assert reference in opened.text
+    first.call(Student.toggle_history, {"booking_id": str(booking_id)})
+    token = first.token
+    first.close()
+    # The same client token (the tab's sessionStorage) now carries another student's cookie.
+    second = reopen_tab(open_tab, people.other_student, "/bookings", token)
+    reply = second.call(Student.load)
+    assert not reply.crashed, reply.text
+    assert reference not in reply.text and str(booking_id) not in reply.text, reply.text
+    assert reference not in second.snapshot.text and str(booking_id) not in second.snapshot.text, second.snapshot.text

@@ -5,14 +5,12 @@ URL (the secret) reaches only the session that created it."""
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import assert_no_personal_data, assert_sent_to_login, nothing_written, query
-from tests.support.reflex_ws import ReflexSocket
 from tutorconnect.state.account import CalendarFeedState as S
 
 pytestmark = pytest.mark.e2e
@@ -80,16 +78,6 @@ def test_revoking_touches_only_the_callers_own_link(open_tab, db, people):
     assert httpx.get(url, timeout=20).status_code == 404
 
 
-def _reconnect(open_tab, token: str) -> ReflexSocket:
-    deadline = time.monotonic() + 5
-    while True:
-        tab = open_tab(None, "/account", token=token)
-        if tab.token == token or time.monotonic() > deadline:
-            assert tab.token == token, "the server kept the closed tab's token linked"
-            return tab
-        tab.close()
-        time.sleep(0.1)
-
 
 def test_a_new_link_is_shown_only_to_the_session_that_created_it(open_tab, db, people):
     victim = _tab(open_tab, people.student)
@@ -98,7 +86,7 @@ def test_a_new_link_is_shown_only_to_the_session_that_created_it(open_tab, db, p
     secret = url.rsplit("/", 1)[1].removesuffix(".ics")
     assert secret
     victim.close()
-    thief = _reconnect(open_tab, victim.token)  # the tab's stored state, without the cookie
+    thief = reopen_tab(open_tab, None, "/account", victim.token)  # the tab's stored state, without the cookie
     assert secret not in thief.snapshot.text
     assert not thief.snapshot.var(S, "feed_url") and not thief.snapshot.var(S, "active_since")
     assert_no_personal_data(thief.snapshot, db)

@@ -5,7 +5,6 @@ connected address reaches only the session that loaded it."""
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from tests.e2e.attack_support import (
     nothing_written,
     query,
 )
-from tests.support.reflex_ws import ReflexSocket, state_name
+from tests.support.reflex_ws import state_name
 from tutorconnect.services.calendar_connections import _fernet_for
 from tutorconnect.state.google_calendar import BANNERS
 from tutorconnect.state.google_calendar import GoogleCalendarState as G
@@ -139,22 +138,12 @@ def test_a_known_result_shows_its_fixed_message(open_tab, db, people):
     assert tab.call(G.dismiss_banner).var(G, "banner") == ""
 
 
-def _reconnect(open_tab, token: str) -> ReflexSocket:
-    deadline = time.monotonic() + 5
-    while True:
-        tab = open_tab(None, "/account", token=token)
-        if tab.token == token or time.monotonic() > deadline:
-            assert tab.token == token, "the server kept the closed tab's token linked"
-            return tab
-        tab.close()
-        time.sleep(0.1)
-
 
 def test_the_connected_address_is_shown_only_to_the_session_that_loaded_it(open_tab, db, people, tutor_connected):
     victim, loaded = _tab(open_tab, people.tutor)
     assert loaded.var(G, "connected_email") == GOOGLE_ACCOUNT and loaded.var(G, "visible") is True
     victim.close()
-    thief = _reconnect(open_tab, victim.token)  # the tab's stored state, without the cookie
+    thief = reopen_tab(open_tab, None, "/account", victim.token)  # the tab's stored state, without the cookie
     assert GOOGLE_ACCOUNT not in thief.snapshot.text
     assert not thief.snapshot.var(G, "connected_email") and not thief.snapshot.var(G, "connected_since")
     assert_no_personal_data(thief.snapshot, db)

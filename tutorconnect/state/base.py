@@ -110,6 +110,7 @@ class SessionState(rx.State):
         With FEATURE_REQUIRE_VERIFIED_EMAIL on, an unverified account may only reach the
         handlers that pass `allow_unverified` (account settings, the dashboard).
         """
+        self._forget_other_owners()
         user = await self._current_user()
         if user is None:
             self._apply_user(None)
@@ -146,6 +147,15 @@ class SessionState(rx.State):
         a tab's server-side state reached with another cookie, or none, shows nothing."""
         return bool(owner) and owner == self._owner_key()
 
+    def _forget_other_owners(self) -> None:
+        """Private data loaded for another session is forgotten before this one's handler
+        runs: a tab's client token reused with another cookie (the first user signed out in
+        another tab, someone else signed in) must not hand the previous user's dialogs,
+        refund amounts or history to the new one once the new session claims the state."""
+        owner = getattr(self, "_owner", "")
+        if owner and owner != self._owner_key():
+            self._clear_private()
+
     def _clear_private(self) -> None:
         """Forget vars holding this user's (or, for admins, other users') data.
 
@@ -154,16 +164,21 @@ class SessionState(rx.State):
         never keeps data its next holder may not see.
         """
 
-    def _wipe_loaded_states(self) -> None:
+    def _loaded_states(self) -> list[SessionState]:
         root: Any = self
         while root.parent_state is not None:
             root = root.parent_state
-        pending = [root]
+        found, pending = [], [root]
         while pending:
             state = pending.pop()
             if isinstance(state, SessionState):
-                state._clear_private()
+                found.append(state)
             pending.extend(state.substates.values())
+        return found
+
+    def _wipe_loaded_states(self) -> None:
+        for state in self._loaded_states():
+            state._clear_private()
 
     def _refuse(self, err: DomainError) -> Any:
         """Map a domain error to what the person sees, dropping data they may not see."""
@@ -176,7 +191,10 @@ class SessionState(rx.State):
     # -- events --------------------------------------------------------------------------
     @rx.event
     async def load_session(self):
-        """on_load of every page: refresh who is signed in (for navigation and greetings)."""
+        """on_load of every page: refresh who is signed in (for navigation and greetings),
+        and forget what any loaded page state holds for another session."""
+        for state in self._loaded_states():
+            state._forget_other_owners()
         self._apply_user(await self._current_user())
 
     @rx.event

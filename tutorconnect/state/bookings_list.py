@@ -261,7 +261,7 @@ class BookingsListMixin(rx.State, mixin=True):
     move_week_start: str = ""
     move_at_today: bool = True
     move_error: str = ""
-    history_for: str = ""  # the booking whose history is shown
+    _history_for: str = ""  # the booking whose history is shown
     _history: list[dict[str, str]] = []
     _cards: list[BookingCard] = []
     _dialog: dict[str, str] = {}
@@ -290,6 +290,10 @@ class BookingsListMixin(rx.State, mixin=True):
     def history(self) -> list[dict[str, str]]:
         return self._history if self._may_see(self._owner) else []
 
+    @rx.var(cache=False)
+    def history_for(self) -> str:
+        return self._history_for if self._may_see(self._owner) else ""
+
     @rx.var
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
@@ -297,7 +301,7 @@ class BookingsListMixin(rx.State, mixin=True):
     def _clear_list(self) -> None:
         self._cards, self._dialog, self._move, self._move_days, self._owner = [], {}, {}, [], ""
         self.total, self.dialog_open, self.move_open = 0, False, False
-        self.history_for, self._history = "", []
+        self._history_for, self._history = "", []
         self._clear_extra()
 
     def _clear_extra(self) -> None:
@@ -608,8 +612,8 @@ class BookingsListMixin(rx.State, mixin=True):
     async def toggle_history(self, booking_id: Any):
         async def work(user):
             bid = _uuid_arg(booking_id)
-            if self.history_for == str(bid):
-                self.history_for, self._history = "", []
+            if self._history_for == str(bid):
+                self._history_for, self._history = "", []
                 return None
             ctx = self._ctx(user)
 
@@ -618,7 +622,7 @@ class BookingsListMixin(rx.State, mixin=True):
 
             row, events = await in_transaction(read)
             self._history = [history_item(e, row, user.user_id, user.time_zone) for e in events]
-            self.history_for = str(bid)
+            self._history_for = str(bid)
             self._owner = self._bind_private()
             return None
 
