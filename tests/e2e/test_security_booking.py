@@ -66,6 +66,8 @@ BAD_SLOTS = {
     "a list": ["2027-01-05T10:00:00+00:00"],
     "a dict": {"value": "2027-01-05T10:00:00+00:00"},
     "oversized": "9" * 5000,
+    "the last representable time": "9999-12-31T23:45:00+00:00",  # + a lesson overflowed datetime
+    "year one east of UTC": "0001-01-01T00:00:00+05:00",  # before datetime.min in UTC
 }
 
 
@@ -79,6 +81,9 @@ def test_forged_slot_values_are_refused_and_change_nothing(open_tab, db, people,
     assert bookings_state(db) == before
     assert not reply.crashed and reply.toasts and reply.toasts[0][0] == "error", reply.text
     assert ("error", "Choose a time first.") in booked.toasts
+    # The tab still works: the next choice is answered (an overflow once left it busy for good).
+    again = tab.call(S.choose_slot, {"value": "2020-01-06T10:00:00+00:00"})
+    assert ("error", "That time has already passed. Choose a later time.") in again.toasts, again.text
 
 
 @pytest.mark.parametrize("handler, payload", [

@@ -238,3 +238,24 @@ def test_a_tab_used_again_with_another_cookie_gets_none_of_the_previous_users_di
     assert not reply.crashed, reply.text
     assert reference not in reply.text and str(booking_id) not in reply.text, reply.text
     assert reference not in second.snapshot.text and str(booking_id) not in second.snapshot.text, second.snapshot.text
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:45:00+00:00", "0001-01-01T00:00:00+05:00"])
+def test_a_reschedule_to_the_edge_of_time_is_refused_and_the_tab_still_works(open_tab, db, people, value):
+    """#13's finding: one such date raised OverflowError after `busy` was set, and every later
+    reschedule in that tab was ignored."""
+    [(booking_id,)] = query(
+        db, "select id from bookings where student_id = :u and status = 'confirmed' and starts_at > now() "
+            "order by starts_at limit 1", u=people.student.id)
+    tab = _tab(open_tab, people.student, Student)
+    opened = tab.call(Student.open_reschedule, {"booking_id": str(booking_id)})
+    assert not any(level == "error" for level, _ in opened.toasts), opened.text
+    before = bookings_state(db)
+    with nothing_written(db):
+        reply = tab.call(Student.confirm_reschedule, {"starts_at": value})
+        again = tab.call(Student.confirm_reschedule, {"starts_at": "2020-01-06T10:00:00+00:00"})
+    assert bookings_state(db) == before
+    assert not reply.crashed and any(level == "error" for level, _ in reply.toasts), reply.text
+    # The next click is answered, not ignored as by a tab left busy (which message depends on
+    # whether the refusal closed the reschedule dialog).
+    assert again.toasts and again.toasts[0][0] == "error", again.text

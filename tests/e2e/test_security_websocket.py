@@ -12,7 +12,6 @@ collects every update the server sends for one event.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -463,19 +462,6 @@ def test_garbage_handoff_codes_get_400_with_a_json_error(live_app, db, body):
 
 
 # == 9. The client token is a bearer for the tab's state only, not for the account ================
-def reconnect_with_token(open_tab, token: str, page: str) -> ReflexSocket:
-    """A socket on `token` once the server has let go of its previous socket (the
-    disconnect is cleaned up asynchronously; until then Reflex hands out a new token)."""
-    deadline = time.monotonic() + 5
-    while True:
-        tab = open_tab(None, page, token=token)
-        if tab.token == token or time.monotonic() > deadline:
-            assert tab.token == token, "the server kept the closed tab's token linked"
-            return tab
-        tab.close()
-        time.sleep(0.1)
-
-
 def test_someone_elses_client_token_gives_no_account_access(open_tab, db, people):
     victim = open_tab(people.admin, "/admin/users")
     assert victim.call(AdminUsersState.load).var(AdminUsersState, "rows")
@@ -486,7 +472,7 @@ def test_someone_elses_client_token_gives_no_account_access(open_tab, db, people
     victim.close()
     # Once it is gone, the token reaches the tab's stored state, but the account stays shut:
     # every handler re-checks the cookie, and there is none.
-    thief = reconnect_with_token(open_tab, victim.token, "/admin/users")
+    thief = reopen_tab(open_tab, None, "/admin/users", victim.token)
     # The stored state's private data is bound to the cookie that loaded it: the hydrate
     # of a cookie-less connection carries none of the admin's user list.
     assert not thief.snapshot.var(AdminUsersState, "rows")

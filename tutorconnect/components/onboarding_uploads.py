@@ -11,6 +11,26 @@ PHOTO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/we
 DOCUMENT_TYPES = {"application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]}
 
 
+def _drop_zone(upload_id: str, accept: dict[str, list[str]], icon: str, label: rx.Component, **props) -> rx.Component:
+    """A one-file drop zone (class "<id>-drop"), disabled while uploading or locked."""
+    return rx.upload.root(
+        rx.vstack(rx.icon(icon, size=22, color=rx.color("accent", 11)), label, align="center", spacing="1"),
+        id=upload_id,
+        accept=accept,
+        multiple=False,
+        max_files=1,
+        disabled=S.uploading | S.locked,
+        border=f"2px dashed {rx.color('gray', 7)}",
+        border_radius="12px",
+        padding="1.25rem",
+        width="100%",
+        cursor=rx.cond(S.locked, "not-allowed", "pointer"),
+        opacity=rx.cond(S.locked, "0.5", "1"),
+        class_name=f"{upload_id}-drop",
+        **props,
+    )
+
+
 def _input(name: str, **props) -> rx.Component:
     return rx.input(id=name, name=name, size="3", width="100%", **props)
 
@@ -29,27 +49,12 @@ def media_step() -> rx.Component:
                           border_radius="999px", background=rx.color("gray", 3), flex_shrink="0", id="photo-placeholder"),
             ),
             rx.vstack(
-                rx.upload.root(
-                    rx.vstack(
-                        rx.icon("upload", size=22, color=rx.color("accent", 11)),
-                        rx.text(rx.cond(S.uploading, "Uploading…", "Drop a photo here, or click to choose one"),
-                                size="2", weight="medium"),
-                        align="center", spacing="1",
-                    ),
-                    id="photo",
-                    accept=PHOTO_TYPES,
-                    multiple=False,
-                    max_files=1,
+                _drop_zone(
+                    "photo", PHOTO_TYPES, "upload",
+                    rx.text(rx.cond(S.uploading, "Uploading…", "Drop a photo here, or click to choose one"),
+                            size="2", weight="medium"),
                     no_keyboard=False,
-                    disabled=S.uploading | S.locked,
                     on_drop=S.upload_photo(rx.upload_files(upload_id="photo")),
-                    border=f"2px dashed {rx.color('gray', 7)}",
-                    border_radius="12px",
-                    padding="1.25rem",
-                    width="100%",
-                    cursor=rx.cond(S.locked, "not-allowed", "pointer"),
-                    opacity=rx.cond(S.locked, "0.5", "1"),
-                    class_name="photo-drop",
                 ),
                 field_error("photo"),
                 rx.cond(S.photo != "", rx.button("Remove photo", variant="ghost", color_scheme="gray", size="1",
@@ -162,28 +167,13 @@ def documents_step() -> rx.Component:
                 gap="1rem",
                 width="100%",
             ),
-            rx.upload.root(
-                rx.vstack(
-                    rx.icon("file-up", size=22, color=rx.color("accent", 11)),
-                    rx.cond(
-                        rx.selected_files("document").length() > 0,
-                        rx.text(rx.selected_files("document")[0], size="2", weight="medium", id="selected-document"),
-                        rx.text("Drop a PDF, PNG or JPEG here, or click to choose", size="2", weight="medium"),
-                    ),
-                    align="center", spacing="1",
+            _drop_zone(
+                "document", DOCUMENT_TYPES, "file-up",
+                rx.cond(
+                    rx.selected_files("document").length() > 0,
+                    rx.text(rx.selected_files("document")[0], size="2", weight="medium", id="selected-document"),
+                    rx.text("Drop a PDF, PNG or JPEG here, or click to choose", size="2", weight="medium"),
                 ),
-                id="document",
-                accept=DOCUMENT_TYPES,
-                multiple=False,
-                max_files=1,
-                disabled=S.uploading | S.locked,
-                border=f"2px dashed {rx.color('gray', 7)}",
-                border_radius="12px",
-                padding="1.25rem",
-                width="100%",
-                cursor=rx.cond(S.locked, "not-allowed", "pointer"),
-                opacity=rx.cond(S.locked, "0.5", "1"),
-                class_name="document-drop",
             ),
             field_error("file"),
             rx.button(

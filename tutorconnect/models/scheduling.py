@@ -57,6 +57,7 @@ class BookingStatus(StrEnum):
 BOOKING_STATUSES = tuple(s.value for s in BookingStatus)
 ACTIVE_STATUSES = (BookingStatus.PENDING_PAYMENT.value, BookingStatus.AWAITING_TUTOR.value,
                    BookingStatus.CONFIRMED.value)
+MAX_HORIZON_DAYS = 365  # how far ahead a tutor may let students book, at most
 OVERRIDE_KINDS = ("closed", "hours")
 ACTIVE_SQL = check_in("status", ACTIVE_STATUSES)
 
@@ -83,7 +84,7 @@ class TutorSchedule(SQLModel, table=True):
         CheckConstraint("buffer_before_minutes BETWEEN 0 AND 120", name="ck_tutor_schedules_buffer_before"),
         CheckConstraint("buffer_after_minutes BETWEEN 0 AND 120", name="ck_tutor_schedules_buffer_after"),
         CheckConstraint("min_notice_minutes BETWEEN 0 AND 20160", name="ck_tutor_schedules_min_notice"),
-        CheckConstraint("horizon_days BETWEEN 1 AND 365", name="ck_tutor_schedules_horizon"),
+        CheckConstraint(f"horizon_days BETWEEN 1 AND {MAX_HORIZON_DAYS}", name="ck_tutor_schedules_horizon"),
         CheckConstraint("max_lessons_per_day IS NULL OR max_lessons_per_day BETWEEN 1 AND 24",
                         name="ck_tutor_schedules_max_per_day"),
     )

@@ -19,7 +19,9 @@ from sqlmodel import Session, col, select
 from tutorconnect.models import TutorProfile, User
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.tutors import LESSON_LENGTHS
-from tutorconnect.models.scheduling import AvailabilityOverride, AvailabilityRule, TimeOff, TutorSchedule
+from tutorconnect.models.scheduling import (
+    MAX_HORIZON_DAYS, AvailabilityOverride, AvailabilityRule, TimeOff, TutorSchedule,
+)
 from tutorconnect.services import live, slots
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -75,7 +77,7 @@ def save_settings(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *,
         buffer_before_minutes=_int("buffer_before_minutes", buffer_before_minutes, 0, 120, "The buffer before lessons (minutes)"),
         buffer_after_minutes=_int("buffer_after_minutes", buffer_after_minutes, 0, 120, "The buffer after lessons (minutes)"),
         min_notice_minutes=_int("min_notice_minutes", min_notice_minutes, 0, 20160, "The minimum notice (minutes)"),
-        horizon_days=_int("horizon_days", horizon_days, 1, 365, "How far ahead students may book (days)"),
+        horizon_days=_int("horizon_days", horizon_days, 1, MAX_HORIZON_DAYS, "How far ahead students may book (days)"),
         max_lessons_per_day=None if max_lessons_per_day is None else _int(
             "max_lessons_per_day", max_lessons_per_day, 1, 24, "The maximum lessons per day"),
     )

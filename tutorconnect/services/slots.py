@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from tutorconnect.models.scheduling import ACTIVE_STATUSES
+from tutorconnect.models.scheduling import ACTIVE_STATUSES, MAX_HORIZON_DAYS
 from tutorconnect.services import busy_times
 from tutorconnect.services import holds as holds_service
 from tutorconnect.services.errors import DomainError, InvalidInput
@@ -496,10 +496,12 @@ def ensure_bookable(
     availability (rules/overrides/time off/quarter hours/DST policy), bookings, holds, limit."""
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         raise InvalidInput("starts_at", "Choose a start time with a time zone.")
+    now = _now(now)
     start = starts_at.astimezone(_UTC)
+    if start > now + timedelta(days=MAX_HORIZON_DAYS + 1):  # before any date arithmetic near datetime.max
+        raise SlotUnavailable("horizon", f"Bookings can be made at most {MAX_HORIZON_DAYS} days ahead.")
     window = timedelta(days=2)
     tutor = _listed(_load(session, tutor_id, start - window, start + window, ignore_booking_id), length_minutes)
-    now = _now(now)
     end = start + timedelta(minutes=length_minutes)
     if start < now:
         raise SlotUnavailable("past", "That time has already passed. Choose a later time.")

@@ -234,6 +234,9 @@ class BookingPickerState(SessionState):
             self.busy = False
             await self._refresh()
             return self._refuse(err)
+        except Exception:
+            self.busy = False  # a fault of ours must not leave the picker busy (ignoring every click) for good
+            raise
         self.busy = False
         price = self._prices.get(self.length, 0)
         self._hold = {
@@ -273,6 +276,9 @@ class BookingPickerState(SessionState):
             self._hold = {}
             await self._refresh()
             return self._refuse(err)
+        except Exception:
+            self.busy = False
+            raise
         self.busy = False
         self._hold = {}
         self._booking = {"reference": str(made.reference), "when": _when(made.starts_at, self.zone),

@@ -345,8 +345,10 @@ class BookingsListMixin(rx.State, mixin=True):
         try:
             user = await self._require(self._role())
             return await work(user)
-        except DomainError as err:
-            self.busy = False
+        except Exception as err:
+            self.busy = False  # whatever happened, the list must not stay busy (ignoring every click)
+            if not isinstance(err, DomainError):
+                raise
             refusal = self._refuse(err)  # drops the private data, as every refusal does ...
             if user is not None and not self.loading:
                 try:  # ... then shows the person's own, current list again

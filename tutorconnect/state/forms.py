@@ -65,4 +65,7 @@ def instant_arg(value: Any, field: str, message: str) -> datetime:
         when = None
     if when is None or when.tzinfo is None:
         raise InvalidInput(field, message)
-    return when.astimezone(timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:  # year 1 east of UTC (or 9999 west of it) is not an instant Python holds
+        raise InvalidInput(field, message) from None
