@@ -8,11 +8,25 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_info(name: str) -> ZoneInfo:
+    """The zone, or UTC for a name the zone database does not know."""
     try:
         return ZoneInfo(name)
     except Exception:
         return ZoneInfo("UTC")
+
+
+_zone = zone_info
+
+
+def valid_zone(name: str) -> str:
+    """`name` when the zone database knows it, else "UTC"."""
+    return name if zone_info(name).key == name else "UTC"
+
+
+def format_when(value: datetime, zone: str) -> str:
+    """'Tue 22 Nov 2026, 14:05 IST': format_instant with the weekday in front (pages)."""
+    return f"{value.astimezone(zone_info(zone)):%a} {format_instant(value, zone)}"
 
 
 def format_instant(value: datetime | None, zone: str, *, locale: str = "en") -> str:

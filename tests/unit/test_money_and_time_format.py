@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tutorconnect.money import format_money, minor_to_decimal
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_instant, format_when, valid_zone
 
 
 @given(st.integers(min_value=0, max_value=10**12))
@@ -39,3 +39,16 @@ def test_instants_are_shown_in_the_viewers_zone_and_name_it():
     assert format_instant(instant, "Asia/Kolkata") == "29 Mar 2026, 06:00 IST"
     assert format_instant(instant, "Not/AZone").endswith("UTC")
     assert format_instant(None, "UTC") == ""
+
+
+def test_pages_show_an_instant_with_its_weekday_in_the_viewers_zone():
+    from datetime import datetime, timezone
+
+    instant = datetime(2026, 11, 22, 20, 35, tzinfo=timezone.utc)  # already Monday in India
+    assert format_when(instant, "Asia/Kolkata") == "Mon 23 Nov 2026, 02:05 IST"
+    assert format_when(instant, "America/New_York") == "Sun 22 Nov 2026, 15:35 EST"
+    assert format_when(instant, "Not/AZone") == "Sun 22 Nov 2026, 20:35 UTC"
+
+
+def test_an_unknown_zone_name_falls_back_to_utc():
+    assert (valid_zone("Asia/Kolkata"), valid_zone("Not/AZone"), valid_zone("")) == ("Asia/Kolkata", "UTC", "UTC")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -22,7 +21,7 @@ from sqlmodel import Session
 from tutorconnect.money import format_money
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_instant, valid_zone as _zone
 
 PER_PAGE_MAX = 50
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -137,12 +136,6 @@ def receipt_for(session: Session, ctx: RequestContext, booking_id: object, *, is
 
 
 # The PDF ---------------------------------------------------------------------------------
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-        return name
-    except Exception:
-        return "UTC"
 
 
 def render_pdf(receipt: Receipt, zone: str) -> bytes:

@@ -20,7 +20,7 @@ import reflex as rx
 
 from tutorconnect import live_push
 from tutorconnect.money import format_money
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_when as _when
 from tutorconnect.services import booking_policy, bookings, holds, live, slots
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
@@ -39,10 +39,6 @@ def _slug_from_path(path: str | None) -> str:
 
 def _today(zone: str) -> date:
     return datetime.now(ZoneInfo(zone)).date()
-
-
-def _when(value: datetime, zone: str) -> str:
-    return f"{value.astimezone(ZoneInfo(zone)):%a} {format_instant(value, zone)}"
 
 
 @dataclasses.dataclass

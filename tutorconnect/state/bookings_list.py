@@ -16,7 +16,6 @@ import dataclasses
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -31,7 +30,7 @@ from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import PAGE_MAX, instant_arg, page_arg, parse_form, short_str
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_when as _when, zone_info as _zone
 
 PER_PAGE = 10
 RESCHEDULE_WEEKS = 26  # how far ahead the reschedule dialog pages
@@ -99,13 +98,6 @@ _STATUS = {
 _WHO = {"student": "the student", "tutor": "the tutor", "admin": "TutorConnect support", "system": "TutorConnect"}
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return ZoneInfo("UTC")
-
-
 def _day(value: datetime, zone: str) -> str:
     return f"{value.astimezone(_zone(zone)):%a %d %b %Y}"
 
@@ -113,10 +105,6 @@ def _day(value: datetime, zone: str) -> str:
 def _clock(value: datetime, zone: str) -> str:
     local = value.astimezone(_zone(zone))
     return f"{local:%H:%M}"
-
-
-def _when(value: datetime, zone: str) -> str:
-    return f"{value.astimezone(_zone(zone)):%a} {format_instant(value, zone)}"
 
 
 def _range(start: datetime, end: datetime, zone: str) -> str:

@@ -19,7 +19,6 @@ import json
 import uuid
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -29,7 +28,7 @@ from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_when as _when, zone_info as _zone
 
 PAID = ("awaiting_tutor", "confirmed", "completed", "no_show_student", "no_show_tutor")
 THEME_COLOUR = "#3e63dd"
@@ -46,17 +45,6 @@ _FAILURE_WORDS = {
 def _reference_from_path(path: str | None) -> str:
     parts = (path or "").strip("/").split("/")
     return parts[1] if len(parts) == 2 and parts[0] == "pay" else ""
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return ZoneInfo("UTC")
-
-
-def _when(value: datetime, zone: str) -> str:
-    return f"{value.astimezone(_zone(zone)):%a} {format_instant(value, zone)}"
 
 
 def _countdown_script(expires_iso: str) -> str:

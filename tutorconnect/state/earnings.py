@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -15,7 +14,7 @@ from tutorconnect.money import format_money
 from tutorconnect.services import earnings
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_when, valid_zone as _zone
 
 PER_PAGE = 10
 PAGE_MAX = 10_000
@@ -52,14 +51,6 @@ class EarningRow:
     gross: str = ""
     fee: str = ""
     earnings: str = ""
-
-
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-        return name
-    except Exception:
-        return "UTC"
 
 
 class EarningsState(SessionState):
@@ -111,7 +102,7 @@ class EarningsState(SessionState):
         rows, total = await in_transaction(earnings.by_booking, ctx, user.user_id, page=self.page, per_page=PER_PAGE)
         self._rows = [
             EarningRow(r.reference, r.student_name,
-                       f"{r.starts_at.astimezone(ZoneInfo(zone)):%a} {format_instant(r.starts_at, zone)} · "
+                       f"{format_when(r.starts_at, zone)} · "
                        f"{r.length_minutes} min",
                        _STATUS.get(r.status, r.status), r.pending, format_money(r.gross_minor, r.currency),
                        format_money(r.fee_minor, r.currency), format_money(r.earnings_minor, r.currency))

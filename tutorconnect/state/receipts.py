@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -15,7 +14,7 @@ from tutorconnect.money import format_money
 from tutorconnect.services import receipts
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
-from tutorconnect.timefmt import format_instant
+from tutorconnect.timefmt import format_when as _when
 
 PER_PAGE = 10
 PAGE_MAX = 10_000
@@ -47,14 +46,6 @@ class ReceiptCard:
     pdf_href: str = ""
     payments: list[MoneyLine] = dataclasses.field(default_factory=list)
     refunds: list[MoneyLine] = dataclasses.field(default_factory=list)
-
-
-def _when(value, zone: str) -> str:
-    try:
-        ZoneInfo(zone)
-    except Exception:
-        zone = "UTC"
-    return f"{value.astimezone(ZoneInfo(zone)):%a} {format_instant(value, zone)}"
 
 
 def card(r: receipts.Receipt, zone: str) -> ReceiptCard:
