@@ -58,6 +58,11 @@ BOOKING_STATUSES = tuple(s.value for s in BookingStatus)
 ACTIVE_STATUSES = (BookingStatus.PENDING_PAYMENT.value, BookingStatus.AWAITING_TUTOR.value,
                    BookingStatus.CONFIRMED.value)
 MAX_HORIZON_DAYS = 365  # how far ahead a tutor may let students book, at most
+# Statuses a booking only reaches once paid; and those of them still ahead (cancellable).
+PAID_STATUSES = frozenset({BookingStatus.AWAITING_TUTOR.value, BookingStatus.CONFIRMED.value,
+                           BookingStatus.COMPLETED.value, BookingStatus.NO_SHOW_STUDENT.value,
+                           BookingStatus.NO_SHOW_TUTOR.value})
+PAID_ACTIVE_STATUSES = PAID_STATUSES & frozenset(ACTIVE_STATUSES)
 OVERRIDE_KINDS = ("closed", "hours")
 ACTIVE_SQL = check_in("status", ACTIVE_STATUSES)
 

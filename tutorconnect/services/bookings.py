@@ -52,6 +52,7 @@ from tutorconnect.integrations.redis_client import get_redis
 from tutorconnect.models.accounts import Role
 from tutorconnect.models.scheduling import (
     ACTIVE_STATUSES,
+    PAID_ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     BookingStatus,
@@ -85,7 +86,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
                    S.CONFIRMED: S.CONFIRMED},
 }
 ALL_ACTIONS = tuple(TRANSITIONS)
-PAID_STATUSES = frozenset({S.AWAITING_TUTOR.value, S.CONFIRMED.value})
 LENGTHS = (30, 45, 60, 90)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 REFERENCE_LEN = 6
@@ -606,7 +606,7 @@ def refund_preview(session: Session, ctx: RequestContext, booking_id: uuid.UUID,
     row, role = _visible(session, ctx, booking_id)
     _check_step(row, "cancel")
     _check_not_started(row, role, _now(now), "cancelled")
-    if row.status not in PAID_STATUSES:
+    if row.status not in PAID_ACTIVE_STATUSES:
         return 0
     return booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, _now(now))
 
@@ -621,7 +621,7 @@ def cancel(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason:
     _check_step(row, "cancel")
     clean = _clean_reason(reason, required=True)
     _check_not_started(row, role, now, "cancelled")
-    paid = row.status in PAID_STATUSES
+    paid = row.status in PAID_ACTIVE_STATUSES
     refund = booking_policy.refund_for(row.cancellation_policy, row.price_minor, role, row.starts_at, now) if paid else 0
     done = _swap(session, row, "cancel", S.CANCELLED.value, actor=ctx.actor_user_id, reason=clean, now=now,
                  values={"cancelled_by": role, "cancel_reason": clean, "refund_minor": refund,

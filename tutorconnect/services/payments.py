@@ -48,7 +48,7 @@ from sqlmodel import Session
 from tutorconnect.db import session_scope
 from tutorconnect.integrations import razorpay_gateway as gateway
 from tutorconnect.models.payments import Payment, PaymentEvent, PaymentOrder, Refund
-from tutorconnect.models.scheduling import Booking, BookingStatus
+from tutorconnect.models.scheduling import PAID_STATUSES, Booking, BookingStatus
 from tutorconnect.services import bookings, ledger, notify, outbox
 from tutorconnect.services.bookings import BookingView
 from tutorconnect.services.context import RequestContext
@@ -74,8 +74,7 @@ _ORDER_ID = re.compile(r"^order_[A-Za-z0-9]{6,40}$")
 _SIGNATURE = re.compile(r"^[0-9a-fA-F]{64}$")
 # Payment status only moves forward (a failed payment may still be captured later).
 _PAYMENT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "refunded": 4}
-_PAID = frozenset({S.AWAITING_TUTOR.value, S.CONFIRMED.value, S.COMPLETED.value, S.NO_SHOW_STUDENT.value,
-                   S.NO_SHOW_TUTOR.value})
+_PAID = PAID_STATUSES
 
 
 # Errors and results ----------------------------------------------------------------------

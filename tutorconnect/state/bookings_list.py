@@ -21,6 +21,7 @@ import reflex as rx
 
 from tutorconnect import live_push
 from tutorconnect.config import get_settings
+from tutorconnect.models.scheduling import PAID_ACTIVE_STATUSES
 from tutorconnect.money import format_money
 from tutorconnect.services import booking_lists, booking_policy, bookings, live, reviews, slots
 from tutorconnect.services.booking_lists import BookingRow
@@ -418,7 +419,7 @@ class BookingsListMixin(rx.State, mixin=True):
             if kind == "decline" and row.status != "awaiting_tutor":
                 raise DomainError("Only a request waiting for your answer can be declined.")
             zone = user.time_zone
-            paid = row.status in bookings.PAID_STATUSES
+            paid = row.status in PAID_ACTIVE_STATUSES
             money = format_money(refund, row.currency)
             if kind == "decline":
                 refund_text = f"The student gets a full refund: {money}."

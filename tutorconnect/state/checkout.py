@@ -22,6 +22,7 @@ from typing import Any
 
 import reflex as rx
 
+from tutorconnect.models.scheduling import PAID_STATUSES
 from tutorconnect.money import format_money
 from tutorconnect.services import checkout_view, payments
 from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
@@ -30,7 +31,6 @@ from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
 from tutorconnect.timefmt import format_when as _when, zone_info as _zone
 
-PAID = ("awaiting_tutor", "confirmed", "completed", "no_show_student", "no_show_tutor")
 THEME_COLOUR = "#3e63dd"
 OUTCOMES = ("success", "failed", "dismissed", "load_error")
 _FAILURE_WORDS = {
@@ -118,7 +118,7 @@ class CheckoutState(SessionState):
         now = datetime.now(timezone.utc)
         expired = summary.status == "expired" or (
             summary.status == "pending_payment" and summary.expires_at is not None and summary.expires_at <= now)
-        if summary.status in PAID:
+        if summary.status in PAID_STATUSES:
             phase = "confirmed"
         elif expired:
             phase = "expired"
