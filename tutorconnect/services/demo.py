@@ -42,7 +42,6 @@ deterministic, and a lesson whose time collides on a later run is skipped.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -71,6 +70,13 @@ from tutorconnect.services import audit, avatars, tutor_profiles
 from tutorconnect.services import tutors as tutor_service
 from tutorconnect.services.context import SYSTEM, RequestContext
 from tutorconnect.services.demo_bookings import load_demo_bookings
+from tutorconnect.services.demo_catalog import (  # noqa: F401  (re-exported: demo.demo_email, ...)
+    demo_email,
+    demo_review_id,
+    demo_subject_id,
+    demo_user_id,
+    slugify,
+)
 from tutorconnect.services.passwords import check_policy, hash_password
 from tutorconnect.services.validation import clean_name, clean_time_zone, normalize_email
 from tutorconnect.services.demo_catalog import (  # noqa: F401  (re-exported: demo.TUTOR_EMAIL, ...)
@@ -149,29 +155,7 @@ def _languages(tutor: _Tutor) -> list[tuple[str, str]]:
     return langs
 
 
-def demo_review_id(tutor_slug: str, k: int) -> uuid.UUID:
-    return uuid.uuid5(DEMO_NAMESPACE, f"review:{tutor_slug}:{k}")
-
-
 # Helpers ------------------------------------------------------------------------------
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
-    return "-".join(words)
-
-
-def demo_email(name: str) -> str:
-    return f"{slugify(name).replace('-', '.')}@{DEMO_DOMAIN}"
-
-
-def demo_user_id(email: str) -> uuid.UUID:
-    return uuid.uuid5(DEMO_NAMESPACE, f"user:{email}")
-
-
-def demo_subject_id(slug: str) -> uuid.UUID:
-    return uuid.uuid5(DEMO_NAMESPACE, f"subject:{slug}")
-
-
 def _bio(index: int, tutor: _Tutor, subject_names: dict[str, str]) -> str:
     if not tutor.about:
         return ""

@@ -44,7 +44,9 @@ from sqlmodel import Session
 
 from tutorconnect.services import bookings, mail, notify, outbox
 from tutorconnect.services.context import RequestContext
-from tutorconnect.services.demo_catalog import DEMO_NAMESPACE, STUDENT_EMAIL, TUTOR_EMAIL
+from tutorconnect.services.demo_catalog import (
+    DEMO_NAMESPACE, STUDENT_EMAIL, TUTOR_EMAIL, demo_email, demo_review_id, demo_user_id, slugify,
+)
 from tutorconnect.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ class Planned:
 
 
 def _e(name: str) -> str:
-    from tutorconnect.services.demo import demo_email
-
     return demo_email(name)
 
 
@@ -248,8 +248,6 @@ def _make(session: Session, booking_id: uuid.UUID, p: Planned, student: uuid.UUI
 
 def load_demo_bookings(session: Session, now: datetime) -> dict[str, int]:
     """Add the demo bookings that are missing; returns {"bookings": n, "reviews_linked": m}."""
-    from tutorconnect.services.demo import demo_review_id, demo_user_id, slugify
-
     plan = _plan()
     first_outbox = session.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
     load_started = session.execute(text("SELECT clock_timestamp()")).scalar_one()

@@ -6,6 +6,7 @@ same person or subject gets the same id on every machine.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -318,3 +319,26 @@ _REPLIES = (
     "Glad the notes help! See you next week.",
     "Sorry about the rescheduling, and thank you for your patience.",
 )
+
+
+# Identities of demo records: stable across loads, so loading twice changes nothing ------------
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
+    return "-".join(words)
+
+
+def demo_email(name: str) -> str:
+    return f"{slugify(name).replace('-', '.')}@{DEMO_DOMAIN}"
+
+
+def demo_user_id(email: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"user:{email}")
+
+
+def demo_subject_id(slug: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"subject:{slug}")
+
+
+def demo_review_id(tutor_slug: str, k: int) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"review:{tutor_slug}:{k}")
