@@ -401,11 +401,12 @@ def test_the_refund_key_sent_follows_razorpays_rule_even_for_a_row_keyed_the_old
     assert gateway.IDEMPOTENCY_KEY.fullmatch(sent[0])
 
 
-def test_a_409_while_the_first_request_is_in_flight_is_retried_and_never_marks_the_refund_failed(rzp):
+def test_a_409_while_the_first_request_is_in_flight_is_retried_and_never_marks_the_refund_failed(rzp, monkeypatch):
+    monkeypatch.setattr(gateway, "TIMEOUT", (3, 60))  # the held request must not time out on a slow machine
     _, learner, b, _ = _paid_booking(rzp)
     _cancel(learner, b)
     payload = _refund_job_payload(b)
-    rzp.controls.refund_latency(1.0)
+    rzp.controls.refund_latency(30)  # held in flight until refund_latency(0), however slow the machine
     first_errors: list[BaseException] = []
 
     def first_worker() -> None:
@@ -421,9 +422,9 @@ def test_a_409_while_the_first_request_is_in_flight_is_retried_and_never_marks_t
         jobs.run_job("booking.refund_requested", payload)
     assert err.value.status == 409 and err.value.transient
     assert rows("SELECT status, flagged FROM refunds") == [{"status": "pending", "flagged": False}]
+    rzp.controls.refund_latency(0)  # the first request is answered now
     thread.join()
     assert first_errors == []
-    rzp.controls.refund_latency(0)
     jobs.run_job("booking.refund_requested", payload)  # the retry of the refused one: nothing new
     refunds_settled(rzp)
     assert len(rzp.refunds()) == 1

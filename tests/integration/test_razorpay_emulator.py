@@ -553,34 +553,40 @@ def test_the_same_key_on_another_payment_is_refused(rzp, client):
 
 def test_a_duplicate_while_the_first_is_in_flight_gets_409_and_a_later_retry_the_same_refund(rzp, client):
     pay_id = rzp.controls.pay(new_order(client)["id"])["razorpay_payment_id"]
-    rzp.controls.refund_latency(0.6)
-    headers = {"X-Refund-Idempotency": "in-flight-0001"}
-    first: list[dict] = []
-    thread = threading.Thread(target=lambda: first.append(razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
-                                                          .payment.refund(pay_id, {"amount": 100}, headers=headers,
-                                                                          timeout=TIMEOUT)))
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not rzp.controls.in_flight() and time.monotonic() < deadline:  # the first request is being processed
-        time.sleep(0.01)
-    status, body = raw_error(rzp, "POST", f"/v1/payments/{pay_id}/refund", json={"amount": 100}, headers=headers)
-    thread.join()
-    assert status == 409 and body["error"]["code"] == "BAD_REQUEST_ERROR", body
-    with pytest.raises(razorpay.errors.BadRequestError, match="still being processed"):
-        # what the SDK raises for it (no request of its own in flight now: make one)
-        rzp.controls.refund_latency(0.6)
-        t2 = threading.Thread(target=lambda: client.payment.refund(pay_id, {"amount": 100}, headers={
-            "X-Refund-Idempotency": "in-flight-0002"}, timeout=TIMEOUT))
-        t2.start()
-        while not rzp.controls.in_flight() and time.monotonic() < deadline:
+
+    def in_flight_refund(key: str, results: list) -> threading.Thread:
+        """A refund request held in flight (until refund_latency(0)) by another client."""
+        rzp.controls.refund_latency(30)
+        mine = razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url)
+        thread = threading.Thread(target=lambda: results.append(mine.payment.refund(
+            pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": key}, timeout=(3, 60))))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while key not in rzp.controls.in_flight() and time.monotonic() < deadline:
             time.sleep(0.01)
-        try:
-            razorpay.Client(auth=(KEY_ID, KEY_SECRET), base_url=rzp.url).payment.refund(
-                pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "in-flight-0002"}, timeout=TIMEOUT)
-        finally:
-            t2.join()
+        assert key in rzp.controls.in_flight()
+        return thread
+
+    first: list[dict] = []
+    thread = in_flight_refund("in-flight-0001", first)
+    status, body = raw_error(rzp, "POST", f"/v1/payments/{pay_id}/refund", json={"amount": 100},
+                             headers={"X-Refund-Idempotency": "in-flight-0001"})
+    assert status == 409 and body["error"]["code"] == "BAD_REQUEST_ERROR", body
+    assert "still being processed" in body["error"]["description"]
     rzp.controls.refund_latency(0)
-    again = client.payment.refund(pay_id, {"amount": 100}, headers=headers, timeout=TIMEOUT)
+    thread.join()
+    # what the SDK raises for a 409 (BadRequestError, from the error code)
+    other: list[dict] = []
+    thread = in_flight_refund("in-flight-0002", other)
+    try:
+        with pytest.raises(razorpay.errors.BadRequestError, match="still being processed"):
+            client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "in-flight-0002"},
+                                  timeout=TIMEOUT)
+    finally:
+        rzp.controls.refund_latency(0)
+        thread.join()
+    again = client.payment.refund(pay_id, {"amount": 100}, headers={"X-Refund-Idempotency": "in-flight-0001"},
+                                  timeout=TIMEOUT)
     assert again["id"] == first[0]["id"]
     assert client.payment.fetch_multiple_refund(pay_id, timeout=TIMEOUT)["count"] == 2
 
@@ -636,8 +642,11 @@ def test_a_failing_webhook_is_retried_until_its_window_ends_not_after_a_fixed_co
         assert rzp.controls.flush(10)
         (delivery,) = rzp.controls.deliveries()
         assert delivery["state"] == "failed" and len(delivery["attempts"]) > 5  # more than any fixed count
+        # "at" is when an attempt began; the window is checked when it has failed. So the
+        # last attempt began at most one backoff (max_delay 0.05 s) before the window's end,
+        # and none began long after it.
         first, last = delivery["attempts"][0]["at"], delivery["attempts"][-1]["at"]
-        assert 0.4 <= last - first < 2
+        assert 0.4 - 0.05 - 0.02 <= last - first < 2, delivery["attempts"]
     finally:
         sender.max_attempts, sender.retry_window, sender.max_delay = original[1:]
         rzp.controls.configure_webhook(url=original[0])

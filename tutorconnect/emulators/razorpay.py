@@ -992,7 +992,9 @@ class Controls:
 
     def refund_latency(self, seconds: float = 0.0) -> None:
         """Each refund request with an idempotency key takes `seconds` before it is answered;
-        a request with the same key arriving meanwhile gets Razorpay's 409 (in flight)."""
+        a request with the same key arriving meanwhile gets Razorpay's 409 (in flight).
+        Setting it back to 0 lets the requests still waiting finish at once, so a test can
+        hold one in flight for as long as it needs, however slow the machine."""
         if not 0 <= float(seconds) <= 60:
             raise ValueError("seconds must be from 0 to 60")
         with self._emu.lock:
@@ -1188,8 +1190,9 @@ async def payment_refund(request: Request, emu: RazorpayEmulator) -> Any:
         emu.in_flight.add(key)
         latency = emu.refund_latency
     try:
-        if latency:
-            await asyncio.sleep(latency)
+        deadline = time.monotonic() + latency
+        while time.monotonic() < deadline and emu.refund_latency:  # refund_latency(0) lets it go at once
+            await asyncio.sleep(0.01)
         return emu.refund(request.path_params["id"], body, key).entity()
     finally:
         with emu.lock:
