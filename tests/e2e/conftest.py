@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -24,10 +26,50 @@ CHROMIUM_ARGS = [
 ]
 
 
+_early: dict[str, Future] = {}
+
+
+def _start_in_background() -> Future:
+    future: Future = Future()
+
+    def start() -> None:
+        try:
+            future.set_result(start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e"))
+        except BaseException as error:  # noqa: BLE001 - handed to the fixture, which raises it
+            future.set_exception(error)
+
+    threading.Thread(target=start, name="live-app-start", daemon=True).start()
+    return future
+
+
+def pytest_collection_finish(session):
+    """Start this worker's live app as soon as the run has browser tests, in the background.
+
+    Every worker runs its service files first and its browser files after them
+    (tests/support/xdist_order.py); the run's frontend build and the app's start (about
+    45 s under a full run's load) then happen while those service tests run, which leave
+    a fifth of the CPU idle waiting on PostgreSQL, Redis and Celery, instead of in front
+    of the worker's first browser test. The `live_app` fixture takes the app when it is
+    ready; a worker that is never given a browser file stops it at the end."""
+    if any("live_app" in getattr(item, "fixturenames", ()) for item in session.items):
+        _early["app"] = _start_in_background()
+
+
+def pytest_sessionfinish(session):
+    future = _early.pop("app", None)
+    if future is not None:
+        try:
+            future.result().stop()
+        except BaseException:  # noqa: BLE001 - it never started: nothing to stop
+            pass
+
+
 @pytest.fixture(scope="session")
 def live_app():
-    app = start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e")
+    future = _early.get("app") or _start_in_background()
+    app = future.result()
     yield app
+    _early.pop("app", None)
     app.stop()  # its database goes with the run's (tests/conftest.py, pytest_unconfigure)
 
 

@@ -30,6 +30,7 @@ REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RUN_ENV = "TC_TEST_RUN"  # set by the controller's pytest_configure; inherited by workers
 
 _state: dict[str, object] = {}
+_lock = threading.RLock()  # a worker's live app may start in a thread beside its tests
 
 
 # -- identity -------------------------------------------------------------------------------
@@ -183,10 +184,15 @@ def release_redis_db(url: str) -> None:
 
 
 def _keep_alive(db: int, owner: str) -> None:
-    claims: dict[int, str] = _state.setdefault("claims", {})  # type: ignore[assignment]
-    claims[db] = owner
-    if "refresher" in _state:
-        return
+    with _lock:
+        claims: dict[int, str] = _state.setdefault("claims", {})  # type: ignore[assignment]
+        claims[db] = owner
+        if "refresher" in _state:
+            return
+        _start_refresher(claims)
+
+
+def _start_refresher(claims: dict[int, str]) -> None:
 
     def refresh() -> None:
         stop: threading.Event = _state["stop"]  # type: ignore[assignment]
@@ -219,9 +225,10 @@ def worker_redis(purpose: str) -> str:
     Redis tests and the Celery broker tests ("tests", "celery") share it: a worker runs one
     test at a time and each of them empties it first. So a run needs two numbers per
     worker (this one and its live app's), and two runs of three workers fit in 1-15."""
-    if "worker" not in _state:
-        _state["worker"] = claim_redis_db(f"worker-{purpose}")
-    return _state["worker"]  # type: ignore[return-value]
+    with _lock:
+        if "worker" not in _state:
+            _state["worker"] = claim_redis_db(f"worker-{purpose}")
+        return _state["worker"]  # type: ignore[return-value]
 
 
 def scratch_database(label: str) -> str:

@@ -31,6 +31,7 @@ class Tier:
 
 _tiers: dict[str, Tier] = {}
 _files: Counter[str] = Counter()
+_tests: dict[str, dict] = {}  # nodeid -> worker, first start, last stop, test time
 _began = time.time()
 
 
@@ -44,6 +45,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier.tests.add(report.nodeid)
     tier.seconds += report.duration
     _files[report.nodeid.split("::", 1)[0]] += report.duration
+    node = getattr(report, "node", None)
+    entry = _tests.setdefault(report.nodeid, {"worker": getattr(getattr(node, "gateway", None), "id", "main"),
+                                              "start": report.start or 0.0, "stop": 0.0, "seconds": 0.0})
+    entry["seconds"] = round(entry["seconds"] + report.duration, 3)
+    if report.start:
+        entry["start"] = min(entry["start"] or report.start, report.start)
+        entry["stop"] = max(entry["stop"], report.stop)
     if report.start:
         tier.first = min(tier.first, report.start)
         tier.last = max(tier.last, report.stop)
@@ -65,3 +73,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     out = config.rootpath / "test-artifacts" / "file-durations.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({f: round(s, 1) for f, s in sorted(_files.items())}, indent=0) + "\n")
+    # Every test's worker, start, stop and time, relative to the run's start: where the
+    # wall time went (bench/timeline.py reads it).
+    timeline = [{"test": nodeid, **entry, "start": round(entry["start"] - _began, 2), "stop": round(entry["stop"] - _began, 2)}
+                for nodeid, entry in sorted(_tests.items(), key=lambda item: item[1]["start"])]
+    (out.parent / "timeline.json").write_text(json.dumps(timeline, indent=0) + "\n")
