@@ -91,16 +91,37 @@ def _tables() -> list[str]:
 
 def empty_all_tables(conn) -> None:
     """Every table empty and every sequence restarted, as after TRUNCATE ... RESTART IDENTITY
-    of them all, but touching only what the last test used: truncating all 41 tables costs
-    0.1-0.5 s, finding the used ones 2 ms."""
+    of them all, touching only the tables the last test used (a probe: 2-5 ms).
+
+    The used tables are emptied with DELETE, with triggers and foreign-key checks off for
+    this transaction (`session_replication_role = replica`; every used table is emptied, so
+    nothing is left pointing at a deleted row): 3 ms after a booking test, where
+    `TRUNCATE ... CASCADE` of the same tables took ~200 ms (the cascade reaches every table
+    that references users, and each truncated table and index gets new files), and that
+    ran before each of ~1,500 database tests. A role that may not set it (not a superuser)
+    gets the TRUNCATE."""
     tables = _tables()
     probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
     used = [row[0] for row in conn.execute(text(probe))]
-    if used:
+    if used and _may_skip_triggers(conn):
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in used:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("SET LOCAL session_replication_role = origin"))
+    elif used:
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in used) + " RESTART IDENTITY CASCADE"))
-    for (seq,) in conn.execute(text(
-            "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences WHERE last_value IS NOT NULL")):
-        conn.execute(text("SELECT setval(:s, 1, false)"), {"s": seq})
+    conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                      "FROM pg_sequences WHERE last_value IS NOT NULL"))
+
+
+_superuser: dict[str, bool] = {}
+
+
+def _may_skip_triggers(conn) -> bool:
+    key = str(conn.engine.url)
+    if key not in _superuser:
+        _superuser[key] = bool(conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+    return _superuser[key]
 
 
 @pytest.fixture(scope="session")

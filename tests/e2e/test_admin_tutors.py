@@ -144,8 +144,10 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     tutor.screenshot(path=artifacts / "admin-notifications-phone-dark.png", full_page=True)
 
     # Following a notification's link marks it read.
+    # The link opens /tutor/profile, which resumes at the review step and says so in the
+    # URL (a replace): wait for where the page settles, not the moment between.
     items.nth(1).locator(".notification-open").click()
-    expect(tutor).to_have_url(path_is("/tutor/profile"), timeout=TIMEOUT)
+    expect(tutor).to_have_url(path_is("/tutor/profile", r"step=7"), timeout=TIMEOUT)
     expect(tutor.locator("#bell-count")).to_have_text("2", timeout=TIMEOUT)
     goto(tutor, "/notifications")
     expect(tutor.locator("#notification-list .unread")).to_have_count(2, timeout=TIMEOUT)
