@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.attack_support import people  # noqa: F401  (one signed-in set per session)
 from tests.support.live_app import start_live_app
 from tests.support.parallel import worker_id
+from tests.support.xdist_order import runs_browser_files
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Debian's chromium-headless-shell: Chromium's own engine (Blink, V8, the same rendering)
@@ -51,7 +52,10 @@ def pytest_collection_finish(session):
     a fifth of the CPU idle waiting on PostgreSQL, Redis and Celery, instead of in front
     of the worker's first browser test. The `live_app` fixture takes the app when it is
     ready; a worker that is never given a browser file stops it at the end."""
-    if any("live_app" in getattr(item, "fixturenames", ()) for item in session.items):
+    if session.config.option.collectonly:
+        return
+    if runs_browser_files(worker_id() if os.environ.get("PYTEST_XDIST_WORKER") else "main") and any(
+            "live_app" in getattr(item, "fixturenames", ()) for item in session.items):
         _early["app"] = _start_in_background()
 
 

@@ -18,13 +18,22 @@ machine):
    partly idle). PostgreSQL was busier than it looked: the run took 695 s against 617 s,
    the integration tests' time rising from 495 s to 796 s.
 
-A stale durations file only makes the order worse, never wrong: both rules hold whatever
+3. **Only the first `TEST_BROWSER_WORKERS` workers (default 3) run browser files.** A
+   worker beyond them runs service files and stops when only browser files are left. The
+   service files spend much of their time waiting (Celery workers starting, timeouts under
+   test, PostgreSQL), so a fourth worker shortens that phase; in the browser phase the
+   machine is CPU-bound and a fourth Chromium only adds contention. A browser worker
+   starts its live app while it runs service files (tests/e2e/conftest.py); the others
+   never start one.
+
+A stale durations file only makes the order worse, never wrong: the rules hold whatever
 it says. Refresh it from test-artifacts/file-durations.json after a full run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -36,6 +45,15 @@ SECONDS_PER_UNKNOWN_TEST = 0.5
 
 def is_browser_test(nodeid: str) -> bool:
     return "/e2e/" in f"/{nodeid}"
+
+
+def browser_workers() -> int:
+    return max(1, int(os.environ.get("TEST_BROWSER_WORKERS", "3")))
+
+
+def runs_browser_files(worker: str) -> bool:
+    """Whether worker `gwN` may be given browser files ("main" without xdist: always)."""
+    return not worker.startswith("gw") or int(worker[2:]) < browser_workers()
 
 
 def known_durations() -> dict[str, float]:
@@ -62,6 +80,9 @@ class BrowserAwareScheduling(LoadFileScheduling):
             self._ordered = True
         # LoadScopeScheduling hands out the first file in the queue: every non-browser file
         # is handed out before any browser file, so no worker runs one after a browser file.
+        if is_browser_test(next(iter(self.workqueue))) and not runs_browser_files(node.gateway.id):
+            node.shutdown()  # it finishes what it holds, then stops: only browser files are left
+            return
         super()._assign_work_unit(node)
 
 
