@@ -5,8 +5,8 @@
 #   bash scripts/test.sh --quick      unit and integration only (no browser): the inner loop
 #   bash scripts/test.sh tests/unit -x   extra arguments go to pytest
 # TEST_DATABASE_URL / TEST_REDIS_URL name the servers (default: the local ones);
-# TEST_WORKERS sets the number of parallel workers (default 4, of which TEST_BROWSER_WORKERS,
-# default 3, also run the browser files; 0 runs everything in this process).
+# TEST_WORKERS sets the number of parallel workers (default 3; 0 runs in this process);
+# TEST_BROWSER_WORKERS (default 3) how many of them also run the browser files.
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
 
@@ -39,4 +39,4 @@ mkdir -p test-artifacts
 # Whole files go to one worker (--dist loadfile): a module's fixtures (a Celery broker,
 # signed-in sockets, an emulator) are set up once, and each worker's live app serves the
 # browser files it was given.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-3}" --dist loadfile "$@"

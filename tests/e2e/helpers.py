@@ -41,6 +41,15 @@ def settled(page: Page) -> None:
     page.evaluate(_SETTLED)
 
 
+def switch_to_dark(page: Page) -> None:
+    """The open page in dark mode, without loading it again: the app follows the system's
+    colour scheme as it changes, so emulating a dark system switches it in place (a page
+    opened in a light context). Screenshots of both modes cost one page load."""
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"), timeout=TIMEOUT)
+    settled(page)
+
+
 def goto(page: Page, url: str) -> None:
     page.goto(url)
     hydrated(page)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, settled
+from tests.e2e.helpers import ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, settled, switch_to_dark
 
 pytestmark = pytest.mark.e2e
 
@@ -50,9 +50,12 @@ def _open(new_context, demo_login, name: str, *, color_scheme: str = "light", vi
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_in_light_and_dark(name, new_context, demo_login, artifacts):
+    """One load per page, both modes (helpers.switch_to_dark)."""
     backgrounds = {}
+    page = _open(new_context, demo_login, name, color_scheme="light")
     for mode in ("light", "dark"):
-        page = _open(new_context, demo_login, name, color_scheme=mode)
+        if mode == "dark":
+            switch_to_dark(page)
         assert page.evaluate("m => document.documentElement.classList.contains(m)", mode), mode
         backgrounds[mode] = page.evaluate(SHELL_BACKGROUND)
         page.screenshot(path=artifacts / f"{name}-{mode}.png", full_page=True)

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from tutorconnect.services.discovery import SearchCard, SearchQuery
-from tutorconnect.state.discovery import card_fields, search_url, viewer_locale
+from tutorconnect.services.errors import InvalidInput
+from tutorconnect.state.discovery import FIELD_LABELS, card_fields, search_url, viewer_locale
 
 
 @pytest.mark.parametrize("header, locale", [
@@ -47,3 +48,23 @@ def test_search_url_round_trips_through_the_query():
     url = search_url(q.to_params())
     assert url.startswith("/tutors?") and "maths+%26+physics" in url and "page=2" in url
     assert search_url({}) == "/tutors"
+
+
+@pytest.mark.parametrize("params, label", [
+    ({"price_min": "abc"}, "Minimum price"),
+    ({"page": "999999"}, "Page"),
+    ({"min_rating": "9"}, "Minimum rating"),
+    ({"price_min": "900", "price_max": "100"}, "Maximum price"),
+    ({"level": "guru"}, "Level"),
+    ({"q": "x" * 300}, "Search text"),
+    ({"language": "english"}, "Language"),
+    ({"free_within_days": "61"}, "Free time within"),
+    ({"sort": "cheapest"}, "Sort"),
+    ({"per_page": "51"}, "Results per page"),
+])
+def test_an_invalid_url_value_is_named_by_the_label_the_page_shows(params, label):
+    """The discovery page names a refused URL value by its field's label (the browser test
+    walks the page's error journey for three of these)."""
+    with pytest.raises(InvalidInput) as err:
+        SearchQuery.from_params(params)
+    assert FIELD_LABELS[err.value.field] == label
