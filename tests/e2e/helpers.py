@@ -41,6 +41,36 @@ def settled(page: Page) -> None:
     page.evaluate(_SETTLED)
 
 
+# Reflex's client refuses a new upload while one with the same upload id is still in flight
+# ("Upload already in progress", reflex_base/.templates/web/utils/helpers/upload.js), and it
+# applies the handler's changes (an error shown, a preview) as they stream in, before the
+# request has ended. A person picks the next file seconds later; a test that acts on the
+# first upload's message at once can have its next upload dropped (clean-clone run 41).
+# So a test counts the uploads in flight and starts the next one when none is.
+_COUNT_UPLOADS = """(() => {
+  window.__tcUploads = 0;
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    if (body instanceof FormData) {
+      window.__tcUploads += 1;
+      this.addEventListener("loadend", () => { window.__tcUploads -= 1; });
+    }
+    return send.call(this, body);
+  };
+})();"""
+
+
+def count_uploads(context: BrowserContext) -> None:
+    """Every page of `context` counts its uploads in flight (for `upload_ready`)."""
+    context.add_init_script(_COUNT_UPLOADS)
+
+
+def upload_ready(page: Page) -> None:
+    """No upload in flight: the app will accept the next one (the request's `loadend` comes
+    after Reflex has released the upload id)."""
+    page.wait_for_function("window.__tcUploads === 0", timeout=TIMEOUT)
+
+
 def switch_to_dark(page: Page) -> None:
     """The open page in dark mode, without loading it again: the app follows the system's
     colour scheme as it changes, so emulating a dark system switches it in place (a page

@@ -10,7 +10,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.helpers import TIMEOUT, goto, new_password, path_is, register, toast, unique_email, settled
+from tests.e2e.helpers import (TIMEOUT, count_uploads, goto, new_password, path_is, register, settled, toast,
+                              unique_email, upload_ready)
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -63,6 +64,7 @@ def shot(page: Page, artifacts, name: str) -> None:
 
 def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db, artifacts, tmp_path):
     context = new_context(viewport=DESKTOP)
+    count_uploads(context)
     page = context.new_page()
     email = unique_email("wizard")
     register(page, "Kavya Iyer", email, new_password(), tutor=True)
@@ -168,6 +170,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
         {"name": "me.png", "mimeType": "image/png", "buffer": b"<html>not an image</html>"}])
     error(page, "photo", "PNG, JPEG or WebP")
     assert profile_row(db, email)[3] is None
+    upload_ready(page)
     page.set_input_files(".photo-drop input[type=file]", files=[
         {"name": "me.png", "mimeType": "image/png", "buffer": png_bytes()}])
     expect(page.locator("#photo-preview")).to_have_attribute("src", re.compile(r"/media/photos/[0-9a-f]{32}\.webp$"),
@@ -177,6 +180,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     served = page.request.get(live_app.base_url + photo_path)
     assert served.status == 200 and served.headers["content-type"] == "image/webp"
     # A new photo replaces the old one, whose file goes.
+    upload_ready(page)
     page.set_input_files(".photo-drop input[type=file]", files=[
         {"name": "me2.png", "mimeType": "image/png", "buffer": png_bytes()}])
     expect(page.locator("#photo-preview")).not_to_have_attribute("src", photo_path, timeout=TIMEOUT)
@@ -192,6 +196,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
 
     # 6. Documents: a fake PDF is refused; a real one is listed, opens, and can be removed.
     def upload_document(title: str, data: bytes, name: str = "degree.pdf") -> None:
+        upload_ready(page)
         page.fill("#doc_title", title)
         page.fill("#doc_issuer", "University of Madras")
         page.fill("#doc_year", "2015")
@@ -205,6 +210,7 @@ def test_a_new_tutor_completes_every_step_and_submits(new_context, live_app, db,
     error(page, "file", "Upload a PDF, PNG or JPEG file")
     assert profile_row(db, email)[6] == 0
     page.fill("#doc_year", "20x5")
+    upload_ready(page)
     page.click("#upload-document")
     error(page, "year", "four digits")
     upload_document("MSc Chemistry", PDF)
