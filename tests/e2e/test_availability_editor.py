@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.admin_tutor_builders import PASSWORD, submitted_tutor
-from tests.e2e.helpers import TIMEOUT, goto, query, session_cookie_for, toast, settled
+from tests.e2e.helpers import TIMEOUT, goto, query, session_cookie_for, settled, switch_to_dark, toast
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
@@ -165,15 +165,18 @@ def test_a_tutor_edits_hours_closes_a_day_takes_time_off_and_sees_the_preview(tu
     assert query(db, "select count(*) from availability_overrides where tutor_id = :t", t=uid) == [(0,)]
 
 
-@pytest.mark.parametrize("mode, viewport", [("dark", DESKTOP), ("light", PHONE), ("dark", PHONE)])
-def test_the_editor_in_dark_mode_and_on_a_phone(tutor, new_context, artifacts, mode, viewport):
+@pytest.mark.parametrize("size, viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_editor_in_dark_mode_and_on_a_phone(tutor, new_context, artifacts, size, viewport):
+    """Desktop dark, phone light and dark: one load per width (helpers.switch_to_dark)."""
     _, state = tutor
-    page = _open(new_context, state, viewport=viewport, color_scheme=mode)
-    assert page.evaluate("m => document.documentElement.classList.contains(m)", mode)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
-    settled(page)
-    size = "phone" if viewport is PHONE else "desktop"
-    page.screenshot(path=artifacts / f"availability-editor-{size}-{mode}.png", full_page=True)
+    page = _open(new_context, state, viewport=viewport, color_scheme="light")
+    for mode in ("light", "dark") if size == "phone" else ("dark",):
+        if mode == "dark":
+            switch_to_dark(page)
+        assert page.evaluate("m => document.documentElement.classList.contains(m)", mode)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
+        settled(page)
+        page.screenshot(path=artifacts / f"availability-editor-{size}-{mode}.png", full_page=True)
 
 
 def test_students_cannot_use_the_editor(new_context, demo_login):
