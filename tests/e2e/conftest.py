@@ -32,10 +32,14 @@ _early: dict[str, Future] = {}
 
 def _start_in_background() -> Future:
     future: Future = Future()
+    # The environment now, before any test: the thread starts the app while tests run, and
+    # their monkeypatched variables must not become the app's (clean-clone run 44).
+    env = dict(os.environ)
 
     def start() -> None:
         try:
-            future.set_result(start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e"))
+            future.set_result(start_live_app(ARTIFACTS / f"live-app-{worker_id()}", redis=True, name="e2e",
+                                             base_env=env))
         except BaseException as error:  # noqa: BLE001 - handed to the fixture, which raises it
             future.set_exception(error)
 

@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import (
-    NO_PERMISSION, Person, assert_denied, assert_sent_to_login, assert_still_works, db_state, query, sign_in,
+    NO_PERMISSION, Person, assert_denied, assert_sent_to_login, assert_still_works, db_state, query, reopen_tab,
+    settle_outbox, sign_in,
 )
 from tests.support.reflex_ws import SENTINEL, Reply, handler_name
 from tutorconnect.config import PROJECT_ROOT
@@ -55,6 +56,7 @@ def full_state(db) -> dict[str, Any]:
 
 @contextmanager
 def unchanged(db) -> Iterator[None]:
+    settle_outbox(db)  # the fixtures' own background work (sign-ins, the document) first
     before = full_state(db)
     photos = sorted(PHOTO_DIR.glob("*")) if PHOTO_DIR.exists() else []
     yield
@@ -348,7 +350,7 @@ def test_a_tab_reached_with_another_cookie_shows_none_of_the_loaded_profile(open
     token = victim_tab.token
     victim_tab.close()
     # The same client token (a stolen sessionStorage value) with the attacker's own cookie.
-    stolen = open_tab(attacker, PAGE, token=token)
+    stolen = reopen_tab(open_tab, attacker, PAGE, token)
     reply = stolen.call(S.cancel_remove_document, {}, page=PAGE)
     assert VICTIM_HEADLINE not in reply.text and VICTIM_HEADLINE not in stolen.snapshot.text
     assert "Victim degree" not in reply.text and "Victim degree" not in stolen.snapshot.text

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,14 +115,14 @@ def _wait_ready(url: str, procs: list[subprocess.Popen], timeout: float) -> None
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
-def _seed(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "APP_ENV": "test"}
+def _seed(url: str, base_env: Mapping[str, str]) -> None:
+    env = {**base_env, "DATABASE_URL": url, "REDIS_URL": "", "APP_ENV": "test"}
     subprocess.run([sys.executable, "-m", "tutorconnect.cli", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def _prepare_database(name: str) -> str:
+def _prepare_database(name: str, base_env: Mapping[str, str]) -> str:
     """A database with the demo data: a clone of the run's seeded one (made once)."""
-    seeded = parallel.shared_database("seed", _seed, base=parallel.migrated_template())
+    seeded = parallel.shared_database("seed", lambda url: _seed(url, base_env), base=parallel.migrated_template())
     return parallel.clone_database(seeded, name)
 
 
@@ -129,14 +130,20 @@ def drop_database(url: str) -> None:
     parallel.drop_database(make_url(url).database)
 
 
-def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") -> LiveApp:
+def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live",
+                   base_env: Mapping[str, str] | None = None) -> LiveApp:
+    """A live app whose processes inherit `base_env` (default: this process's environment
+    now). A caller starting it in a thread beside running tests passes a copy taken before
+    any test ran: a test's monkeypatched variable (FALLBACK_MEETING_URL, SMTP_HOST, ...)
+    must not become the app's for the whole run (clean-clone run 44)."""
+    base_env = dict(os.environ if base_env is None else base_env)
     log_dir.mkdir(parents=True, exist_ok=True)
-    db_url = _prepare_database(f"tc_{name.replace('-', '_')}_{parallel.run_id()}_{parallel.worker_id()}")
+    db_url = _prepare_database(f"tc_{name.replace('-', '_')}_{parallel.run_id()}_{parallel.worker_id()}", base_env)
     port, smtp, inbox, google, razorpay = free_port(), free_port(), free_port(), free_port(), free_port()
     base = f"http://localhost:{port}"
     redis_url = parallel.claim_redis_db(f"live-app-{name}") if redis else ""
     env = {
-        **os.environ,
+        **base_env,
         "APP_ENV": "test",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
@@ -161,7 +168,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live") ->
         # and a developer's `scripts/run.sh` never overwrite each other's build.
         "REFLEX_WEB_WORKDIR": str(frontend_build.LIVE_DIR / f"{name}-{os.getpid()}"),
         "REFLEX_STATES_WORKDIR": str(frontend_build.LIVE_DIR / f"{name}-{os.getpid()}-states"),
-        "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{base_env.get('PATH', '')}",
     }
     app = LiveApp(base, db_url, f"http://127.0.0.1:{inbox}", env["GOOGLE_EMULATOR_URL"], redis_url or None, log_dir)
     app.build_dirs = [Path(env["REFLEX_WEB_WORKDIR"]), Path(env["REFLEX_STATES_WORKDIR"]),
