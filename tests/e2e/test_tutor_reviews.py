@@ -26,6 +26,10 @@ def test_a_tutor_replies_once_to_a_review(browser, live_app, demo_login, db, art
         page.click("#reply-send")  # empty: refused with a message, nothing stored
         expect(page.locator("#reply-error")).to_contain_text("Enter the reply", timeout=TIMEOUT)
         page.fill("#reply-text", "Thank you! Keep practising the mixed problems.")
+        # The text reaches the server debounced (Reflex's DebounceInput), and its arrival
+        # clears the error above the button, moving it. Wait for that before clicking: a
+        # click during the move missed the button (shuffled clean-clone run 46).
+        expect(page.locator("#reply-error")).to_have_count(0, timeout=TIMEOUT)
         page.click("#reply-send")
         expect(toast(page, "Your reply is published")).to_be_visible(timeout=TIMEOUT)
         expect(page.get_by_text("Thank you! Keep practising the mixed problems.")).to_be_visible()
