@@ -7,7 +7,7 @@ default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it to h
 writes 20 approved tutors (availability all week, no minimum notice) and their students.
 
 1. Service: `--threads` threads call bookings.create_booking on distinct slots (each in
-   its own session_scope transaction: the facts read, slots.ensure_bookable, the price
+   its own session_scope transaction: the facts read, scheduling.ensure_bookable, the price
    and policy copy, one INSERT statement with its history row and hold release, commit),
    `--bookings` in all; TPS = bookings / wall time. Also the latency on one thread.
 2. pgbench, same database, same run, same number of clients (connections): the same
@@ -163,7 +163,7 @@ def pgbench_tps(url: str, clients: int, seconds: int, base: datetime) -> tuple[f
 
 def race(session_scope, bookings, as_ctx, tutor_id: uuid.UUID, start: datetime, attempts: int = 200):
     from tutorconnect.models import User
-    from tutorconnect.services.slots import SlotUnavailable
+    from tutorconnect.services.scheduling import SlotUnavailable
 
     racers = [uuid.uuid4() for _ in range(attempts)]
     with session_scope() as s:
@@ -203,7 +203,7 @@ def main() -> int:
     ap.add_argument("--pgbench-seconds", type=int, default=10)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--baseline", type=Path, default=None,
-                    help="another copy of services/bookings.py (e.g. from git show REV:...) to time, "
+                    help="another copy of services/bookings/creation.py (e.g. from git show REV:...) to time, "
                          "alternating with the current one on the same database (noise-robust A/B)")
     args = ap.parse_args()
 

@@ -6,14 +6,15 @@ Creates the scratch database tc_bench_slots on the local server (BENCH_SERVER_UR
 default postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it to head,
 writes one approved tutor (Europe/Berlin, 08-11, 13-16, 18-21 every day, 10-minute
 buffers, 20 date overrides, 150 confirmed 45-minute bookings, 3 time-off ranges), then
-times `slots.free_slots` over the 8 weeks (viewer in America/New_York) and the pure core
-(`slots.compute_slots` on the same inputs) p50/p95 over --runs runs each, and
+times `scheduling.free_slots` over the 8 weeks (viewer in America/New_York) and the pure core
+(`scheduling.compute_slots` on the same inputs) p50/p95 over --runs runs each, and
 `ensure_bookable` for one slot. Then the same tutor with a connected Google Calendar
 whose busy times (200 blocks over the window) are in the cache and fresh: the cached read
 rides in the same query, so it should cost only the JSON and the extra intervals.
---baseline FILE (an older services/slots.py, e.g. from `git show REV:tutorconnect/services/slots.py`)
-times that module's free_slots alternating with the current one on the unconnected tutor
-(the only comparison that means much on a busy machine).
+--baseline FILE (an older slot search module, e.g. from `git show
+REV:tutorconnect/services/scheduling/slot_search.py`) times that module's free_slots
+alternating with the current one on the unconnected tutor (the only comparison that means
+much on a busy machine).
 Drops the database at the end unless --keep.
 """
 
@@ -108,21 +109,21 @@ def main() -> int:
     ap.add_argument("--baseline", type=Path, default=None)
     args = ap.parse_args()
 
-    from tutorconnect.services import slots
+    from tutorconnect.services import scheduling
 
     with scratch_database(DB, keep=args.keep) as (url, _):
         engine = create_engine(url)
         try:
-            return _run(engine, slots, args.runs, args.baseline)
+            return _run(engine, scheduling, args.runs, args.baseline)
         finally:
             engine.dispose()
 
 
-def _run(engine, slots, runs: int, baseline: Path | None = None) -> int:
+def _run(engine, scheduling, runs: int, baseline: Path | None = None) -> int:
     tid = seed(engine)
     last = FIRST + timedelta(days=7 * WEEKS - 1)
     if baseline is not None:
-        _compare(engine, slots, baseline, tid, last, runs)
+        _compare(engine, scheduling, baseline, tid, last, runs)
     with Session(engine) as s:
         n = s.execute(text("SELECT count(*) FROM bookings")).scalar()
         o = s.execute(text("SELECT count(DISTINCT on_date) FROM availability_overrides")).scalar()
@@ -132,26 +133,28 @@ def _run(engine, slots, runs: int, baseline: Path | None = None) -> int:
     timings, result = [], []
     with Session(engine) as s:
         for _ in range(10):  # warm up connection and statement caches
-            slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            scheduling.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
         for _ in range(runs):
             t0 = time.perf_counter()
-            result = slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            result = scheduling.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
             timings.append((time.perf_counter() - t0) * 1000)
             s.rollback()
 
         # the pure core alone, on the inputs free_slots builds
+        from tutorconnect.services.scheduling import slot_core  # free_slots looks compute_slots up there
+
         captured = {}
-        real = slots.compute_slots
+        real = slot_core.compute_slots
 
         def spy(inp):
             captured["inp"] = inp
             return real(inp)
 
-        slots.compute_slots = spy
+        slot_core.compute_slots = spy
         try:
-            slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            scheduling.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
         finally:
-            slots.compute_slots = real
+            slot_core.compute_slots = real
         core = []
         for _ in range(runs):
             t0 = time.perf_counter()
@@ -162,11 +165,11 @@ def _run(engine, slots, runs: int, baseline: Path | None = None) -> int:
         target = result[len(result) // 2].starts_at
         for _ in range(runs):
             t0 = time.perf_counter()
-            slots.ensure_bookable(s, tid, target, 60, now=NOW)
+            scheduling.ensure_bookable(s, tid, target, 60, now=NOW)
             ensure.append((time.perf_counter() - t0) * 1000)
             s.rollback()
 
-    google_timings, google_ensure, google_result = _run_google(engine, slots, tid, runs, last, target)
+    google_timings, google_ensure, google_result = _run_google(engine, scheduling, tid, runs, last, target)
 
     print(f"free_slots 8 weeks (60 min, viewer America/New_York): {len(result)} slots; "
           f"with the Google busy times: {len(google_result)} slots")
@@ -181,18 +184,18 @@ def _run(engine, slots, runs: int, baseline: Path | None = None) -> int:
     return 0
 
 
-def _compare(engine, slots, baseline: Path, tid, last: date, runs: int) -> None:
+def _compare(engine, scheduling, baseline: Path, tid, last: date, runs: int) -> None:
     spec = importlib.util.spec_from_file_location("slots_baseline", baseline)
     old = importlib.util.module_from_spec(spec)
     sys.modules["slots_baseline"] = old
     spec.loader.exec_module(old)
     times: dict[str, list[float]] = {"current": [], "baseline": []}
     with Session(engine) as s:
-        for mod in (slots, old):
+        for mod in (scheduling, old):
             for _ in range(10):
                 mod.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
         for i in range(runs):
-            pair = (("current", slots), ("baseline", old)) if i % 2 else (("baseline", old), ("current", slots))
+            pair = (("current", scheduling), ("baseline", old)) if i % 2 else (("baseline", old), ("current", scheduling))
             for name, mod in pair:
                 t0 = time.perf_counter()
                 mod.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
@@ -204,7 +207,7 @@ def _compare(engine, slots, baseline: Path, tid, last: date, runs: int) -> None:
     print(f"  ratio current/baseline p50 = {statistics.median(times['current']) / statistics.median(times['baseline']):.3f}")
 
 
-def _run_google(engine, slots, tid, runs: int, last: date, target: datetime):
+def _run_google(engine, scheduling, tid, runs: int, last: date, target: datetime):
     """Connect the tutor's Google Calendar with a fresh cached copy of 200 busy blocks (no
     call to Google: the copy is fresh at NOW), then time the same calls."""
     rng = random.Random(11)
@@ -223,16 +226,16 @@ def _run_google(engine, slots, tid, runs: int, last: date, target: datetime):
     timings, ensure, result = [], [], []
     with Session(engine) as s:
         for _ in range(10):
-            slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            scheduling.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
         for _ in range(runs):
             t0 = time.perf_counter()
-            result = slots.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
+            result = scheduling.free_slots(s, tid, 60, FIRST, last, "America/New_York", now=NOW)
             timings.append((time.perf_counter() - t0) * 1000)
             s.rollback()
         target = result[len(result) // 2].starts_at
         for _ in range(runs):
             t0 = time.perf_counter()
-            slots.ensure_bookable(s, tid, target, 60, now=NOW)
+            scheduling.ensure_bookable(s, tid, target, 60, now=NOW)
             ensure.append((time.perf_counter() - t0) * 1000)
             s.rollback()
         fetched = s.execute(text("SELECT fetched_at FROM calendar_busy_cache WHERE user_id = :t"), {"t": tid}).scalar()

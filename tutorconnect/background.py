@@ -18,16 +18,19 @@ from typing import Any
 
 from sqlalchemy import text
 
+from tutorconnect import task_queue
 from tutorconnect.config import get_settings
 from tutorconnect.db import get_engine, session_scope
-from tutorconnect.services import jobs, outbox
+from tutorconnect.services import bookings, jobs, notifications, outbox, payments
+from tutorconnect.task_queue import (
+    BOOKING_SWEEP_EVERY_SECONDS,
+    HOUSEKEEPING_EVERY_SECONDS,
+    RELAY_EVERY_SECONDS,
+    RUN_TASK,
+)
 
 log = logging.getLogger(__name__)
 
-RUN_TASK = "tutorconnect.run_outbox"
-RELAY_EVERY_SECONDS = 2.0
-HOUSEKEEPING_EVERY_SECONDS = 3600.0
-BOOKING_SWEEP_EVERY_SECONDS = 30.0
 RECONCILE_FIRST_AFTER_SECONDS = 60.0
 _RELAY_TURN_KEY = "tutorconnect:relay:turn"
 # One runner per outbox row at a time, across processes. A session-level advisory lock
@@ -54,7 +57,7 @@ def relay_once(limit: int = 100, app: Any = None) -> int:
     if app is None:
         if not get_settings().uses_redis:
             raise RuntimeError("relay_once needs REDIS_URL; without Redis use local_worker_loop")
-        from workers.celery_app import celery_app as app
+        app = task_queue.client()
     claimed = jobs.claim_batch(limit)
     for sent, message in enumerate(claimed):
         try:
@@ -131,15 +134,13 @@ def housekeeping() -> dict[str, int]:
 def sweep_bookings() -> dict[str, int]:
     """Expire unpaid bookings past their payment window (the time is free again), decline
     those the tutor did not answer in time (refund requested), complete lessons past
-    their no-show window and queue due lesson reminders (services/reminders.py).
+    their no-show window and queue due lesson reminders (services/notifications/reminders.py).
     Idempotent, safe to run from several places at once."""
-    from tutorconnect.services import bookings, reminders
-
     with session_scope() as s:
         counts = {"expired": bookings.expire_unpaid(s), "declined": bookings.auto_decline_overdue(s),
                   "completed": bookings.complete_ended(s)}
     with session_scope() as s:  # apart: a reminder problem never holds back the sweep above
-        counts["reminded"] = len(reminders.send_due(s))
+        counts["reminded"] = len(notifications.send_due(s))
     if any(counts.values()):
         log.info("booking sweep", extra={"counts": str(counts)})
         nudge()  # refund requests may be waiting in the outbox
@@ -147,11 +148,9 @@ def sweep_bookings() -> dict[str, int]:
 
 
 def reconcile() -> dict[str, int]:
-    """Reconciliation with Razorpay (services/reconciliation.py): beat every 5 min, the
+    """Reconciliation with Razorpay (services/payments/reconciliation.py): beat every 5 min, the
     local loop without Redis, and `python -m tutorconnect.cli reconcile`."""
-    from tutorconnect.services import reconciliation
-
-    report = reconciliation.reconcile()
+    report = payments.reconcile()
     if report.repaired or report.expired:
         nudge()  # refunds may be waiting in the outbox
     return {"orders_checked": report.orders_checked, "refunds_checked": report.refunds_checked,
@@ -209,15 +208,13 @@ async def _loop(stop_event: asyncio.Event | None, every: float, tick, name: str)
 async def local_worker_loop(stop_event: asyncio.Event | None = None, *, poll_seconds: float | None = None) -> None:
     """Run due outbox jobs, the booking sweep (every 30 s), reconciliation (every 5 min)
     and hourly housekeeping in this process until `stop_event`."""
-    from tutorconnect.services.reconciliation import RECONCILE_EVERY_SECONDS
-
     next_housekeeping = [time.monotonic()]
     next_sweep = [time.monotonic()]
     next_reconcile = [time.monotonic() + RECONCILE_FIRST_AFTER_SECONDS]  # not during start-up
 
     def tick(_nudged: bool) -> None:
         if time.monotonic() >= next_reconcile[0]:
-            next_reconcile[0] = time.monotonic() + RECONCILE_EVERY_SECONDS
+            next_reconcile[0] = time.monotonic() + payments.RECONCILE_EVERY_SECONDS
             try:
                 reconcile()
             except Exception:  # never let reconciliation stop the jobs

@@ -53,7 +53,7 @@ def cmd_migrate() -> None:
 
 def cmd_seed() -> None:
     from tutorconnect.db import session_scope
-    from tutorconnect.services import demo
+    from tutorconnect import demo
 
     with session_scope() as s:
         summary = demo.load_demo_data(s)
@@ -66,10 +66,10 @@ def cmd_seed() -> None:
 
 
 def cmd_reconcile(after_minutes: int | None = None) -> int:
-    from tutorconnect.services import reconciliation
+    from tutorconnect.services import payments
 
     _database_env()
-    report = reconciliation.reconcile(after_minutes=after_minutes)
+    report = payments.reconcile(after_minutes=after_minutes)
     for line in report.actions:
         _say(f"  {line}")
     _say(f"reconciliation: {report.summary()}")
@@ -119,7 +119,7 @@ def cmd_up() -> int:
     razorpay_local = settings.razorpay_is_emulated and _is_local(settings.razorpay_base_url)
     if google_local or razorpay_local:
         flags = ([] if google_local else ["--no-google"]) + ([] if razorpay_local else ["--no-razorpay"])
-        children.append(_spawn([sys.executable, "-m", "tutorconnect.emulators", *flags], env))
+        children.append(_spawn([sys.executable, "-m", "emulators", *flags], env))
     children.append(_spawn(["reflex", "run", "--env", "prod", "--loglevel", "warning"], env))
     url = f"http://localhost:{settings.app_port}"
     stopping = False
@@ -136,7 +136,7 @@ def cmd_up() -> int:
 
     try:
         if _wait_http(f"{url}/health", 300, give_up):
-            from tutorconnect.services import demo
+            from tutorconnect import demo
 
             _say(f"TutorConnect is up at {url}")
             if len(children) > 1:

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     google_client_secret: str = "local-google-secret"
     google_emulator_url: str = "http://127.0.0.1:8090"
 
-    # Meeting links (services/meetings.py). Without a connected Google Calendar, or when
+    # Meeting links (services/meetings/). Without a connected Google Calendar, or when
     # Google keeps failing, a room at FALLBACK_MEETING_URL/<unguessable name> is used.
     fallback_meeting_url: str = "https://meet.jit.si"
     # Google tries (each retried with the outbox's backoff) before falling back to a room.
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
 
     # Background work. Without Redis, jobs run in-process from the outbox.
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    # Reconciliation (services/reconciliation.py): Razorpay orders still open, and refunds
+    # Reconciliation (services/payments/reconciliation.py): Razorpay orders still open, and refunds
     # still pending, this many minutes after creation are fetched from Razorpay and repaired.
     reconcile_after_minutes: int = Field(default=15, ge=1, le=1440)
 

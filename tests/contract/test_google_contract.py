@@ -4,7 +4,7 @@ The calls are the app's own: google-auth-oauthlib's Flow built by
 tutorconnect/integrations/google_oauth.py (sign-in and the tutor's Calendar consent),
 google-auth's refresh, the revoke the app sends, and googleapiclient's Calendar v3 client
 built by tutorconnect/integrations/google_calendar.py (static discovery document). The
-event bodies are the ones services/meeting_jobs.py builds. What is asserted are the field
+event bodies are the ones services/meetings/jobs.py builds. What is asserted are the field
 names, types and values Google's references give for the answers:
 
   OAuth 2.0 web server flow   https://developers.google.com/identity/protocols/oauth2/web-server
@@ -13,7 +13,7 @@ names, types and values Google's references give for the answers:
   Freebusy: query             https://developers.google.com/workspace/calendar/api/v3/reference/freebusy/query
   Calendar API errors         https://developers.google.com/workspace/calendar/api/guides/errors
 
-The emulator runs in this process (tutorconnect.emulators.google_oauth.running); no
+The emulator runs in this process (emulators.google.running); no
 database is needed.
 """
 
@@ -37,10 +37,11 @@ from googleapiclient import discovery
 from googleapiclient.errors import HttpError
 
 from tutorconnect.config import get_settings
-from tutorconnect.emulators import google_oauth as emulator_module
+from emulators import google as emulator_module
 from tutorconnect.integrations import google_calendar as gcal
 from tutorconnect.integrations import google_oauth
-from tutorconnect.services import meeting_jobs, meetings
+from tutorconnect.services import meetings
+from tutorconnect.services.meetings import jobs as meeting_jobs  # its private event builders
 
 pytestmark = pytest.mark.contract
 

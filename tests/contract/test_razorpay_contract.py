@@ -25,7 +25,7 @@ import pytest
 import razorpay
 import requests
 
-from tutorconnect.emulators import razorpay as emulator
+from emulators import razorpay as emulator
 
 pytestmark = pytest.mark.contract
 TIMEOUT = (5, 20)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from tutorconnect.db import normalize_url
 from tutorconnect.models import User
-from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.passwords import hash_password
 
@@ -36,20 +36,20 @@ def submitted_tutor(database_url: str, name: str, doc_dir: Path) -> tuple[uuid.U
                        password_hash=hash_password(PASSWORD), email_verified_at=datetime.now(timezone.utc)))
             s.commit()
         with Session(engine) as s:
-            tutor_profiles.get_or_create_draft(s, ctx, uid)
-            tutor_profiles.save_basics(s, ctx, uid, display_name="", headline=f"{name} teaches calculus and algebra",
+            tutors.get_or_create_draft(s, ctx, uid)
+            tutors.save_basics(s, ctx, uid, display_name="", headline=f"{name} teaches calculus and algebra",
                                        bio="I have taught school and college mathematics for nine years. " * 3,
                                        years_experience=9, time_zone="Asia/Kolkata")
-            tutor_profiles.save_subjects(s, ctx, uid, [("mathematics", "advanced")])
-            tutor_profiles.save_languages(s, ctx, uid, [("en", "C2"), ("hi", "native")])
-            tutor_profiles.save_pricing(s, ctx, uid, hourly_rate_minor=900_00, trial_price_minor=200_00, currency="INR",
+            tutors.save_subjects(s, ctx, uid, [("mathematics", "advanced")])
+            tutors.save_languages(s, ctx, uid, [("en", "C2"), ("hi", "native")])
+            tutors.save_pricing(s, ctx, uid, hourly_rate_minor=900_00, trial_price_minor=200_00, currency="INR",
                                         lesson_lengths=[30, 60], overrides=None, requires_confirmation=True)
-            tutor_profiles.save_media(s, ctx, uid, photo_path="/avatars/priya-sharma.svg", intro_video_url=None)
-            tutor_documents.add_document(s, ctx, uid, kind="education", title="BSc Mathematics", issuer="Delhi University",
+            tutors.save_media(s, ctx, uid, photo_path="/avatars/priya-sharma.svg", intro_video_url=None)
+            tutors.add_document(s, ctx, uid, kind="education", title="BSc Mathematics", issuer="Delhi University",
                                          year=2014, filename="degree.pdf", data=PDF, directory=doc_dir)
             s.commit()
         with Session(engine) as s:
-            tutor_approval.submit_profile(s, ctx, uid)
+            tutors.submit_profile(s, ctx, uid)
             s.commit()
     finally:
         engine.dispose()

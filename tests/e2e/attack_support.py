@@ -26,7 +26,7 @@ from tests.support.reflex_ws import (
     session_cookie,
 )
 from tutorconnect.db import normalize_url
-from tutorconnect.services.demo import demo_email
+from tutorconnect.demo import demo_email
 from tutorconnect.services.errors import NotAuthenticated, PermissionDenied
 from tutorconnect.state.auth import LoginState
 from tutorconnect.state.base import SessionState

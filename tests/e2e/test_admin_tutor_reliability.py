@@ -1,5 +1,5 @@
 """The admin's tutor page shows how many recent bookings the tutor cancelled (the same
-figure as booking_stats.tutor_cancellations, from the demo data's tutor cancellations)."""
+figure as bookings.tutor_cancellations, from the demo data's tutor cancellations)."""
 
 from __future__ import annotations
 

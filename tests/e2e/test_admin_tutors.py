@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from tests.e2e.admin_tutor_builders import PASSWORD, decide, submitted_tutor
 from tests.e2e.helpers import query, ADMIN_EMAIL, TIMEOUT, goto, path_is, sign_in, toast, settled
-from tutorconnect.services import tutor_approval
+from tutorconnect.services import tutors
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,7 @@ def test_admin_reviews_rejects_and_approves_and_the_tutor_sees_why(new_context, 
     # Another admin starts the review first: this admin's click gets a clear message.
     goto(admin, f"/admin/tutors/{approved_id}")
     expect(admin.locator("#action-start_review")).to_be_visible(timeout=TIMEOUT)
-    decide(live_app.database_url, admin_id, approved_id, tutor_approval.start_review)
+    decide(live_app.database_url, admin_id, approved_id, tutors.start_review)
     admin.click("#action-start_review")
     admin.get_by_role("alertdialog").locator("#confirm-decision").click()
     expect(toast(admin, "another admin decided first")).to_be_visible(timeout=TIMEOUT)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import STUDENT_EMAIL, TIMEOUT, TUTOR_EMAIL, goto, query
-from tutorconnect.services.demo import demo_email
+from tutorconnect.demo import demo_email
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.email_samples import SAMPLES
-from tutorconnect.services import mail
+from tutorconnect.services import notifications
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     files = {}
     for name, (template, context) in SAMPLES.items():
         path = folder / f"{name}.html"
-        path.write_text(mail.render("sample@example.com", template, context).html, encoding="utf-8")
+        path.write_text(notifications.render("sample@example.com", template, context).html, encoding="utf-8")
         files[name] = path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return files

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from tests.e2e.helpers import query, ADMIN_EMAIL, STUDENT_EMAIL, TIMEOUT, goto, new_password, path_is, register, toast, unique_email
-from tutorconnect.services import subjects
+from tutorconnect.services import tutors
 from tutorconnect.services.context import RequestContext
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def astronomy(db) -> str:
     admin_id = query(db, "select id from users where email = :e", e=ADMIN_EMAIL)[0][0]
     ctx = RequestContext(ip="10.9.9.9", user_agent="pytest-e2e", request_id="journey", actor_user_id=admin_id)
     with Session(db) as s:
-        row = subjects.add_subject(s, ctx, name=SUBJECT, category="Sciences")
+        row = tutors.add_subject(s, ctx, name=SUBJECT, category="Sciences")
         s.commit()
     return row.slug
 

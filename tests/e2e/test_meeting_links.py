@@ -1,5 +1,5 @@
 """Meeting links in Chromium on the live app (Redis, a real Celery worker, the Google
-emulator started by `python -m tutorconnect.emulators`): a tutor connected to Google
+emulator started by `python -m emulators`): a tutor connected to Google
 Calendar accepts a paid request while the student's bookings page is open; the worker
 makes the Calendar event with a Meet link and the student's card shows "Join lesson"
 without a reload. A tutor without Google gets a fallback room. The link is on the student's

@@ -12,7 +12,7 @@ import pytest
 import razorpay
 from playwright.sync_api import expect
 
-from tutorconnect.emulators import razorpay as emulator
+from emulators import razorpay as emulator
 
 KEY_ID, KEY_SECRET = "rzp_test_checkoutjs0001", "checkout-js-secret"
 

@@ -18,7 +18,7 @@ from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_t
 from tests.e2e.helpers import TIMEOUT, goto, query, settled
 from tests.e2e.test_bookings_pages import DESKTOP, MOBILE, _signed_in, future, make_booking, make_person
 from tutorconnect.models.scheduling import Booking
-from tutorconnect.services import ledger, payments
+from tutorconnect.services import payments
 from tutorconnect.state.earnings import EarningsState as E
 from tutorconnect.state.receipts import ReceiptsState as R
 
@@ -51,7 +51,7 @@ def refund(db, booking, pid: str, amount: int, status: str) -> None:
                    "a": amount, "st": status, "pa": datetime.now(timezone.utc) if status == "processed" else None})
         if status == "processed":
             row = s.execute(select(Booking.__table__).where(Booking.__table__.c.id == booking.id)).first()
-            ledger.record_refund(s, row, rid, amount)
+            payments.record_refund(s, row, rid, amount)
         s.commit()
 
 

@@ -226,10 +226,10 @@ def test_ask_for_a_decision_not_valid_now_is_refused(review_tab, db, tutor_under
 def rejecting_tab(open_tab, people, live_app, tmp_path):
     """An admin with the reject dialog open on a tutor under review."""
     from tests.e2e.admin_tutor_builders import decide
-    from tutorconnect.services import tutor_approval
+    from tutorconnect.services import tutors
 
     tid, _ = submitted_tutor(live_app.database_url, "Reason Probe", tmp_path)
-    decide(live_app.database_url, people.admin.id, tid, tutor_approval.start_review)
+    decide(live_app.database_url, people.admin.id, tid, tutors.start_review)
     tab = open_tab(people.admin, review_page(tid))
     tab.call(AdminTutorReviewState.load)
     asked = tab.call(AdminTutorReviewState.ask, {"action": "reject"})

@@ -18,7 +18,7 @@ from tests.e2e.admin_tutor_builders import as_, submitted_tutor
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query
 from tutorconnect.db import normalize_url
-from tutorconnect.services import availability
+from tutorconnect.services import scheduling
 from tutorconnect.state.availability_editor import AvailabilityEditorState as S
 
 pytestmark = pytest.mark.e2e
@@ -172,7 +172,7 @@ def test_another_tutors_time_off_cannot_be_removed(tutor_tab, live_app, db, tmp_
     try:
         with Session(engine) as s:
             now = datetime.now(timezone.utc)
-            row = availability.add_time_off(s, as_(other), other, now + timedelta(days=3), now + timedelta(days=4), "x")
+            row = scheduling.add_time_off(s, as_(other), other, now + timedelta(days=3), now + timedelta(days=4), "x")
             time_off_id = str(row.id)
             s.commit()
     finally:

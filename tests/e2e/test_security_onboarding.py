@@ -27,7 +27,7 @@ from tests.support.reflex_ws import SENTINEL, Reply, handler_name
 from tutorconnect.config import PROJECT_ROOT
 from tutorconnect.db import normalize_url
 from tutorconnect.models import User
-from tutorconnect.services import tutor_documents, tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.passwords import hash_password
 from tutorconnect.state.onboarding import OnboardingState as S
@@ -79,11 +79,11 @@ def _tutor(database_url: str, name: str, doc_dir: Path, *, document: bool) -> tu
                        password_hash=hash_password("demo-password-1"), email_verified_at=datetime.now(timezone.utc)))
             s.commit()
         with Session(engine) as s:
-            tutor_profiles.get_or_create_draft(s, ctx, uid)
-            tutor_profiles.save_basics(s, ctx, uid, display_name="", headline=VICTIM_HEADLINE if document else "Attacker",
+            tutors.get_or_create_draft(s, ctx, uid)
+            tutors.save_basics(s, ctx, uid, display_name="", headline=VICTIM_HEADLINE if document else "Attacker",
                                        bio="", years_experience=3, time_zone="Asia/Kolkata")
             if document:
-                doc_id = tutor_documents.add_document(
+                doc_id = tutors.add_document(
                     s, ctx, uid, kind="education", title="Victim degree", issuer="Somewhere", year=2010,
                     filename="degree.pdf", data=PDF, directory=doc_dir)
             s.commit()
@@ -95,7 +95,7 @@ def _tutor(database_url: str, name: str, doc_dir: Path, *, document: bool) -> tu
 @pytest.fixture(scope="module")
 def victim(live_app, db, tmp_path_factory) -> tuple[Person, uuid.UUID]:
     # The document file lives where the live app reads documents from.
-    email, doc_id = _tutor(live_app.database_url, "Victim Tutor", tutor_documents.DOCUMENT_DIR, document=True)
+    email, doc_id = _tutor(live_app.database_url, "Victim Tutor", tutors.DOCUMENT_DIR, document=True)
     return sign_in(live_app.base_url, db, email), doc_id
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.emulators import google_oauth as emulator_module
+from emulators import google as emulator_module
 from tutorconnect.integrations.google_oauth import CALENDAR_SCOPES, CalendarGrant
 from tutorconnect.services import calendar_connections
 

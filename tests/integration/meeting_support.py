@@ -18,7 +18,7 @@ from sqlalchemy import text
 from tests.integration.booking_support import as_, book, bookable_tutor, future, student  # noqa: F401
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.emulators import google_oauth as emulator_module
+from emulators import google as emulator_module
 from tutorconnect.integrations.google_oauth import CALENDAR_SCOPES, CalendarGrant
 from tutorconnect.services import bookings, calendar_connections, jobs
 

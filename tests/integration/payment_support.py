@@ -1,6 +1,6 @@
 """Builders and fixtures for the payments tests (no tests here).
 
-`rzp` (module scope): the Razorpay emulator (tutorconnect/emulators/razorpay.py) in a
+`rzp` (module scope): the Razorpay emulator (emulators/razorpay/) in a
 thread, whose webhooks go to OUR real webhook route (api/app.py's Starlette app served by
 uvicorn in a thread, on the test database); the gateway is pointed at the emulator with
 the local keys. Each test starts with a reset emulator.
@@ -20,10 +20,10 @@ from sqlalchemy import text
 
 from tests.integration.booking_support import as_, book, bookable_tutor, future, student  # noqa: F401
 from tutorconnect.db import session_scope
-from tutorconnect.emulators import razorpay as emulator
-from tutorconnect.emulators.smtp_capture import BackgroundServer
+from emulators import razorpay as emulator
+from emulators.serving import BackgroundServer
 from tutorconnect.integrations import razorpay_gateway as gateway
-from tutorconnect.services import ledger, payments
+from tutorconnect.services import payments
 
 WEBHOOK_SECRET = gateway.LOCAL_WEBHOOK_SECRET
 PAYMENT_TABLES = ("payment_orders", "payments", "payment_events", "refunds", "ledger_entries")
@@ -82,7 +82,7 @@ def local_keys(db, monkeypatch):
 
 def assert_ledger_balanced() -> None:
     with session_scope() as s:
-        assert ledger.unbalanced_bookings(s) == []
+        assert payments.unbalanced_bookings(s) == []
 
 
 # Rows ------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def paid_events(booking_id) -> int:
 
 def ledger_totals(booking_id) -> dict[str, int]:
     with session_scope() as s:
-        return ledger.booking_totals(s, booking_id)
+        return payments.booking_totals(s, booking_id)
 
 
 # Checkout and payment --------------------------------------------------------------------

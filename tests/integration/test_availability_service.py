@@ -1,4 +1,4 @@
-"""services/availability.py: only the tutor edits their availability; every refusal
+"""services/scheduling/availability.py: only the tutor edits their availability; every refusal
 changes nothing; what is saved is what slot computation reads."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user
 from tutorconnect.db import session_scope
-from tutorconnect.services import availability
+from tutorconnect.services import scheduling
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -39,11 +39,11 @@ def call(fn, actor, *args, **kw):
 @pytest.fixture
 def tutor():
     uid = listed_tutor()
-    call(availability.replace_weekly_rules, uid, uid, [(0, 540, 720), (0, 780, 1020), (2, 600, 660)])
-    call(availability.save_settings, uid, uid, buffer_before_minutes=10, buffer_after_minutes=15,
+    call(scheduling.replace_weekly_rules, uid, uid, [(0, 540, 720), (0, 780, 1020), (2, 600, 660)])
+    call(scheduling.save_settings, uid, uid, buffer_before_minutes=10, buffer_after_minutes=15,
          min_notice_minutes=60, horizon_days=30, max_lessons_per_day=4)
-    call(availability.set_override, uid, uid, date(2031, 1, 6), closed=True)
-    call(availability.add_time_off, uid, uid, NOW + timedelta(days=3), NOW + timedelta(days=5), "Holiday")
+    call(scheduling.set_override, uid, uid, date(2031, 1, 6), closed=True)
+    call(scheduling.add_time_off, uid, uid, NOW + timedelta(days=3), NOW + timedelta(days=5), "Holiday")
     return uid
 
 
@@ -54,14 +54,14 @@ def test_tutor_saves_everything(tutor):
     assert st["overrides"] == [(date(2031, 1, 6), "closed", -1, -1)]
     assert [n for *_, n in st["time_off"]] == ["Holiday"]
     # hours replace a closed day; adjacent intervals are merged
-    assert call(availability.set_override, tutor, tutor, date(2031, 1, 6), closed=False,
+    assert call(scheduling.set_override, tutor, tutor, date(2031, 1, 6), closed=False,
                 intervals=[(600, 660), (660, 720)]) == [(600, 720)]
     assert state(tutor)["overrides"] == [(date(2031, 1, 6), "hours", 600, 720)]
-    assert call(availability.clear_override, tutor, tutor, date(2031, 1, 6)) is True
+    assert call(scheduling.clear_override, tutor, tutor, date(2031, 1, 6)) is True
     assert state(tutor)["overrides"] == []
-    got = call(availability.get_availability, tutor, tutor)
+    got = call(scheduling.get_availability, tutor, tutor)
     assert got.rules == [(0, 540, 720), (0, 780, 1020), (2, 600, 660)] and len(got.time_off) == 1
-    call(availability.remove_time_off, tutor, tutor, got.time_off[0].id)
+    call(scheduling.remove_time_off, tutor, tutor, got.time_off[0].id)
     assert state(tutor)["time_off"] == []
 
 
@@ -77,14 +77,14 @@ BAD_RULES = [
 def test_bad_rules_are_refused_and_change_nothing(tutor, rules, field):
     before = state(tutor)
     with pytest.raises(InvalidInput) as err:
-        call(availability.replace_weekly_rules, tutor, tutor, rules)
+        call(scheduling.replace_weekly_rules, tutor, tutor, rules)
     assert err.value.field == field and err.value.message
     assert state(tutor) == before
 
 
 def test_overlap_message_names_the_day_and_times(tutor):
     with pytest.raises(InvalidInput, match=r"Monday: 09:00-12:00 overlaps 11:45-13:00"):
-        call(availability.replace_weekly_rules, tutor, tutor, [(0, 540, 720), (0, 705, 780)])
+        call(scheduling.replace_weekly_rules, tutor, tutor, [(0, 540, 720), (0, 705, 780)])
 
 
 BAD_SETTINGS = [
@@ -100,7 +100,7 @@ def test_bad_settings_are_refused_and_change_nothing(tutor, bad):
                 max_lessons_per_day=None)
     before = state(tutor)
     with pytest.raises(InvalidInput) as err:
-        call(availability.save_settings, tutor, tutor, **{**good, **bad})
+        call(scheduling.save_settings, tutor, tutor, **{**good, **bad})
     assert err.value.field == next(iter(bad))
     assert state(tutor) == before
 
@@ -112,9 +112,9 @@ def test_bad_settings_are_refused_and_change_nothing(tutor, bad):
 def test_bad_overrides_are_refused_and_change_nothing(tutor, kw):
     before = state(tutor)
     with pytest.raises(InvalidInput):
-        call(availability.set_override, tutor, tutor, date(2031, 1, 6), **kw)
+        call(scheduling.set_override, tutor, tutor, date(2031, 1, 6), **kw)
     with pytest.raises(InvalidInput):
-        call(availability.set_override, tutor, tutor, "2031-01-07", closed=True)
+        call(scheduling.set_override, tutor, tutor, "2031-01-07", closed=True)
     assert state(tutor) == before
 
 
@@ -125,7 +125,7 @@ def test_bad_overrides_are_refused_and_change_nothing(tutor, kw):
 def test_bad_time_off_is_refused_and_changes_nothing(tutor, starts, ends, note):
     before = state(tutor)
     with pytest.raises(InvalidInput):
-        call(availability.add_time_off, tutor, tutor, starts, ends, note)
+        call(scheduling.add_time_off, tutor, tutor, starts, ends, note)
     assert state(tutor) == before
 
 
@@ -133,35 +133,35 @@ def test_others_are_refused_and_change_nothing(tutor):
     other_tutor, student = listed_tutor(name="Other"), make_user("student")
     admin = make_user("admin")
     before = state(tutor)
-    time_off_id = call(availability.get_availability, tutor, tutor).time_off[0].id
+    time_off_id = call(scheduling.get_availability, tutor, tutor).time_off[0].id
     for actor in (other_tutor, student, admin, None):
         for fn, args, kw in [
-            (availability.replace_weekly_rules, ([(3, 540, 600)],), {}),
-            (availability.save_settings, (), dict(buffer_before_minutes=0, buffer_after_minutes=0, min_notice_minutes=0,
+            (scheduling.replace_weekly_rules, ([(3, 540, 600)],), {}),
+            (scheduling.save_settings, (), dict(buffer_before_minutes=0, buffer_after_minutes=0, min_notice_minutes=0,
                                                   horizon_days=5, max_lessons_per_day=None)),
-            (availability.set_override, (date(2031, 2, 1),), dict(closed=True)),
-            (availability.clear_override, (date(2031, 1, 6),), {}),
-            (availability.add_time_off, (NOW, NOW + timedelta(days=1), ""), {}),
-            (availability.remove_time_off, (time_off_id,), {}),
-            (availability.get_availability, (), {}),
+            (scheduling.set_override, (date(2031, 2, 1),), dict(closed=True)),
+            (scheduling.clear_override, (date(2031, 1, 6),), {}),
+            (scheduling.add_time_off, (NOW, NOW + timedelta(days=1), ""), {}),
+            (scheduling.remove_time_off, (time_off_id,), {}),
+            (scheduling.get_availability, (), {}),
         ]:
             with pytest.raises(PermissionDenied):
                 call(fn, actor, tutor, *args, **kw)
     # a student acting on their own id is not a tutor
     with pytest.raises(PermissionDenied):
-        call(availability.replace_weekly_rules, student, student, [(3, 540, 600)])
+        call(scheduling.replace_weekly_rules, student, student, [(3, 540, 600)])
     # another tutor cannot delete this tutor's time off through their own id
     with pytest.raises(NotFound):
-        call(availability.remove_time_off, other_tutor, other_tutor, time_off_id)
+        call(scheduling.remove_time_off, other_tutor, other_tutor, time_off_id)
     with pytest.raises(NotFound):
-        call(availability.remove_time_off, tutor, tutor, uuid.uuid4())
+        call(scheduling.remove_time_off, tutor, tutor, uuid.uuid4())
     assert state(tutor) == before
 
 
 def test_tutor_without_profile_is_told_so():
     uid = make_user("tutor")
     with pytest.raises(NotFound):
-        call(availability.replace_weekly_rules, uid, uid, [(0, 540, 600)])
+        call(scheduling.replace_weekly_rules, uid, uid, [(0, 540, 600)])
 
 
 @pytest.mark.parametrize("length, first, last", [
@@ -171,11 +171,11 @@ def test_tutor_without_profile_is_told_so():
 ])
 def test_preview_refuses_nonsense_lengths_and_dates(tutor, length, first, last):
     with pytest.raises(InvalidInput):
-        call(availability.preview_slots, tutor, tutor, length, first, last)
+        call(scheduling.preview_slots, tutor, tutor, length, first, last)
 
 
 def test_preview_is_the_tutors_own():
     uid, student = listed_tutor(name="Previewer"), make_user("student")
     for actor in (student, None):
         with pytest.raises(PermissionDenied):
-            call(availability.preview_slots, actor, uid, 60, date(2031, 1, 6), date(2031, 1, 12))
+            call(scheduling.preview_slots, actor, uid, 60, date(2031, 1, 6), date(2031, 1, 12))

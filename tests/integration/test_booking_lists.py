@@ -1,4 +1,4 @@
-"""booking_lists on PostgreSQL: the rows carry names, slug, photo and the review flag; one
+"""Booking lists on PostgreSQL: the rows carry names, slug, photo and the review flag; one
 person reads only their own rows (admins anyone's); pages, requests order, the tutor's
 recent cancellations; bad arguments are refused."""
 
@@ -13,7 +13,7 @@ from sqlalchemy import text
 from tests.integration.booking_support import book, bookable_tutor, force_status, future, student
 from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.db import session_scope
-from tutorconnect.services import booking_lists, bookings
+from tutorconnect.services import bookings
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -43,17 +43,17 @@ def test_rows_carry_names_slug_photo_and_the_review_flag():
                  blocked_from=future(-3), blocked_until=future(-3) + timedelta(hours=1))
     add_review(done)
 
-    rows, total = run(booking_lists.student_bookings, as_(learner), learner)
+    rows, total = run(bookings.student_bookings, as_(learner), learner)
     assert total == 1 and [r.id for r in rows] == [upcoming.id]
     (row,) = rows
     assert (row.tutor_name, row.student_name, row.tutor_slug, row.tutor_photo) == (
         "Ms Meera", "Kabir Shah", f"t-{tutor.hex}", "/avatars/m.svg")
     assert row.reviewed is False and row.status == "pending_payment" and row.cancellation_policy["student_tiers"]
 
-    past, total = run(booking_lists.student_bookings, as_(learner), learner, when="past")
+    past, total = run(bookings.student_bookings, as_(learner), learner, when="past")
     assert total == 1 and past[0].id == done.id and past[0].reviewed is True
 
-    tutor_rows, _ = run(booking_lists.tutor_bookings, as_(tutor), tutor, when="past")
+    tutor_rows, _ = run(bookings.tutor_bookings, as_(tutor), tutor, when="past")
     assert tutor_rows[0].student_name == "Kabir Shah" and tutor_rows[0].reviewed is True
 
 
@@ -61,17 +61,17 @@ def test_tutor_name_falls_back_to_the_account_name():
     tutor = bookable_tutor(name="Arjun Rao")
     learner = student()
     book(learner, tutor, future(2))
-    (row,), _ = run(booking_lists.student_bookings, as_(learner), learner)
+    (row,), _ = run(bookings.student_bookings, as_(learner), learner)
     assert row.tutor_name == "Arjun Rao"
 
 
 def test_pages_and_totals():
     tutor, learner = bookable_tutor(), student()
     made = [book(learner, tutor, future(2, hour=h)) for h in range(1, 8)]  # 7 upcoming
-    first, total = run(booking_lists.student_bookings, as_(learner), learner, page=1, per_page=3)
-    second, _ = run(booking_lists.student_bookings, as_(learner), learner, page=2, per_page=3)
-    third, _ = run(booking_lists.student_bookings, as_(learner), learner, page=3, per_page=3)
-    beyond, beyond_total = run(booking_lists.student_bookings, as_(learner), learner, page=9, per_page=3)
+    first, total = run(bookings.student_bookings, as_(learner), learner, page=1, per_page=3)
+    second, _ = run(bookings.student_bookings, as_(learner), learner, page=2, per_page=3)
+    third, _ = run(bookings.student_bookings, as_(learner), learner, page=3, per_page=3)
+    beyond, beyond_total = run(bookings.student_bookings, as_(learner), learner, page=9, per_page=3)
     assert total == 7 and beyond_total == 7 and beyond == []
     assert [r.id for r in first + second + third] == [b.id for b in made]  # soonest first, no gaps
 
@@ -85,10 +85,10 @@ def test_requests_are_awaiting_tutor_only_the_soonest_lesson_first():
     for booking in (late, soon):
         run(bookings.mark_paid, booking.id)
     force_status(confirmed.id, "confirmed")
-    rows, total = run(booking_lists.tutor_requests, as_(tutor), tutor)
+    rows, total = run(bookings.tutor_requests, as_(tutor), tutor)
     assert total == 2 and [r.id for r in rows] == [soon.id, late.id]
     assert all(r.status == "awaiting_tutor" and r.respond_by is not None for r in rows)
-    summary = run(booking_lists.tutor_summary, as_(tutor), tutor)
+    summary = run(bookings.tutor_summary, as_(tutor), tutor)
     assert summary.requests == 2 and summary.cancellations == 0 and summary.bookings == 3
 
 
@@ -102,7 +102,7 @@ def test_tutor_cancellations_in_the_last_90_days_count_only_the_tutors_own():
     old = datetime.now(timezone.utc) - timedelta(days=120)
     with session_scope() as s:  # an old booking of the tutor's: outside the window
         s.execute(text("UPDATE bookings SET created_at = :old WHERE id = :b"), {"old": old, "b": made[1].id})
-    summary = run(booking_lists.tutor_summary, as_(tutor), tutor)
+    summary = run(bookings.tutor_summary, as_(tutor), tutor)
     assert (summary.cancellations, summary.bookings) == (1, 2)  # the unpaid one is left out
 
 
@@ -111,22 +111,22 @@ def test_only_the_owner_or_an_admin_reads_a_list():
     booking = book(learner, tutor, future(2))
     admin = make_user("admin")
     with pytest.raises(PermissionDenied):
-        run(booking_lists.student_bookings, as_(other), learner)
+        run(bookings.student_bookings, as_(other), learner)
     with pytest.raises(PermissionDenied):
-        run(booking_lists.tutor_bookings, as_(learner), tutor)
+        run(bookings.tutor_bookings, as_(learner), tutor)
     with pytest.raises(PermissionDenied):
-        run(booking_lists.tutor_requests, as_(other), tutor)
+        run(bookings.tutor_requests, as_(other), tutor)
     with pytest.raises(PermissionDenied):
-        run(booking_lists.tutor_summary, as_(None), tutor)
-    rows, _ = run(booking_lists.student_bookings, as_(admin), learner)
+        run(bookings.tutor_summary, as_(None), tutor)
+    rows, _ = run(bookings.student_bookings, as_(admin), learner)
     assert [r.id for r in rows] == [booking.id]
     # one booking: its student, its tutor and an admin; anyone else is told it does not exist
     for who in (learner, tutor, admin):
-        assert run(booking_lists.get_row, as_(who), booking.id).id == booking.id
+        assert run(bookings.get_row, as_(who), booking.id).id == booking.id
     with pytest.raises(NotFound):
-        run(booking_lists.get_row, as_(other), booking.id)
+        run(bookings.get_row, as_(other), booking.id)
     with pytest.raises(NotFound):
-        run(booking_lists.get_row, as_(learner), str(booking.id))
+        run(bookings.get_row, as_(learner), str(booking.id))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -136,17 +136,17 @@ def test_only_the_owner_or_an_admin_reads_a_list():
 def test_bad_arguments_are_refused(kwargs):
     learner = student()
     with pytest.raises(InvalidInput):
-        run(booking_lists.student_bookings, as_(learner), learner, **kwargs)
+        run(bookings.student_bookings, as_(learner), learner, **kwargs)
 
 
 def test_a_forged_user_id_is_refused():
     learner = student()
     with pytest.raises(InvalidInput):
-        run(booking_lists.student_bookings, as_(learner), str(learner))
+        run(bookings.student_bookings, as_(learner), str(learner))
 
 
 # What the cards show (state/bookings_list.card_for: pure, from a BookingRow) -----------------------
-def _row(**changes) -> booking_lists.BookingRow:
+def _row(**changes) -> bookings.BookingRow:
     start = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
     base = dict(id=uuid.uuid4(), reference="TC-ABCDEF", status="confirmed", tutor_id=uuid.uuid4(),
                 student_id=uuid.uuid4(), starts_at=start, ends_at=start + timedelta(hours=1), length_minutes=60,
@@ -155,7 +155,7 @@ def _row(**changes) -> booking_lists.BookingRow:
                 expires_at=None, respond_by=None, cancelled_by=None, cancel_reason=None, refund_minor=None,
                 meeting_url=None, cancellation_policy={}, student_name="Kabir Shah", tutor_name="Ms Meera",
                 tutor_slug="ms-meera", tutor_photo=None, reviewed=False)
-    return booking_lists.BookingRow(**{**base, **changes})
+    return bookings.BookingRow(**{**base, **changes})
 
 
 BEFORE = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -163,7 +163,7 @@ AFTER = datetime(2026, 12, 4, 10, 30, tzinfo=timezone.utc)
 
 
 def test_cards_show_times_in_the_viewers_zone_with_the_other_partys_time():
-    from tutorconnect.state.bookings_list import card_for
+    from tutorconnect.state.bookings_list_view import card_for
 
     card = card_for(_row(), "student", "Asia/Kolkata", BEFORE, 2)
     assert (card.day, card.time_range) == ("Fri 04 Dec 2026", "15:30–16:30 IST")
@@ -174,7 +174,7 @@ def test_cards_show_times_in_the_viewers_zone_with_the_other_partys_time():
 
 
 def test_card_actions_follow_status_role_and_time():
-    from tutorconnect.state.bookings_list import card_for
+    from tutorconnect.state.bookings_list_view import card_for
 
     unpaid = card_for(_row(status="pending_payment", expires_at=BEFORE + timedelta(minutes=15)), "student",
                       "Asia/Kolkata", BEFORE, 2)
@@ -197,7 +197,7 @@ def test_card_actions_follow_status_role_and_time():
 
 
 def test_cancelled_cards_say_who_why_and_the_refund():
-    from tutorconnect.state.bookings_list import card_for
+    from tutorconnect.state.bookings_list_view import card_for
 
     row = _row(status="cancelled", cancelled_by="tutor", cancel_reason="I am ill", refund_minor=1000_00)
     assert card_for(row, "student", "UTC", BEFORE, 2).outcome == "Cancelled by the tutor: “I am ill” · Your refund: ₹1,000"

@@ -19,7 +19,7 @@ from tests.integration.test_tutor_support import as_
 from tutorconnect.db import session_scope
 from tutorconnect.models import User
 from tutorconnect.services import bookings
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services.scheduling import SlotUnavailable
 
 pytestmark = pytest.mark.usefixtures("db", "wide_pool")
 

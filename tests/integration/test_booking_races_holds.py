@@ -25,8 +25,8 @@ from tests.integration.test_tutor_support import as_
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.integrations.redis_client import get_redis
-from tutorconnect.services import bookings, holds
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services import bookings, scheduling
+from tutorconnect.services.scheduling import SlotUnavailable
 
 pytestmark = pytest.mark.usefixtures("db", "wide_pool")
 
@@ -73,7 +73,7 @@ def hold_then_book(attempts: list[tuple], threads: int | None = None) -> tuple[C
         for student_id, tutor_id, start, length in chunk:
             try:
                 with session_scope() as s:
-                    holds.place_hold(s, as_(student_id), student_id, tutor_id, start, length)
+                    scheduling.place_hold(s, as_(student_id), student_id, tutor_id, start, length)
                 with lock:
                     placed[0] += 1
                 with session_scope() as s:
@@ -99,7 +99,7 @@ def hold_then_book(attempts: list[tuple], threads: int | None = None) -> tuple[C
 def live_holds(tutor_ids) -> int:
     start = future(days=0, hour=0)
     with session_scope() as s:
-        return sum(len(holds.active_holds(s, t, start, start + timedelta(days=30))) for t in tutor_ids)
+        return sum(len(scheduling.active_holds(s, t, start, start + timedelta(days=30))) for t in tutor_ids)
 
 
 def test_200_hold_then_book_attempts_on_one_slot_make_exactly_one_booking(hold_backend):
@@ -150,11 +150,11 @@ def test_booking_releases_the_hold_on_either_backend(hold_backend):
     tutor, other_tutor, learner = bookable_tutor(), bookable_tutor(), student()
     start = future(days=3, hour=10)
     with session_scope() as s:
-        holds.place_hold(s, as_(learner), learner, tutor, start, 60)
-        holds.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
+        scheduling.place_hold(s, as_(learner), learner, tutor, start, 60)
+        scheduling.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
     with session_scope() as s:
         bookings.create_booking(s, as_(learner), learner, tutor, start, 60)
     with session_scope() as s:
-        assert holds.get_hold(s, learner, tutor) is None
-        assert holds.get_hold(s, learner, other_tutor) is not None
+        assert scheduling.get_hold(s, learner, tutor) is None
+        assert scheduling.get_hold(s, learner, other_tutor) is not None
     assert live_holds([tutor]) == 0 and live_holds([other_tutor]) == 1

@@ -1,4 +1,4 @@
-"""booking_stats.tutor_cancellations on real PostgreSQL."""
+"""bookings.tutor_cancellations on real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from tests.integration.booking_rows import insert_booking
 from tests.integration.test_tutor_support import listed_tutor, make_user
 from tutorconnect.db import session_scope
-from tutorconnect.services import booking_stats
+from tutorconnect.services import bookings
 from tutorconnect.services.errors import InvalidInput
 
 NOW = datetime.now(timezone.utc)
@@ -18,7 +18,7 @@ NOW = datetime.now(timezone.utc)
 
 def _stats(tutor, days=90, now=None):
     with session_scope() as s:
-        return booking_stats.tutor_cancellations(s, tutor, days, now=now)
+        return bookings.tutor_cancellations(s, tutor, days, now=now)
 
 
 def test_counts_tutor_cancellations_among_paid_bookings_of_the_period(db):
@@ -46,19 +46,19 @@ def test_a_tutor_without_bookings_has_zero_of_zero(db):
                                            (uuid.uuid4(), "90"), (uuid.uuid4(), True), (uuid.uuid4(), 9.5)])
 def test_bad_arguments_are_refused(db, tutor_id, days):
     with pytest.raises(InvalidInput), session_scope() as s:
-        booking_stats.tutor_cancellations(s, tutor_id, days)
+        bookings.tutor_cancellations(s, tutor_id, days)
 
 
 def test_the_admin_tutor_view_carries_the_figure(db):
     from tests.integration.test_tutor_support import as_
-    from tutorconnect.services import tutor_review
+    from tutorconnect.services import tutors
     from tutorconnect.state.admin_tutors import cancellation_text
 
     tutor, learner, admin = listed_tutor(), make_user("student"), make_user("admin")
     insert_booking(tutor, learner, "completed")
     insert_booking(tutor, learner, "cancelled", cancelled_by="tutor")
     with session_scope() as s:
-        view = tutor_review.admin_tutor_view(s, as_(admin), tutor)
+        view = tutors.admin_tutor_view(s, as_(admin), tutor)
     assert view.tutor_cancellations == (1, 2)
     assert cancellation_text(*view.tutor_cancellations) == "Cancelled by the tutor in the last 90 days: 1 of 2 bookings"
     assert cancellation_text(0, 1) == "Cancelled by the tutor in the last 90 days: 0 of 1 booking"

@@ -27,9 +27,9 @@ from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.db import session_scope
 from tutorconnect.models.scheduling import BOOKING_STATUSES, ACTIVE_STATUSES
 from tutorconnect.services import bookings
-from tutorconnect.services.booking_policy import split_price
+from tutorconnect.services.bookings import split_price
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services.scheduling import SlotUnavailable
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -543,12 +543,12 @@ def test_the_database_refuses_an_overlap_the_checks_missed(monkeypatch):
     """Even if the slot check were wrong (patched to pass here), the exclusion constraint
     turns the second booking into SlotUnavailable("taken") inside a savepoint, and the
     session stays usable."""
-    from tutorconnect.services import slots
+    from tutorconnect.services import scheduling
 
     tutor, a, b = bookable_tutor(buffers=(0, 10)), student(), student()
     start = future()
     book(a, tutor, start)
-    monkeypatch.setattr(slots, "ensure_bookable", lambda *args, **kw: None)
+    monkeypatch.setattr(scheduling, "ensure_bookable", lambda *args, **kw: None)
     with session_scope() as s:
         with pytest.raises(SlotUnavailable) as err:
             bookings.create_booking(s, as_(b), b, tutor, start + timedelta(minutes=65), 30)
@@ -561,25 +561,27 @@ def test_the_database_refuses_an_overlap_the_checks_missed(monkeypatch):
 def test_booking_releases_the_students_hold():
     """Without Redis the hold row goes in the booking's own statement; only the booking
     student's hold on this tutor goes (another tutor's stays)."""
-    from tutorconnect.services import holds
+    from tutorconnect.services import scheduling
 
     tutor, other_tutor, learner = bookable_tutor(), bookable_tutor(), student()
     start = future()
     with session_scope() as s:
-        holds.place_hold(s, as_(learner), learner, tutor, start, 60)
-        holds.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
+        scheduling.place_hold(s, as_(learner), learner, tutor, start, 60)
+        scheduling.place_hold(s, as_(learner), learner, other_tutor, start + timedelta(days=1), 60)
     book(learner, tutor, start)
     with session_scope() as s:
-        assert holds.get_hold(s, learner, tutor) is None
-        assert holds.get_hold(s, learner, other_tutor) is not None
+        assert scheduling.get_hold(s, learner, tutor) is None
+        assert scheduling.get_hold(s, learner, other_tutor) is not None
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hourly=st.integers(min_value=1, max_value=10**7), bps=st.integers(min_value=0, max_value=5000),
        length=st.sampled_from((30, 45, 60, 90)))
 def test_stored_money_adds_up_for_any_rate_and_fee(monkeypatch, hourly, bps, length):
-    real = bookings._settings()
-    monkeypatch.setattr(bookings, "_settings", lambda: real.model_copy(update={"platform_fee_bps": bps}))
+    from tutorconnect.services.bookings import records  # every bookings module reads settings through it
+
+    real = records._settings()
+    monkeypatch.setattr(records, "_settings", lambda: real.model_copy(update={"platform_fee_bps": bps}))
     tutor, learner = bookable_tutor(lengths=(30, 45, 60, 90), hourly=hourly), student()
     b = book(learner, tutor, future())
     row = snapshot(b.id)

@@ -30,8 +30,9 @@ from tests.integration.test_tutor_support import as_, make_user
 from tests.support.db import sql
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.services import busy_times, calendar_connections, holds, slots
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services import calendar_connections, scheduling
+from tutorconnect.services.scheduling import SlotUnavailable
+from tutorconnect.services.scheduling import busy_times  # its logger, single-flight and timeout, below
 
 emulator, google = calendar_support.emulator, calendar_support.google  # fixtures
 ACCOUNT = "priya.sharma@gmail.com"
@@ -84,10 +85,10 @@ def test_nor_can_it_be_held_or_booked(connected, google):
     seed_busy(google, ACCOUNT, (at(10), at(11)))
     student = make_user("student")
     with pytest.raises(SlotUnavailable) as err, session_scope() as s:
-        holds.place_hold(s, as_(student), student, connected, at(10), 60, now=NOW)
+        scheduling.place_hold(s, as_(student), student, connected, at(10), 60, now=NOW)
     assert err.value.reason == "outside_availability" and "busy" in err.value.message
     with session_scope() as s:
-        holds.place_hold(s, as_(student), student, connected, at(9), 60, now=NOW)  # the free hour is fine
+        scheduling.place_hold(s, as_(student), student, connected, at(9), 60, now=NOW)  # the free hour is fine
 
 
 def test_buffers_keep_their_distance_from_google_events(google):
@@ -117,8 +118,8 @@ def test_a_rescheduled_booking_is_not_blocked_by_its_own_calendar_event(connecte
     assert reason(connected, at(10, 30)) == "taken"
     check(connected, at(10, 30), ignore_booking_id=booking)  # moving it by half an hour is fine
     with session_scope() as s:
-        moved = slots.free_slots(s, connected, 60, MONDAY, MONDAY, "Europe/Berlin", now=NOW,
-                                 ignore_booking_id=booking)
+        moved = scheduling.free_slots(s, connected, 60, MONDAY, MONDAY, "Europe/Berlin", now=NOW,
+                                      ignore_booking_id=booking)
     assert local_starts(moved) == ALL_DAY
 
 
@@ -130,7 +131,7 @@ def test_a_long_horizon_is_asked_in_pieces_google_accepts(google):
     seed_busy(google, ACCOUNT, (at(10, day=far), at(11, day=far)))
     assert local_starts(free(tid, first=far, last=far)) == ["09:00", "11:00"]
     row = cache_row(tid)
-    span, piece = row.window_end - row.window_start, timedelta(days=busy_times.MAX_QUERY_DAYS)
+    span, piece = row.window_end - row.window_start, timedelta(days=scheduling.MAX_QUERY_DAYS)
     assert span > timedelta(days=365) and piece < timedelta(days=90)
     assert calls(google) == -(-span // piece) == 5  # ceil: every piece within Google's limit
 
@@ -180,8 +181,8 @@ def test_the_past_and_beyond_the_horizon_need_no_call(connected, google):
     assert reason(connected, at(9), now=at(13)) == "past"
     assert reason(connected, at(9, day=MONDAY + timedelta(days=60))) == "horizon"
     with session_scope() as s:  # the window asked for is clipped to [now, horizon]: nothing left
-        assert busy_times.busy_between(s, connected, NOW - timedelta(days=3), NOW, now=NOW,
-                                       horizon_end=NOW + timedelta(days=30), cached=busy_times.snapshot(s, connected)) == []
+        assert scheduling.busy_between(s, connected, NOW - timedelta(days=3), NOW, now=NOW,
+                                        horizon_end=NOW + timedelta(days=30), cached=scheduling.snapshot(s, connected)) == []
     assert calls(google) == 0
 
 
@@ -191,7 +192,7 @@ def test_an_outage_uses_the_stale_copy_and_logs_a_warning(connected, google, cap
     free(connected)
     fault(google, status=status, count=5)
     expired = NOW + timedelta(seconds=TTL + 1)
-    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.busy_times"):
+    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.scheduling.busy_times"):
         assert local_starts(free(connected, now=expired)) == ["09:00", "11:00"]  # the stale copy still applies
         assert reason(connected, at(10), now=expired) == "outside_availability"
         check(connected, at(9), now=expired)
@@ -211,21 +212,21 @@ def test_an_outage_uses_the_stale_copy_and_logs_a_warning(connected, google, cap
 def test_an_outage_without_a_copy_subtracts_nothing_and_the_pages_still_work(connected, google, caplog):
     seed_busy(google, ACCOUNT, (at(10), at(11)))
     fault(google, status=503, count=5)
-    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.busy_times"):
+    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.scheduling.busy_times"):
         assert local_starts(free(connected)) == ALL_DAY
         check(connected, at(10))
     assert calls(google) == 1
     assert any("not subtracting any" in r.getMessage() for r in caplog.records)
     student = make_user("student")
     with session_scope() as s:  # and a hold goes through
-        holds.place_hold(s, as_(student), student, connected, at(10), 60, now=NOW)
+        scheduling.place_hold(s, as_(student), student, connected, at(10), 60, now=NOW)
 
 
 def test_a_hanging_calendar_times_out(connected, google, monkeypatch, caplog):
     monkeypatch.setattr(busy_times, "FETCH_TIMEOUT_SECONDS", 1.0)
     seed_busy(google, ACCOUNT, (at(10), at(11)))
     fault(google, status=503, count=1, hang_seconds=4)  # answers only after 4 s
-    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.busy_times"):
+    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.scheduling.busy_times"):
         assert local_starts(free(connected)) == ALL_DAY
     assert "CalendarError: 0 timeout" == cache_row(connected).last_error
     assert any("not subtracting any" in r.getMessage() for r in caplog.records)
@@ -234,7 +235,7 @@ def test_a_hanging_calendar_times_out(connected, google, monkeypatch, caplog):
 def test_google_unreachable(connected, monkeypatch, caplog):
     monkeypatch.setenv("GOOGLE_EMULATOR_URL", "http://127.0.0.1:9")  # nothing listens there
     get_settings.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.busy_times"):
+    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.scheduling.busy_times"):
         assert local_starts(free(connected)) == ALL_DAY
         check(connected, at(10))
     assert cache_row(connected).last_error
@@ -275,7 +276,7 @@ def test_concurrent_pages_share_one_failing_fetch(connected, google, caplog):
             errors.append(err)
 
     threads = [threading.Thread(target=page) for _ in range(6)]
-    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.busy_times"):
+    with caplog.at_level(logging.WARNING, logger="tutorconnect.services.scheduling.busy_times"):
         for t in threads:
             t.start()
         for t in threads:

@@ -28,7 +28,7 @@ from tests.support.smtp import MessageSink, free_port as _free_port
 from tutorconnect import background
 from tutorconnect.config import PROJECT_ROOT, get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.services import mail, outbox
+from tutorconnect.services import notifications, outbox
 from workers.celery_app import create_app
 
 pytestmark = pytest.mark.celery
@@ -87,7 +87,7 @@ def wait_for(predicate, timeout: float = 20, what: str = "condition"):
 
 def queue_email(to: str) -> int:
     with session_scope() as s:
-        mail.queue(s, to=to, template="verify_email", context={"name": "Asha", "link": "http://x/verify?t=1"})
+        notifications.queue(s, to=to, template="verify_email", context={"name": "Asha", "link": "http://x/verify?t=1"})
     return _id_for(to)
 
 
@@ -126,7 +126,7 @@ def test_committed_email_is_relayed_and_sent_by_the_worker(workers, broker, smtp
     wait_for(lambda: completed(outbox_id), 10, "outbox completed")
     r = row(outbox_id)
     assert (r.attempts, r.last_error, r.dead_at) == (1, None, None)
-    assert smtp.to(to)[0]["Subject"] == mail.SUBJECTS["verify_email"]
+    assert smtp.to(to)[0]["Subject"] == notifications.SUBJECTS["verify_email"]
     assert background.relay_once(app=broker) == 0  # nothing left to relay
 
     # The beat task path: the worker relays with its own configured app.

@@ -7,9 +7,10 @@ from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from tutorconnect import demo
 from tutorconnect.db import session_scope
 from tutorconnect.models import Role, Subject, TutorProfile, TutorSubject, User
-from tutorconnect.services import accounts, bookings, demo, tutors
+from tutorconnect.services import accounts, bookings, tutors
 from tutorconnect.services.passwords import check_policy
 
 TABLES = ("users", "subjects", "tutor_profiles", "tutor_subjects", "audit_log")
@@ -190,15 +191,14 @@ def _moved_ahead(tmp_path, days: int) -> dict[str, int]:
             return real.now(tz) + dt.timedelta(days=days)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(demo, "datetime", Later)
+        # load_demo_data reads the clock in tutorconnect.demo.load
+        mp.setattr("tutorconnect.demo.load.datetime", Later)
         return _load(tmp_path).inserted
 
 
 def test_demo_bookings_cover_every_status_through_the_engine(loaded):
     from collections import Counter
     from datetime import datetime, timedelta, timezone
-
-    from tutorconnect.services import booking_policy
 
     rows, overlaps = _booking_facts()
     statuses = Counter(r.status for r in rows)
@@ -222,7 +222,7 @@ def test_demo_bookings_cover_every_status_through_the_engine(loaded):
             assert r.ends_at < now
     policy = bookings.current_policy()
     for r in rows:
-        assert (r.platform_fee_minor, r.tutor_earnings_minor) == booking_policy.split_price(
+        assert (r.platform_fee_minor, r.tutor_earnings_minor) == bookings.split_price(
             r.price_minor, r.platform_fee_bps)
         assert r.cancellation_policy == policy
         assert r.history[0] == "pending_payment" and r.history[-1] == r.status

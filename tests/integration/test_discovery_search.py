@@ -14,7 +14,7 @@ from tutorconnect.db import session_scope
 from tutorconnect.services import discovery
 from tutorconnect.services.discovery import SearchQuery
 from tutorconnect.services.errors import InvalidInput
-from tutorconnect.services.tutor_profiles import refresh_search_documents
+from tutorconnect.services.tutors import refresh_search_documents
 
 SUBJECTS = {
     "mathematics": "Mathematics", "physics": "Physics", "python-programming": "Python Programming",

@@ -11,7 +11,7 @@ from tests.integration.booking_support import book, bookable_tutor, future, stud
 from tests.integration.test_receipts import paid_booking
 from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.db import session_scope
-from tutorconnect.services import earnings
+from tutorconnect.services import payments
 from tutorconnect.services.errors import InvalidInput, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -25,9 +25,9 @@ def test_totals_come_from_the_ledger_and_split_pending_from_payable():
     with session_scope() as s:
         s.execute(text("UPDATE bookings SET status = 'completed' WHERE id = :b"), {"b": done.id})
     with session_scope() as s:
-        (total,) = earnings.summary(s, as_(tutor), tutor)
-        months = earnings.by_period(s, as_(tutor), tutor, "Asia/Kolkata")
-        rows, count = earnings.by_booking(s, as_(tutor), tutor, page=1, per_page=1)
+        (total,) = payments.earnings_summary(s, as_(tutor), tutor)
+        months = payments.earnings_by_period(s, as_(tutor), tutor, "Asia/Kolkata")
+        rows, count = payments.earnings_by_booking(s, as_(tutor), tutor, page=1, per_page=1)
         fee = s.execute(text("SELECT sum(amount_minor) FROM ledger_entries l JOIN bookings b ON b.id = l.booking_id "
                              "WHERE b.tutor_id = :t AND kind = 'platform_fee'"), {"t": tutor}).scalar()
     assert isinstance(total.payable_minor, int)
@@ -43,12 +43,12 @@ def test_only_the_tutor_and_valid_arguments():
     with session_scope() as s:
         for who in (other, admin):
             with pytest.raises(PermissionDenied):
-                earnings.summary(s, as_(who), tutor)
+                payments.earnings_summary(s, as_(who), tutor)
             with pytest.raises(PermissionDenied):
-                earnings.by_booking(s, as_(who), tutor)
+                payments.earnings_by_booking(s, as_(who), tutor)
         with pytest.raises(InvalidInput):
-            earnings.by_period(s, as_(tutor), tutor, "Mars/Olympus")
+            payments.earnings_by_period(s, as_(tutor), tutor, "Mars/Olympus")
         for bad in ("1", 0, True, 2.0):
             with pytest.raises(InvalidInput):
-                earnings.by_booking(s, as_(tutor), tutor, page=bad)
-        assert earnings.summary(s, as_(tutor), tutor) == []
+                payments.earnings_by_booking(s, as_(tutor), tutor, page=bad)
+        assert payments.earnings_summary(s, as_(tutor), tutor) == []

@@ -9,7 +9,7 @@ import pytest
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
-from tutorconnect.services import favorites
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import NotFound, PermissionDenied
 
 
@@ -20,12 +20,12 @@ def student(db):
 
 def _add(student, tutor, actor=None):
     with session_scope() as s:
-        favorites.add_favorite(s, as_(actor or student), student, tutor)
+        tutors.add_favorite(s, as_(actor or student), student, tutor)
 
 
 def _list(student):
     with session_scope() as s:
-        return [c.tutor_id for c in favorites.list_favorites(s, as_(student), student)]
+        return [c.tutor_id for c in tutors.list_favorites(s, as_(student), student)]
 
 
 def test_a_student_saves_tutors_once_however_often_they_click(student):
@@ -37,7 +37,7 @@ def test_a_student_saves_tutors_once_however_often_they_click(student):
     sql("UPDATE favorites SET created_at = now() - interval '1 day' WHERE tutor_id = :t", t=first)
     assert _list(student) == [str(second), str(first)]
     with session_scope() as s:
-        assert favorites.is_favorite(s, student, first)
+        assert tutors.is_favorite(s, student, first)
 
 
 def test_removing_is_idempotent(student):
@@ -45,7 +45,7 @@ def test_removing_is_idempotent(student):
     _add(student, tutor)
     for _ in range(2):
         with session_scope() as s:
-            favorites.remove_favorite(s, as_(student), student, tutor)
+            tutors.remove_favorite(s, as_(student), student, tutor)
     assert _list(student) == []
 
 
@@ -73,9 +73,9 @@ def test_tutors_and_admins_have_no_favorites(db, role):
     with pytest.raises(PermissionDenied):
         _add(user, tutor)
     with pytest.raises(PermissionDenied), session_scope() as s:
-        favorites.list_favorites(s, as_(user), user)
+        tutors.list_favorites(s, as_(user), user)
     with pytest.raises(PermissionDenied), session_scope() as s:
-        favorites.remove_favorite(s, as_(user), user, tutor)
+        tutors.remove_favorite(s, as_(user), user, tutor)
 
 
 def test_nobody_touches_another_students_favorites(student):
@@ -85,7 +85,7 @@ def test_nobody_touches_another_students_favorites(student):
         with pytest.raises(PermissionDenied):
             _add(student, tutor, actor=actor or uuid.uuid4())
         with pytest.raises(PermissionDenied), session_scope() as s:
-            favorites.list_favorites(s, as_(actor), student)
+            tutors.list_favorites(s, as_(actor), student)
         with pytest.raises(PermissionDenied), session_scope() as s:
-            favorites.remove_favorite(s, as_(actor), student, tutor)
+            tutors.remove_favorite(s, as_(actor), student, tutor)
     assert _list(student) == [str(tutor)]

@@ -256,7 +256,7 @@ def test_controls_refuse_bad_input_and_reset_clears_everything(google, creds):
 
 # Issue #20: as strict as Google where the app could trip ------------------------------------------
 # Each rule, with its public reference, is next to the code that enforces it in
-# tutorconnect/emulators/google_calendar.py / google_oauth.py.
+# emulators/google/ (calendar_*.py / oauth_*.py).
 def _service(creds):
     return gcal._service(creds, 5)  # the SDK client exactly as the app builds it
 

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.emulators import google_oauth as emulator_module
+from emulators import google as emulator_module
 from tutorconnect.models import AuditLog, OAuthFlowState, OAuthIdentity, User, UserSession
 from tutorconnect.services import accounts, google_signin, sessions
 from tutorconnect.services.errors import FeatureDisabled, TokenInvalid

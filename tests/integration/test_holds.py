@@ -1,6 +1,6 @@
 """Slot holds on both backends: Redis (real server at TEST_REDIS_URL, Lua-placed hashes
 with a TTL) and the PostgreSQL slot_holds table (exclusion constraint), plus the fallback
-to PostgreSQL when Redis is unreachable. Uses the real slots.ensure_bookable once it has
+to PostgreSQL when Redis is unreachable. Uses the real scheduling.ensure_bookable once it has
 landed (booking_support's stand-in otherwise)."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from tests.integration.test_tutor_support import as_
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.integrations.redis_client import get_redis
-from tutorconnect.services import holds, slots
+from tutorconnect.services import scheduling
 from tutorconnect.services.errors import PermissionDenied
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services.scheduling import SlotUnavailable, bookability
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -71,24 +71,24 @@ def tutor(raw_redis):
     raw_redis.delete(f"tc:holds:{tid}")
 
 
-def place(student_id, tutor_id, start, length=60, **kw) -> holds.Hold:
+def place(student_id, tutor_id, start, length=60, **kw) -> scheduling.Hold:
     with session_scope() as s:
-        return holds.place_hold(s, as_(student_id), student_id, tutor_id, start, length, **kw)
+        return scheduling.place_hold(s, as_(student_id), student_id, tutor_id, start, length, **kw)
 
 
-def active(tutor_id, start, end, **kw) -> list[holds.Hold]:
+def active(tutor_id, start, end, **kw) -> list[scheduling.Hold]:
     with session_scope() as s:
-        return holds.active_holds(s, tutor_id, start, end, **kw)
+        return scheduling.active_holds(s, tutor_id, start, end, **kw)
 
 
 def release(student_id, tutor_id) -> None:
     with session_scope() as s:
-        holds.release_hold(s, student_id, tutor_id)
+        scheduling.release_hold(s, student_id, tutor_id)
 
 
 def get(student_id, tutor_id, **kw):
     with session_scope() as s:
-        return holds.get_hold(s, student_id, tutor_id, **kw)
+        return scheduling.get_hold(s, student_id, tutor_id, **kw)
 
 
 def pg_rows(tutor_id) -> int:
@@ -107,7 +107,7 @@ def test_hold_is_visible_to_others_with_buffers(backend, tutor, raw_redis):
     assert get(learner, tutor).starts_at == start
     if backend == "redis":
         assert raw_redis.hlen(f"tc:holds:{tutor}") == 1 and pg_rows(tutor) == 0
-        assert 0 < raw_redis.pttl(f"tc:holds:{tutor}") <= (holds.hold_ttl_seconds() + 1) * 1000
+        assert 0 < raw_redis.pttl(f"tc:holds:{tutor}") <= (scheduling.hold_ttl_seconds() + 1) * 1000
     else:
         assert pg_rows(tutor) == 1
 
@@ -164,7 +164,7 @@ def test_only_the_student_themselves_may_hold(backend, tutor):
     a, b = student(), student()
     with pytest.raises(PermissionDenied):
         with session_scope() as s:
-            holds.place_hold(s, as_(b), a, tutor, future(3, 10), 60)
+            scheduling.place_hold(s, as_(b), a, tutor, future(3, 10), 60)
     assert get(a, tutor) is None and pg_rows(tutor) == 0
 
 
@@ -175,7 +175,7 @@ def test_concurrent_placements_have_exactly_one_winner(backend, tutor, raw_redis
     # Every attempt passes the (real) bookability check before any of them places its hold,
     # so the Lua script / the exclusion constraint alone must pick the single winner.
     after_check = threading.Barrier(n, timeout=30)
-    real_check = slots.ensure_bookable
+    real_check = scheduling.ensure_bookable
 
     def check_then_wait(*args, **kwargs):
         try:
@@ -183,7 +183,7 @@ def test_concurrent_placements_have_exactly_one_winner(backend, tutor, raw_redis
         finally:
             after_check.wait()
 
-    monkeypatch.setattr(slots, "ensure_bookable", check_then_wait)
+    monkeypatch.setattr(bookability, "ensure_bookable", check_then_wait)  # as place_hold looks it up
     results: list[str] = []
     lock = threading.Lock()
 
@@ -217,7 +217,7 @@ def test_redis_unreachable_falls_back_to_postgres(monkeypatch, tutor, caplog):
     _point_at(monkeypatch, "redis://127.0.0.1:1/0")  # nothing listens there
     try:
         a, b, start = student(), student(), future(3, 10)
-        with caplog.at_level("WARNING", logger="tutorconnect.services.holds"):
+        with caplog.at_level("WARNING", logger="tutorconnect.services.scheduling.hold_store"):
             place(a, tutor, start)
         assert "Redis unavailable" in caplog.text
         assert pg_rows(tutor) == 1
@@ -260,12 +260,12 @@ def test_slot_computation_sees_a_real_hold_as_taken_for_others_only(backend, tut
 
     def starts(viewer):
         with session_scope() as s:
-            return {x.starts_at for x in slots.free_slots(s, tutor, 60, day, day, "UTC", holder_id=viewer)}
+            return {x.starts_at for x in scheduling.free_slots(s, tutor, 60, day, day, "UTC", holder_id=viewer)}
 
     assert start not in starts(other)
     assert start + timedelta(minutes=75) in starts(other)  # clear of the hold and its buffers
     assert start in starts(holder)
     with pytest.raises(SlotUnavailable) as err:
         with session_scope() as s:
-            slots.ensure_bookable(s, tutor, start, 60, student_id=other)
+            scheduling.ensure_bookable(s, tutor, start, 60, student_id=other)
     assert err.value.reason == "held"

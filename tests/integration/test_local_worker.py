@@ -19,7 +19,7 @@ from tutorconnect import background
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.models.accounts import User
-from tutorconnect.services import jobs, mail, outbox
+from tutorconnect.services import jobs, notifications, outbox
 
 
 def run_in_own_loop(scenario) -> None:
@@ -62,7 +62,8 @@ def smtp(db, monkeypatch):
 
 def queue_email(to: str) -> int:
     with session_scope() as s:
-        mail.queue(s, to=to, template="password_reset", context={"name": "Ravi", "link": "http://x/reset?t=1", "minutes": 30})
+        notifications.queue(s, to=to, template="password_reset",
+                            context={"name": "Ravi", "link": "http://x/reset?t=1", "minutes": 30})
     return _id_for(to)
 
 

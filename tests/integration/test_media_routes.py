@@ -13,13 +13,14 @@ from tests.integration.test_tutor_support import PDF, as_, complete_profile, dra
 from tutorconnect.api.app import build_api
 from tutorconnect.api.media_routes import safe_filename
 from tutorconnect.db import session_scope
-from tutorconnect.services import sessions, tutor_documents, tutor_photos
+from tutorconnect.services import sessions, tutors
+from tutorconnect.services.tutors import documents, photos  # the submodules: monkeypatch targets
 
 
 @pytest.fixture
 def dirs(tmp_path, monkeypatch):
-    monkeypatch.setattr(tutor_photos, "PHOTO_DIR", tmp_path / "photos")
-    monkeypatch.setattr(tutor_documents, "DOCUMENT_DIR", tmp_path / "docs")
+    monkeypatch.setattr(photos, "PHOTO_DIR", tmp_path / "photos")
+    monkeypatch.setattr(documents, "DOCUMENT_DIR", tmp_path / "docs")
     return tmp_path
 
 
@@ -46,7 +47,7 @@ def tutor_with_document(db, dirs):
     tutor = make_user("tutor", "Doc Owner")
     complete_profile(tutor, dirs / "docs")
     with session_scope() as s:
-        doc_id = tutor_documents.add_document(
+        doc_id = tutors.add_document(
             s, as_(tutor), tutor, kind="certification", title="CELTA", issuer="Cambridge", year=2020,
             filename='../../"evil\u202e".pdf.html', data=PDF)
     return tutor, doc_id
@@ -57,7 +58,7 @@ class TestPhotos:
         tutor = make_user("tutor")
         draft(tutor)
         with session_scope() as s:
-            path = tutor_photos.upload_photo(s, as_(tutor), tutor, data=png())
+            path = tutors.upload_photo(s, as_(tutor), tutor, data=png())
         r = client.get(path)
         assert r.status_code == 200
         assert r.headers["content-type"] == "image/webp"
@@ -122,7 +123,7 @@ class TestDocuments:
     def test_a_removed_document_is_404_even_for_its_owner(self, tutor_with_document, client):
         tutor, doc_id = tutor_with_document
         with session_scope() as s:
-            tutor_documents.remove_document(s, as_(tutor), tutor, doc_id)
+            tutors.remove_document(s, as_(tutor), tutor, doc_id)
         assert client.get(self.url(doc_id), cookies=sign_in(tutor)).status_code == 404
 
 

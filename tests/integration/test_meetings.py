@@ -435,28 +435,28 @@ def test_join_link_for_ignores_meetings_without_a_link(google):
 def test_the_link_reaches_the_bookings_lists_and_the_pay_confirmation(google):
     from datetime import datetime, timezone
 
-    from tutorconnect.services import booking_lists, checkout_view
+    from tutorconnect.services import payments
     from tutorconnect.services.errors import NotFound
-    from tutorconnect.state.bookings_list import card_for
+    from tutorconnect.state.bookings_list_view import card_for
 
     tutor, learner, b = confirmed_booking(connected=google)
     with session_scope() as s:
-        assert checkout_view.checkout_summary(s, as_(learner), b.reference).join_url == ""  # not made yet
+        assert payments.checkout_summary(s, as_(learner), b.reference).join_url == ""  # not made yet
     run_due()
     link = meeting(b.id)["join_url"]
     now = datetime.now(timezone.utc)
     with session_scope() as s:
-        assert checkout_view.checkout_summary(s, as_(learner), b.reference).join_url == link
+        assert payments.checkout_summary(s, as_(learner), b.reference).join_url == link
         with pytest.raises(NotFound):  # the page is the student's only
-            checkout_view.checkout_summary(s, as_(tutor), b.reference)
-        (mine,), _ = booking_lists.student_bookings(s, as_(learner), learner)
-        (theirs,), _ = booking_lists.tutor_bookings(s, as_(tutor), tutor)
+            payments.checkout_summary(s, as_(tutor), b.reference)
+        (mine,), _ = bookings.student_bookings(s, as_(learner), learner)
+        (theirs,), _ = bookings.tutor_bookings(s, as_(tutor), tutor)
     assert card_for(mine, "student", "UTC", now, 2).join_url == link
     assert card_for(theirs, "tutor", "UTC", now, 2).join_url == link
     with session_scope() as s:
         bookings.cancel(s, as_(learner), b.id, "Plans changed")
     run_due()
     with session_scope() as s:
-        (mine,), _ = booking_lists.student_bookings(s, as_(learner), learner)
-        assert checkout_view.checkout_summary(s, as_(learner), b.reference).join_url == ""
+        (mine,), _ = bookings.student_bookings(s, as_(learner), learner)
+        assert payments.checkout_summary(s, as_(learner), b.reference).join_url == ""
     assert card_for(mine, "student", "UTC", now, 2).join_url == ""  # only confirmed lessons show Join

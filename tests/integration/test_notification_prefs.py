@@ -10,7 +10,7 @@ from tests.integration.test_tutor_support import as_, make_user
 from tests.support.db import sql
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.services import notification_prefs as prefs
+from tutorconnect.services import notifications
 from tutorconnect.services.errors import InvalidInput, NotAuthenticated
 from tutorconnect.services.context import RequestContext
 
@@ -30,12 +30,12 @@ def stored() -> list[tuple]:
 
 def channels(user, event) -> set[str]:
     with session_scope() as s:
-        return prefs.channels_for(s, user, event)
+        return notifications.channels_for(s, user, event)
 
 
 def choose(user, topic, channel, enabled):
     with session_scope() as s:
-        return prefs.set_choice(s, as_(user), topic, channel, enabled)
+        return notifications.set_choice(s, as_(user), topic, channel, enabled)
 
 
 def test_defaults_are_in_app_and_email_and_nothing_is_stored(db, sms_on):
@@ -43,9 +43,9 @@ def test_defaults_are_in_app_and_email_and_nothing_is_stored(db, sms_on):
     assert channels(user, "booking.confirmed") == {"in_app", "email"}
     assert channels(user, "payment.refunded_automatically") == {"in_app", "email"}  # topic payment.refund
     with session_scope() as s:
-        rows = prefs.grid(s, as_(user))
-    assert rows[0].key == prefs.ACCOUNT_TOPIC and rows[0].locked and rows[0].channels["email"]
-    assert [r.key for r in rows[1:]] == [t.key for t in prefs.topics_for_role("student")]
+        rows = notifications.grid(s, as_(user))
+    assert rows[0].key == notifications.ACCOUNT_TOPIC and rows[0].locked and rows[0].channels["email"]
+    assert [r.key for r in rows[1:]] == [t.key for t in notifications.topics_for_role("student")]
     assert all(r.channels == {"in_app": True, "email": True, "sms": False} for r in rows[1:])
     assert stored() == []
 
@@ -67,7 +67,7 @@ def test_a_user_changes_only_their_own_preferences(db):
     assert channels(other, "booking.cancelled") == {"in_app", "email"}
     assert [tuple(r) for r in sql("SELECT user_id FROM notification_preferences")] == [(me,)]
     with pytest.raises(NotAuthenticated), session_scope() as s:
-        prefs.set_choice(s, RequestContext(), "booking.cancelled", "email", False)
+        notifications.set_choice(s, RequestContext(), "booking.cancelled", "email", False)
 
 
 @pytest.mark.parametrize("topic, channel, enabled, message", [
@@ -94,12 +94,12 @@ def test_sms_needs_a_provider_and_a_number(db, sms_on):
     with pytest.raises(InvalidInput, match="mobile number"):
         choose(user, "booking.reminder", "sms", True)
     with session_scope() as s:
-        assert prefs.set_phone(s, as_(user), "+91 (98765) 43-210") == "+919876543210"
+        assert notifications.set_phone(s, as_(user), "+91 (98765) 43-210") == "+919876543210"
     choose(user, "booking.reminder", "sms", True)
     assert channels(user, "booking.reminder") == {"in_app", "email", "sms"}
     # removing the number switches every text message off
     with session_scope() as s:
-        assert prefs.set_phone(s, as_(user), "") is None
+        assert notifications.set_phone(s, as_(user), "") is None
     assert stored() == [] and channels(user, "booking.reminder") == {"in_app", "email"}
     audits = sql("SELECT before, after FROM audit_log WHERE action = 'user.phone_changed' ORDER BY id")
     assert [(a.before["phone"], a.after["phone"]) for a in audits] == [(None, "+91…210"), ("+91…210", None)]
@@ -118,12 +118,10 @@ def test_sms_choices_are_ignored_once_sms_is_switched_off(db, monkeypatch):
 def test_bad_phone_numbers_are_refused(db, raw):
     user = make_user("student")
     with pytest.raises(InvalidInput, match="country code"), session_scope() as s:
-        prefs.set_phone(s, as_(user), raw)
+        notifications.set_phone(s, as_(user), raw)
     assert sql("SELECT phone_e164 FROM users WHERE id = :u", u=user)[0][0] is None
 
 
 def test_every_event_notify_sends_has_a_topic():
-    from tutorconnect.services import notify_messages
-
-    for event in [*notify_messages.BOOKING_EVENTS, *notify_messages.USER_EVENTS]:
-        assert prefs.topic_for(event).key
+    for event in [*notifications.BOOKING_EVENTS, *notifications.USER_EVENTS]:
+        assert notifications.topic_for(event).key

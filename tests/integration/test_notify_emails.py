@@ -24,10 +24,9 @@ from tests.integration.test_tutor_support import complete_profile, make_subjects
 from tests.support.email_samples import SAMPLES
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.emulators.smtp_capture import SmtpCapture
+from emulators.smtp_capture import SmtpCapture
 from tutorconnect.integrations import mailer
-from tutorconnect.services import bookings, jobs, mail, notification_prefs, notify, payments, reviews
-from tutorconnect.services import tutor_approval
+from tutorconnect.services import bookings, jobs, notifications, payments, tutors
 
 rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
 doc_dir = test_tutor_support.doc_dir  # fixture
@@ -92,13 +91,13 @@ def confirmed(*, tutor_zone="America/New_York", student_zone="Asia/Kolkata", **t
 
 # Every template ---------------------------------------------------------------------------
 def test_every_template_has_a_sample():
-    assert {template for template, _ in SAMPLES.values()} == set(mail.SUBJECTS)
+    assert {template for template, _ in SAMPLES.values()} == set(notifications.SUBJECTS)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_every_template_renders_and_arrives_over_smtp(capture, name):
     template, context = SAMPLES[name]
-    rendered = mail.render("sample@example.com", template, context)
+    rendered = notifications.render("sample@example.com", template, context)
     mailer.send(rendered)
     got = capture.wait_for("sample@example.com", timeout=5)
     msg = parsed(capture, got)
@@ -117,7 +116,7 @@ def test_every_template_renders_and_arrives_over_smtp(capture, name):
 
 def test_user_text_is_escaped_in_html(capture):
     template, context = SAMPLES["booking_declined-student"]
-    mailer.send(mail.render("x@example.com", template, {**context, "reason": "<script>alert(1)</script>"}))
+    mailer.send(notifications.render("x@example.com", template, {**context, "reason": "<script>alert(1)</script>"}))
     html_part = parsed(capture, capture.wait_for("x@example.com", timeout=5)).get_body(("html",)).get_content()
     assert "<script>" not in html_part and "&lt;script&gt;" in html_part
 
@@ -174,7 +173,7 @@ def test_a_duplicate_event_sends_one_email_and_one_notice(capture):
     row = booking(b.id)
     for _ in range(3):  # the meeting job ran again, a retried transaction, a redelivered message
         with session_scope() as s:
-            notify.booking_event(s, "booking.confirmed", row, join_url=row.meeting_url, provider="fallback")
+            notifications.booking_event(s, "booking.confirmed", row, join_url=row.meeting_url, provider="fallback")
     assert jobs.drain() == 0
     assert len(capture.messages(email_of(learner))) == 1 and len(capture.messages(email_of(tutor))) == 1
     assert len(notices(learner, "booking.confirmed")) == 1
@@ -186,8 +185,8 @@ def test_a_duplicate_event_sends_one_email_and_one_notice(capture):
 def test_preferences_are_respected_per_channel(capture):
     tutor, learner = bookable_tutor(), student()
     with session_scope() as s:
-        notification_prefs.set_choice(s, as_(learner), "booking.confirmed", "email", False)
-        notification_prefs.set_choice(s, as_(tutor), "booking.confirmed", "in_app", False)
+        notifications.set_choice(s, as_(learner), "booking.confirmed", "email", False)
+        notifications.set_choice(s, as_(tutor), "booking.confirmed", "in_app", False)
     b = book(learner, tutor, future())
     with session_scope() as s:
         bookings.mark_paid(s, b.id)
@@ -287,15 +286,15 @@ def test_reminder_is_sent_once_and_dropped_when_the_lesson_moved_before_it_went_
     tutor, learner, b = confirmed()
     row = booking(b.id)
     with session_scope() as s:
-        notify.booking_event(s, "booking.reminder", row, offset_minutes=60)
-        notify.booking_event(s, "booking.reminder", row, offset_minutes=60)
+        notifications.booking_event(s, "booking.reminder", row, offset_minutes=60)
+        notifications.booking_event(s, "booking.reminder", row, offset_minutes=60)
     jobs.drain()
     got = capture.wait_for(email_of(learner), subject_contains="Reminder", timeout=10)
     assert "starts in 1 hour" in got["subject"] and row.meeting_url in got["text"]
     assert len([m for m in capture.messages(email_of(learner)) if "Reminder" in m["subject"]]) == 1
     # queued for a time the lesson no longer has: the job drops it
     with session_scope() as s:
-        notify.booking_event(s, "booking.reminder", booking(b.id), offset_minutes=1440)
+        notifications.booking_event(s, "booking.reminder", booking(b.id), offset_minutes=1440)
     with session_scope() as s:
         bookings.reschedule(s, as_(tutor), b.id, row.starts_at + timedelta(days=2))
     jobs.drain()
@@ -351,11 +350,11 @@ def test_tutor_approved_and_rejected_emails(capture, doc_dir):
     for tutor in (approved, rejected):
         complete_profile(tutor, doc_dir)
         with session_scope() as s:
-            tutor_approval.submit_profile(s, as_(tutor), tutor)
-            tutor_approval.start_review(s, as_(admin), tutor)
+            tutors.submit_profile(s, as_(tutor), tutor)
+            tutors.start_review(s, as_(admin), tutor)
     with session_scope() as s:
-        tutor_approval.approve_tutor(s, as_(admin), approved)
-        tutor_approval.reject_tutor(s, as_(admin), rejected, reason="Please add a clear profile photo.")
+        tutors.approve_tutor(s, as_(admin), approved)
+        tutors.reject_tutor(s, as_(admin), rejected, reason="Please add a clear profile photo.")
     jobs.drain()
     ok = capture.wait_for(email_of(approved), subject_contains="approved", timeout=10)
     no = capture.wait_for(email_of(rejected), subject_contains="needs changes", timeout=10)
@@ -371,7 +370,7 @@ def test_new_review_email_to_the_tutor(capture):
     with session_scope() as s:
         bookings.complete(s, b.id, now=b.ends_at + timedelta(hours=2))
     with session_scope() as s:
-        reviews.review_booking(s, as_(learner), b.id, 4, "Clear and patient.")
+        tutors.review_booking(s, as_(learner), b.id, 4, "Clear and patient.")
     jobs.drain()
     got = capture.wait_for(email_of(tutor), subject_contains="out of 5", timeout=10)
     assert "4 out of 5" in got["subject"] and "/tutor/reviews" in got["text"]
@@ -381,9 +380,9 @@ def test_meeting_fallback_notice_by_user_event(capture):
     tutor, learner, b = confirmed()
     row = booking(b.id)
     with session_scope() as s:
-        notify.user_event(s, tutor, "meeting.fallback", {"booking_id": str(b.id), "join_url": row.meeting_url,
-                                                         "reason": "403 forbidden"})
-        notify.user_event(s, learner, "meeting.fallback", {"booking_id": str(b.id), "join_url": row.meeting_url})
+        notifications.user_event(s, tutor, "meeting.fallback", {"booking_id": str(b.id), "join_url": row.meeting_url,
+                                                                "reason": "403 forbidden"})
+        notifications.user_event(s, learner, "meeting.fallback", {"booking_id": str(b.id), "join_url": row.meeting_url})
     jobs.drain()
     got = capture.wait_for(email_of(tutor), subject_contains="Google Meet", timeout=10)
     assert row.meeting_url in got["text"] and "403 forbidden" in got["text"]
@@ -396,8 +395,8 @@ def test_sms_only_when_switched_on_with_a_number(capture, monkeypatch, caplog):
     get_settings.cache_clear()
     tutor, learner = bookable_tutor(), student()
     with session_scope() as s:
-        notification_prefs.set_phone(s, as_(learner), "+91 98765 43210")
-        notification_prefs.set_choice(s, as_(learner), "booking.confirmed", "sms", True)
+        notifications.set_phone(s, as_(learner), "+91 98765 43210")
+        notifications.set_choice(s, as_(learner), "booking.confirmed", "sms", True)
     b = book(learner, tutor, future())
     with caplog.at_level(logging.INFO, logger="tutorconnect.sms"):
         with session_scope() as s:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from tutorconnect.config import get_settings
 from tutorconnect.db import get_engine, session_scope
-from tutorconnect.services import jobs, mail, outbox
+from tutorconnect.services import jobs, notifications, outbox
 from tests.support.db import scalar, sql
 
 
@@ -147,7 +147,7 @@ class TestEnqueue:
     def test_mail_queue_refuses_an_unknown_template(self, db):
         with pytest.raises(ValueError):
             with session_scope() as s:
-                mail.queue(s, to="ada@example.com", template="nope", context={})
+                notifications.queue(s, to="ada@example.com", template="nope", context={})
         assert scalar("SELECT count(*) FROM outbox") == 0
 
 
@@ -313,18 +313,19 @@ class TestDrain:
     def test_email_jobs_are_delivered_over_smtp_and_marked_completed(self, smtp_inbox):
         # given two emails queued by account flows
         with session_scope() as s:
-            mail.queue(s, to="ada@example.com", template="verify_email",
-                       context={"name": "Ada", "link": mail.link("/verify-email", token="tok-123")})
-            mail.queue(s, to="grace@example.com", template="password_reset",
-                       context={"name": "Grace", "link": mail.link("/reset-password", token="tok-456"),
-                                "minutes": 30})
+            notifications.queue(s, to="ada@example.com", template="verify_email",
+                                context={"name": "Ada", "link": notifications.link("/verify-email", token="tok-123")})
+            notifications.queue(s, to="grace@example.com", template="password_reset",
+                                context={"name": "Grace",
+                                         "link": notifications.link("/reset-password", token="tok-456"),
+                                         "minutes": 30})
         # when
         assert jobs.drain() == 2
         # then
         assert sorted(m["To"] for m in smtp_inbox.messages) == ["ada@example.com", "grace@example.com"]
         by_to = {m["To"]: m for m in smtp_inbox.messages}
         verify = by_to["ada@example.com"]
-        assert verify["Subject"] == mail.SUBJECTS["verify_email"]
+        assert verify["Subject"] == notifications.SUBJECTS["verify_email"]
         assert verify["From"] == get_settings().mail_from
         text_part = verify.get_body(("plain",)).get_content()
         html_part = verify.get_body(("html",)).get_content()
@@ -356,8 +357,9 @@ class TestDrain:
 
     def test_html_email_escapes_user_supplied_names(self, smtp_inbox):
         with session_scope() as s:
-            mail.queue(s, to="ada@example.com", template="verify_email",
-                       context={"name": "<script>alert(1)</script>", "link": mail.link("/verify-email", token="t")})
+            notifications.queue(s, to="ada@example.com", template="verify_email",
+                                context={"name": "<script>alert(1)</script>",
+                                         "link": notifications.link("/verify-email", token="t")})
         jobs.drain()
         html_part = smtp_inbox.messages[0].get_body(("html",)).get_content()
         assert "<script>alert(1)</script>" not in html_part
@@ -365,8 +367,8 @@ class TestDrain:
 
     def test_failing_smtp_leaves_the_row_pending_with_the_error_and_a_retry_scheduled(self, refusing_smtp):
         with session_scope() as s:
-            mail.queue(s, to="ada@example.com", template="verify_email",
-                       context={"name": "Ada", "link": mail.link("/verify-email", token="t")})
+            notifications.queue(s, to="ada@example.com", template="verify_email",
+                                context={"name": "Ada", "link": notifications.link("/verify-email", token="t")})
         # when
         assert jobs.drain() == 1
         # then
@@ -383,8 +385,8 @@ class TestDrain:
         refusing.bind(("127.0.0.1", 0))
         point_smtp_at(refusing.getsockname()[1])
         with session_scope() as s:
-            mail.queue(s, to="ada@example.com", template="verify_email",
-                       context={"name": "Ada", "link": mail.link("/verify-email", token="t")})
+            notifications.queue(s, to="ada@example.com", template="verify_email",
+                                context={"name": "Ada", "link": notifications.link("/verify-email", token="t")})
         jobs.drain()
         refusing.close()
         # when the mail server is back and the retry is due
@@ -410,4 +412,4 @@ class TestDrain:
         assert "no job named" in r.last_error
 
     def test_the_email_job_is_registered(self):
-        assert mail.SEND_JOB in jobs.registered()
+        assert notifications.SEND_JOB in jobs.registered()

@@ -542,9 +542,7 @@ def test_the_ledger_adds_up_for_every_booking_after_a_mixed_run(rzp):
     jobs.drain()
     refunds_settled(rzp)
     with session_scope() as s:
-        from tutorconnect.services import ledger
-
-        assert ledger.unbalanced_bookings(s) == []
+        assert payments.unbalanced_bookings(s) == []
     assert len(rows("SELECT DISTINCT booking_id FROM ledger_entries")) == 4
 
 

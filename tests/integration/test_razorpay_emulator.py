@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tutorconnect.emulators import razorpay as emulator
-from tutorconnect.emulators.smtp_capture import BackgroundServer
+from emulators import razorpay as emulator
+from emulators.serving import BackgroundServer
 
 KEY_ID, KEY_SECRET, WEBHOOK_SECRET = "rzp_test_emulatortest01", "emulator-test-secret", "emulator-hook-secret"
 TIMEOUT = (3, 10)

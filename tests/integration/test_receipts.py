@@ -17,7 +17,7 @@ from tests.integration.booking_support import book, bookable_tutor, future, stud
 from tests.integration.test_tutor_support import as_, make_user
 from tutorconnect.api import receipt_routes
 from tutorconnect.db import session_scope
-from tutorconnect.services import payments, receipts, sessions
+from tutorconnect.services import payments, sessions
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -59,8 +59,8 @@ def test_the_list_holds_paid_bookings_with_payments_refunds_and_net(people):
     pending = paid_booking(learner, tutor, 5, refund=(1000_00, "pending"))
     book(learner, tutor, future(6))  # unpaid: no receipt
     with session_scope() as s:
-        rows, total = receipts.list_receipts(s, as_(learner), learner, page=1, per_page=2)
-        rest, _ = receipts.list_receipts(s, as_(learner), learner, page=2, per_page=2)
+        rows, total = payments.list_receipts(s, as_(learner), learner, page=1, per_page=2)
+        rest, _ = payments.list_receipts(s, as_(learner), learner, page=2, per_page=2)
     assert total == 3 and [r.reference for r in rows + rest] == [pending.reference, refunded.reference, plain.reference]
     by_ref = {r.reference: r for r in rows + rest}
     assert (by_ref[plain.reference].paid_minor, by_ref[plain.reference].net_minor) == (1000_00, 1000_00)
@@ -72,24 +72,24 @@ def test_the_list_holds_paid_bookings_with_payments_refunds_and_net(people):
 def test_the_list_is_only_for_oneself_and_pages_are_checked(people):
     with session_scope() as s:
         with pytest.raises(PermissionDenied):
-            receipts.list_receipts(s, as_(people["stranger"]), people["student"])
+            payments.list_receipts(s, as_(people["stranger"]), people["student"])
         with pytest.raises(PermissionDenied):
-            receipts.list_receipts(s, as_(people["admin"]), people["student"])
+            payments.list_receipts(s, as_(people["admin"]), people["student"])
         for bad in (0, -1, "2", True, 1.5, 10**9):
             with pytest.raises(InvalidInput):
-                receipts.list_receipts(s, as_(people["student"]), people["student"], page=bad)
+                payments.list_receipts(s, as_(people["student"]), people["student"], page=bad)
 
 
 def test_receipt_for_the_student_or_an_admin_only(people):
     b = paid_booking(people["student"], people["tutor"], 3)
     with session_scope() as s:
-        assert receipts.receipt_for(s, as_(people["student"]), b.id).number == f"R-{b.reference}"
-        assert receipts.receipt_for(s, as_(people["admin"]), b.id, is_admin=True).paid_minor == 1000_00
+        assert payments.receipt_for(s, as_(people["student"]), b.id).number == f"R-{b.reference}"
+        assert payments.receipt_for(s, as_(people["admin"]), b.id, is_admin=True).paid_minor == 1000_00
         for who in ("stranger", "tutor"):
             with pytest.raises(NotFound):
-                receipts.receipt_for(s, as_(people[who]), b.id)
+                payments.receipt_for(s, as_(people[who]), b.id)
         with pytest.raises(NotFound):
-            receipts.receipt_for(s, as_(people["student"]), str(b.id))  # ids arrive typed
+            payments.receipt_for(s, as_(people["student"]), str(b.id))  # ids arrive typed
 
 
 @pytest.fixture
@@ -133,8 +133,8 @@ def test_pdf_route_is_404_for_everyone_else(people, client):
 def test_the_pdf_says_what_was_paid_and_refunded(people):
     b = paid_booking(people["student"], people["tutor"], 3, refund=(250_00, "processed"))
     with session_scope() as s:
-        receipt = receipts.receipt_for(s, as_(people["student"]), b.id)
-    body = receipts.render_pdf(receipt, "Asia/Kolkata")
+        receipt = payments.receipt_for(s, as_(people["student"]), b.id)
+    body = payments.render_receipt_pdf(receipt, "Asia/Kolkata")
     assert body.startswith(b"%PDF-")
     # The text is compressed; check the receipt's figures through the object itself.
     assert (receipt.paid_minor, receipt.refunded_minor, receipt.net_minor) == (1000_00, 250_00, 750_00)

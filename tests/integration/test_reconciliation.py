@@ -30,14 +30,14 @@ from tests.integration.payment_support import (
 from tutorconnect.config import PROJECT_ROOT
 from tutorconnect.db import session_scope
 from tutorconnect.integrations import razorpay_gateway as gateway
-from tutorconnect.services import bookings, jobs, reconciliation
+from tutorconnect.services import bookings, jobs, payments
 
 rzp_servers, rzp = payment_support.rzp_servers, payment_support.rzp  # fixtures
 pytestmark = pytest.mark.usefixtures("rzp")
 
 
 def run():
-    return reconciliation.reconcile(after_minutes=0)
+    return payments.reconcile(after_minutes=0)
 
 
 def log_rows():
@@ -73,7 +73,7 @@ def test_a_payment_we_never_heard_of_is_found_and_the_booking_confirmed_once(rzp
 
 def test_fresh_orders_are_left_alone_until_the_setting_says(rzp):
     _unseen_payment(rzp)
-    assert reconciliation.reconcile().orders_checked == 0  # default 15 minutes
+    assert payments.reconcile().orders_checked == 0  # default 15 minutes
     rzp.controls.resume()
 
 

@@ -1,6 +1,6 @@
-"""Lesson reminders (services/reminders.py): due windows, once only across ticks, sweeps
-in parallel and a worker killed mid-transaction, never for cancelled or moved-away
-times, and absolute offsets across DST changes."""
+"""Lesson reminders (services/notifications/reminders.py): due windows, once only across
+ticks, sweeps in parallel and a worker killed mid-transaction, never for cancelled or
+moved-away times, and absolute offsets across DST changes."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tests.integration.booking_support import book, bookable_tutor, future, stud
 from tests.support.db import scalar, sql
 from tutorconnect import background
 from tutorconnect.db import session_scope
-from tutorconnect.services import reminders
+from tutorconnect.services import notifications
 
 ROOT = Path(__file__).resolve().parents[2]
 H = timedelta(hours=1)
@@ -40,7 +40,7 @@ def confirmed_at(starts_at: datetime, *, booked_before: timedelta = timedelta(da
 
 def due(now: datetime) -> list[tuple[str, int]]:
     with session_scope() as s:
-        return [(r.booking_id, r.offset_minutes) for r in reminders.send_due(s, now)]
+        return [(r.booking_id, r.offset_minutes) for r in notifications.send_due(s, now)]
 
 
 def sent_rows(booking_id: str) -> list[tuple[int, datetime]]:
@@ -117,9 +117,9 @@ _KILLED_SWEEP = textwrap.dedent(
     """
     import sys, time
     from tutorconnect.db import session_scope
-    from tutorconnect.services import reminders
+    from tutorconnect.services import notifications
     with session_scope() as s:
-        sent = reminders.send_due(s)
+        sent = notifications.send_due(s)
         print(len(sent), flush=True)
         time.sleep(60)  # killed here: the transaction never commits
     """

@@ -1,4 +1,4 @@
-"""Reviews written from bookings (reviews.review_booking) on real PostgreSQL: only the
+"""Reviews written from bookings (tutors.review_booking) on real PostgreSQL: only the
 student of a completed lesson, once; every refusal is clear and writes nothing. Also the
 FK reviews.booking_id -> bookings.id and the "leave a review" nudge of bookings.complete."""
 
@@ -16,14 +16,14 @@ from tests.integration.booking_support import bookable_tutor, book, future, stud
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user, profile
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
-from tutorconnect.services import bookings, reviews
+from tutorconnect.services import bookings, tutors
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
-from tutorconnect.services.reviews import ReviewNotAllowed
+from tutorconnect.services.tutors import ReviewNotAllowed
 
 
 def _review(actor, booking_id, rating=5, body="Very clear."):
     with session_scope() as s:
-        return reviews.review_booking(s, as_(actor), booking_id, rating, body)
+        return tutors.review_booking(s, as_(actor), booking_id, rating, body)
 
 
 def _written() -> tuple[int, int, int]:
@@ -46,7 +46,7 @@ def test_the_student_reviews_a_completed_lesson_and_the_rating_updates(lesson):
     p = profile(tutor)
     assert (p.rating_count, p.rating_sum) == (1, 4)
     with session_scope() as s:
-        assert reviews.rating_summary(s, tutor).average == 4
+        assert tutors.rating_summary(s, tutor).average == 4
     assert scalar("SELECT title FROM notifications WHERE user_id = :u", u=tutor) == "You have a new review"
 
 
@@ -122,7 +122,7 @@ def test_the_database_refuses_a_review_naming_a_missing_booking(lesson):
                        "VALUES (gen_random_uuid(), :t, :s, :b, 5)"), {"t": tutor, "s": learner, "b": uuid.uuid4()})
     # publish_review given a missing booking says so (not "already reviewed")
     with pytest.raises(NotFound, match="lesson"), session_scope() as s:
-        reviews.publish_review(s, as_(learner), tutor_id=tutor, student_id=learner, booking_id=uuid.uuid4(), rating=5)
+        tutors.publish_review(s, as_(learner), tutor_id=tutor, student_id=learner, booking_id=uuid.uuid4(), rating=5)
 
 
 def test_a_reviewed_booking_cannot_be_deleted(lesson):

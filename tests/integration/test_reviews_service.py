@@ -13,9 +13,9 @@ from tests.integration.booking_rows import insert_booking
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user, profile
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
-from tutorconnect.services import reviews
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
-from tutorconnect.services.reviews import ReviewNotAllowed
+from tutorconnect.services.tutors import ReviewNotAllowed, lesson_reviews
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def tutor(db):
 
 def _publish(tutor_id, student_id, rating=5, body="Great teacher.", booking_id=None, actor="student"):
     with session_scope() as s:
-        return reviews.publish_review(
+        return tutors.publish_review(
             s, as_(student_id if actor == "student" else actor), tutor_id=tutor_id, student_id=student_id,
             booking_id=booking_id, rating=rating, body=body, without_booking=booking_id is None)
 
@@ -43,7 +43,7 @@ def test_a_published_review_counts_in_the_rating_and_notifies_the_tutor(tutor):
     _publish(tutor, student, rating=4, body="<b>Clear</b> explanations & patient.")
     assert _aggregates_match(tutor) == (1, 4)
     with session_scope() as s:
-        items, total = reviews.list_reviews(s, tutor)
+        items, total = tutors.list_reviews(s, tutor)
     assert total == 1 and items[0].body == "<b>Clear</b> explanations & patient." and items[0].student_name == "Aarav P."
     assert scalar("SELECT title FROM notifications WHERE user_id = :u", u=tutor) == "You have a new review"
 
@@ -51,7 +51,7 @@ def test_a_published_review_counts_in_the_rating_and_notifies_the_tutor(tutor):
 def test_a_review_without_a_booking_is_only_for_the_demo_loader_and_tests(tutor):
     student = make_user("student")
     with pytest.raises(ReviewNotAllowed), session_scope() as s:
-        reviews.publish_review(s, as_(student), tutor_id=tutor, student_id=student, booking_id=None, rating=5)
+        tutors.publish_review(s, as_(student), tutor_id=tutor, student_id=student, booking_id=None, rating=5)
     assert scalar("SELECT count(*) FROM reviews") == 0
 
 
@@ -93,16 +93,16 @@ def test_bad_ratings_and_texts_are_refused(tutor, field, value):
 
 
 def test_a_review_has_no_edit_function_and_the_tutor_replies_exactly_once(tutor):
-    own = [n for n, f in vars(reviews).items() if callable(f) and getattr(f, "__module__", "") == reviews.__name__]
+    own = [n for n, f in vars(lesson_reviews).items() if callable(f) and getattr(f, "__module__", "") == lesson_reviews.__name__]
     assert "reply" in own and not any(n.startswith(("edit", "update", "delete")) for n in own)
     student = make_user("student")
     review_id = _publish(tutor, student)
     with session_scope() as s:
-        reviews.reply(s, as_(tutor), review_id, tutor, "Thank you, Aarav!")
+        tutors.reply_to_review(s, as_(tutor), review_id, tutor, "Thank you, Aarav!")
     with pytest.raises(ReviewNotAllowed), session_scope() as s:
-        reviews.reply(s, as_(tutor), review_id, tutor, "Edited reply")
+        tutors.reply_to_review(s, as_(tutor), review_id, tutor, "Edited reply")
     with session_scope() as s:
-        item = reviews.list_reviews(s, tutor)[0][0]
+        item = tutors.list_reviews(s, tutor)[0][0]
     assert item.reply_body == "Thank you, Aarav!" and item.replied_at is not None
 
 
@@ -110,12 +110,12 @@ def test_only_the_reviewed_tutor_replies_with_a_sensible_text(tutor):
     review_id = _publish(tutor, make_user("student"))
     other = listed_tutor(name="Other Tutor")
     with pytest.raises(PermissionDenied), session_scope() as s:
-        reviews.reply(s, as_(other), review_id, tutor, "Hijack")
+        tutors.reply_to_review(s, as_(other), review_id, tutor, "Hijack")
     with pytest.raises(NotFound), session_scope() as s:
-        reviews.reply(s, as_(other), review_id, other, "Hijack")
+        tutors.reply_to_review(s, as_(other), review_id, other, "Hijack")
     for body in ("", "   ", "x" * 2001, None):
         with pytest.raises(InvalidInput), session_scope() as s:
-            reviews.reply(s, as_(tutor), review_id, tutor, body)
+            tutors.reply_to_review(s, as_(tutor), review_id, tutor, body)
 
 
 def test_concurrent_replies_store_exactly_one(tutor):
@@ -126,7 +126,7 @@ def test_concurrent_replies_store_exactly_one(tutor):
         barrier.wait()
         try:
             with session_scope() as s:
-                reviews.reply(s, as_(tutor), review_id, tutor, f"Reply {i}")
+                tutors.reply_to_review(s, as_(tutor), review_id, tutor, f"Reply {i}")
             outcomes.append("ok")
         except ReviewNotAllowed:
             outcomes.append("refused")
@@ -141,17 +141,17 @@ def test_an_admin_hides_and_unhides_a_review_with_the_rating_following(tutor):
     admin = make_user("admin")
     keep, hidden = _publish(tutor, make_user("student"), rating=5), _publish(tutor, make_user("student"), rating=1)
     with session_scope() as s:
-        assert reviews.hide(s, as_(admin), hidden, "Abusive language.") is True
-        assert reviews.hide(s, as_(admin), hidden, "Abusive language.") is False
+        assert tutors.hide_review(s, as_(admin), hidden, "Abusive language.") is True
+        assert tutors.hide_review(s, as_(admin), hidden, "Abusive language.") is False
     assert _aggregates_match(tutor) == (1, 5)
     with session_scope() as s:
-        assert [i.id for i in reviews.list_reviews(s, tutor)[0]] == [str(keep)]
-        assert reviews.rating_summary(s, tutor).distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}
+        assert [i.id for i in tutors.list_reviews(s, tutor)[0]] == [str(keep)]
+        assert tutors.rating_summary(s, tutor).distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}
     row = sql("SELECT hidden_reason, hidden_by FROM reviews WHERE id = :r", r=hidden)[0]
     assert tuple(row) == ("Abusive language.", admin)
     with session_scope() as s:
-        assert reviews.unhide(s, as_(admin), hidden) is True
-        assert reviews.unhide(s, as_(admin), hidden) is False
+        assert tutors.unhide_review(s, as_(admin), hidden) is True
+        assert tutors.unhide_review(s, as_(admin), hidden) is False
     assert _aggregates_match(tutor) == (2, 6)
     actions = [r[0] for r in sql("SELECT action FROM audit_log WHERE target_id = :r ORDER BY id", r=str(hidden))]
     assert actions == ["review.hidden", "review.unhidden"]
@@ -161,13 +161,13 @@ def test_only_admins_hide_and_a_reason_is_required(tutor):
     review_id = _publish(tutor, make_user("student"))
     for actor in (tutor, make_user("student"), None):
         with pytest.raises(PermissionDenied), session_scope() as s:
-            reviews.hide(s, as_(actor), review_id, "Abusive language.")
+            tutors.hide_review(s, as_(actor), review_id, "Abusive language.")
     admin = make_user("admin")
     for reason in ("", "bad", None, "x" * 501):
         with pytest.raises(InvalidInput), session_scope() as s:
-            reviews.hide(s, as_(admin), review_id, reason)
+            tutors.hide_review(s, as_(admin), review_id, reason)
     with pytest.raises(NotFound), session_scope() as s:
-        reviews.hide(s, as_(admin), uuid.uuid4(), "Abusive language.")
+        tutors.hide_review(s, as_(admin), uuid.uuid4(), "Abusive language.")
     assert _aggregates_match(tutor) == (1, 5)
 
 
@@ -176,23 +176,23 @@ def test_reviews_are_paginated_newest_first(tutor):
     for i, review_id in enumerate(ids):
         sql("UPDATE reviews SET created_at = now() - make_interval(days => :d) WHERE id = :r", d=10 - i, r=review_id)
     with session_scope() as s:
-        first, total = reviews.list_reviews(s, tutor, page=1, per_page=3)
-        last, _ = reviews.list_reviews(s, tutor, page=3, per_page=3)
-        beyond, _ = reviews.list_reviews(s, tutor, page=9, per_page=3)
+        first, total = tutors.list_reviews(s, tutor, page=1, per_page=3)
+        last, _ = tutors.list_reviews(s, tutor, page=3, per_page=3)
+        beyond, _ = tutors.list_reviews(s, tutor, page=9, per_page=3)
     assert total == 7 and [i.body for i in first] == ["Review 6", "Review 5", "Review 4"]
     assert [i.body for i in last] == ["Review 0"] and beyond == []
     for page, per_page in ((0, 3), (-1, 3), ("2", 3), (1, 0), (1, 51), (True, 3)):
         with pytest.raises(InvalidInput), session_scope() as s:
-            reviews.list_reviews(s, tutor, page=page, per_page=per_page)
+            tutors.list_reviews(s, tutor, page=page, per_page=per_page)
 
 
 def test_the_rating_summary_has_an_exact_two_place_average_and_a_distribution(tutor):
     with session_scope() as s:
-        assert reviews.rating_summary(s, tutor) == reviews.RatingSummary(None, 0, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0})
+        assert tutors.rating_summary(s, tutor) == tutors.RatingSummary(None, 0, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0})
     for rating in (5, 4, 4):
         _publish(tutor, make_user("student"), rating=rating)
     with session_scope() as s:
-        summary = reviews.rating_summary(s, tutor)
+        summary = tutors.rating_summary(s, tutor)
     assert summary.average == Decimal("4.33") and summary.count == 3
     assert summary.distribution == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
 
@@ -224,7 +224,7 @@ def test_twenty_concurrent_reviews_never_drift_from_the_rows(tutor):
     def hide(review_id):
         barrier2.wait()
         with session_scope() as s:
-            reviews.hide(s, as_(admin), review_id, "Spam review.")
+            tutors.hide_review(s, as_(admin), review_id, "Spam review.")
 
     more = [make_user("student") for _ in range(10)]
     lessons.update({st: insert_booking(tutor, st) for st in more})

@@ -1,6 +1,7 @@
-"""services/slots.py on real PostgreSQL: free_slots and ensure_bookable honour rules,
-overrides, time off, notice, horizon, daily limit, buffers against active bookings, holds,
-lengths offered and listing; and they agree with each other."""
+"""services/scheduling (slot search, bookability) on real PostgreSQL: free_slots and
+ensure_bookable honour rules, overrides, time off, notice, horizon, daily limit, buffers
+against active bookings, holds, lengths offered and listing; and they agree with each
+other."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from sqlalchemy import text
 
 from tests.integration.test_tutor_support import as_, listed_tutor, make_user
 from tutorconnect.db import session_scope
-from tutorconnect.services import availability, holds, slots
-from tutorconnect.services.slots import SlotUnavailable
+from tutorconnect.services import scheduling
+from tutorconnect.services.scheduling import SlotUnavailable, hold_store
 
 pytestmark = pytest.mark.usefixtures("db")
 UTC = timezone.utc
@@ -32,9 +33,9 @@ def tutor(zone="Europe/Berlin", lengths=(30, 60), status="approved", rules=((0, 
     with session_scope() as s:
         s.execute(text("UPDATE users SET time_zone = :z WHERE id = :t"), {"z": zone, "t": uid})
         s.execute(text("UPDATE tutor_profiles SET lesson_lengths = :l WHERE user_id = :t"), {"l": list(lengths), "t": uid})
-        availability.replace_weekly_rules(s, as_(uid), uid, list(rules))
-        availability.save_settings(s, as_(uid), uid, **{**dict(buffer_before_minutes=0, buffer_after_minutes=0,
-                                   min_notice_minutes=0, horizon_days=365, max_lessons_per_day=None), **settings})
+        scheduling.replace_weekly_rules(s, as_(uid), uid, list(rules))
+        scheduling.save_settings(s, as_(uid), uid, **{**dict(buffer_before_minutes=0, buffer_after_minutes=0,
+                                 min_notice_minutes=0, horizon_days=365, max_lessons_per_day=None), **settings})
     return uid
 
 
@@ -55,7 +56,7 @@ def insert_booking(tutor_id, starts_at, length=60, status="confirmed", before=0,
 
 def free(tid, length=60, first=MONDAY, last=MONDAY, viewer="Europe/Berlin", now=NOW, **kw):
     with session_scope() as s:
-        return slots.free_slots(s, tid, length, first, last, viewer, now=now, **kw)
+        return scheduling.free_slots(s, tid, length, first, last, viewer, now=now, **kw)
 
 
 def local_starts(result, zone=BERLIN):
@@ -64,7 +65,7 @@ def local_starts(result, zone=BERLIN):
 
 def check(tid, starts_at, length=60, now=NOW, **kw):
     with session_scope() as s:
-        slots.ensure_bookable(s, tid, starts_at, length, now=now, **kw)
+        scheduling.ensure_bookable(s, tid, starts_at, length, now=now, **kw)
 
 
 def reason(tid, starts_at, length=60, now=NOW, **kw) -> str:
@@ -93,11 +94,11 @@ def test_weekly_rule_gives_quarter_hour_starts_in_the_viewers_zone():
 def test_overrides_closed_and_hours():
     tid = tutor()
     with session_scope() as s:
-        availability.set_override(s, as_(tid), tid, MONDAY, closed=True)
+        scheduling.set_override(s, as_(tid), tid, MONDAY, closed=True)
     assert free(tid) == []
     assert reason(tid, at(9)) == "outside_availability"
     with session_scope() as s:
-        availability.set_override(s, as_(tid), tid, MONDAY, closed=False, intervals=[(840, 900)])
+        scheduling.set_override(s, as_(tid), tid, MONDAY, closed=False, intervals=[(840, 900)])
     assert local_starts(free(tid)) == ["14:00"]
     check(tid, at(14))
     assert reason(tid, at(9)) == "outside_availability"
@@ -106,7 +107,7 @@ def test_overrides_closed_and_hours():
 def test_time_off_min_notice_and_alignment():
     tid = tutor(min_notice_minutes=90)
     with session_scope() as s:
-        availability.add_time_off(s, as_(tid), tid, at(10, 30), at(11), "Dentist")
+        scheduling.add_time_off(s, as_(tid), tid, at(10, 30), at(11), "Dentist")
     now = at(8)  # 08:00 Berlin: notice runs until 09:30
     assert local_starts(free(tid, length=30, now=now)) == ["09:30", "09:45", "10:00", "11:00", "11:15", "11:30"]
     assert reason(tid, at(9), 30, now=now) == "min_notice"
@@ -157,9 +158,9 @@ def test_buffers_against_active_bookings_only():
 def test_holds_of_others_are_taken_away_own_hold_is_not(monkeypatch):
     tid = tutor()
     holder = uuid.uuid4()
-    hold = holds.Hold(tutor_id=tid, student_id=holder, starts_at=at(10), ends_at=at(11), blocked_from=at(10),
+    hold = scheduling.Hold(tutor_id=tid, student_id=holder, starts_at=at(10), ends_at=at(11), blocked_from=at(10),
                       blocked_until=at(11), length_minutes=60, expires_at=NOW + timedelta(minutes=10))
-    monkeypatch.setattr(holds, "active_holds", lambda *a, **k: [hold])
+    monkeypatch.setattr(hold_store, "active_holds", lambda *a, **k: [hold])
     assert local_starts(free(tid)) == ["09:00", "11:00"]
     assert len(free(tid, holder_id=holder)) == 9
     assert reason(tid, at(10)) == "held"
@@ -183,7 +184,7 @@ def test_lengths_offered_and_listing():
     assert reason(tid, at(9)) == "tutor_not_listed"
     # the tutor's own preview works before approval
     with session_scope() as s:
-        assert len(availability.preview_slots(s, as_(draft), draft, 60, MONDAY, MONDAY, now=NOW)) == 9
+        assert len(scheduling.preview_slots(s, as_(draft), draft, 60, MONDAY, MONDAY, now=NOW)) == 9
 
 
 def test_dst_change_day_in_the_database():

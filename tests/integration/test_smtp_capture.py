@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tutorconnect.config import get_settings
-from tutorconnect.emulators.smtp_capture import SmtpCapture
+from emulators.smtp_capture import SmtpCapture
 from tutorconnect.integrations import mailer
 
 LINK = "http://localhost:3000/verify-email?token=abc123"

@@ -23,9 +23,9 @@ from tests.integration.test_tutor_support import (
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
 from tutorconnect.models.tutors import TUTOR_STATUSES
-from tutorconnect.services import notifications, tutor_approval
+from tutorconnect.services import notifications, tutors
 from tutorconnect.services.errors import InvalidInput, PermissionDenied
-from tutorconnect.services.tutor_approval import TRANSITIONS, TUTOR_TRANSITIONS, TransitionNotAllowed
+from tutorconnect.services.tutors import TRANSITIONS, TUTOR_TRANSITIONS, TransitionNotAllowed
 
 ALLOWED = sorted((a, b) for a, targets in TRANSITIONS.items() for b in targets)
 FORBIDDEN = sorted((a, b) for a, b in itertools.product(TUTOR_STATUSES, TUTOR_STATUSES) if (a, b) not in ALLOWED)
@@ -50,7 +50,7 @@ def _actor(step, admin, tutor):
 
 def _go(actor, tutor_id, target, reason=None):
     with session_scope() as s:
-        return tutor_approval.transition(s, as_(actor), tutor_id, target, reason=reason)
+        return tutors.transition_tutor(s, as_(actor), tutor_id, target, reason=reason)
 
 
 def test_the_machine_is_the_documented_one():
@@ -121,7 +121,7 @@ def test_an_incomplete_profile_cannot_be_submitted_and_is_told_what_is_missing(d
     tutor = make_user("tutor")
     draft(tutor)
     with pytest.raises(InvalidInput) as err, session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor), tutor)
+        tutors.submit_profile(s, as_(tutor), tutor)
     assert "hourly rate" in err.value.message and "headline" in err.value.message
     assert profile(tutor).status == "draft"
 
@@ -131,32 +131,32 @@ def test_rejecting_or_suspending_needs_a_reason(people, reason):
     admin, tutor = people
     _force(tutor, "under_review")
     with pytest.raises(InvalidInput) as err, session_scope() as s:
-        tutor_approval.reject_tutor(s, as_(admin), tutor, reason=reason)
+        tutors.reject_tutor(s, as_(admin), tutor, reason=reason)
     assert err.value.field == "reason"
     _force(tutor, "approved")
     with pytest.raises(InvalidInput), session_scope() as s:
-        tutor_approval.suspend_tutor(s, as_(admin), tutor, reason=reason)
+        tutors.suspend_tutor(s, as_(admin), tutor, reason=reason)
 
 
 def test_the_full_journey_reject_fix_resubmit_approve_suspend_reinstate(people):
     admin, tutor = people
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor), tutor)
+        tutors.submit_profile(s, as_(tutor), tutor)
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), tutor)
+        tutors.start_review(s, as_(admin), tutor)
     with session_scope() as s:
-        tutor_approval.reject_tutor(s, as_(admin), tutor, reason=REASON)
+        tutors.reject_tutor(s, as_(admin), tutor, reason=REASON)
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor), tutor)
+        tutors.submit_profile(s, as_(tutor), tutor)
     assert profile(tutor).rejection_reason is None
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), tutor)
-        tutor_approval.approve_tutor(s, as_(admin), tutor)
+        tutors.start_review(s, as_(admin), tutor)
+        tutors.approve_tutor(s, as_(admin), tutor)
     with session_scope() as s:
-        tutor_approval.suspend_tutor(s, as_(admin), tutor, reason="Repeated no-shows reported.")
-        tutor_approval.reinstate_tutor(s, as_(admin), tutor)
+        tutors.suspend_tutor(s, as_(admin), tutor, reason="Repeated no-shows reported.")
+        tutors.reinstate_tutor(s, as_(admin), tutor)
     with session_scope() as s:
-        hist = tutor_approval.history(s, tutor)
+        hist = tutors.approval_history(s, tutor)
         notes, total = notifications.list_for(s, tutor)
     assert [h.to_status for h in hist] == ["submitted", "under_review", "rejected", "submitted", "under_review",
                                            "approved", "suspended", "approved"]
@@ -166,8 +166,8 @@ def test_the_full_journey_reject_fix_resubmit_approve_suspend_reinstate(people):
 def test_withdrawing_returns_a_submission_to_draft(people):
     _, tutor = people
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor), tutor)
-        tutor_approval.withdraw_submission(s, as_(tutor), tutor)
+        tutors.submit_profile(s, as_(tutor), tutor)
+        tutors.withdraw_submission(s, as_(tutor), tutor)
     assert profile(tutor).status == "draft"
 
 
@@ -207,21 +207,21 @@ def test_the_review_queue_lists_waiting_profiles_oldest_first_for_admins_only(pe
     complete_profile(approved, doc_dir)
     for t in (first, second):
         with session_scope() as s:
-            tutor_approval.submit_profile(s, as_(t), t)
+            tutors.submit_profile(s, as_(t), t)
     sql("UPDATE tutor_profiles SET submitted_at = now() - interval '2 days' WHERE user_id = :u", u=second)
     _force(approved, "approved")
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), first)
+        tutors.start_review(s, as_(admin), first)
     with session_scope() as s:
-        items, total = tutor_approval.review_queue(s, as_(admin))
-        assert tutor_approval.review_queue(s, as_(admin), page=2, per_page=1)[0][0].tutor_id == str(first)
+        items, total = tutors.review_queue(s, as_(admin))
+        assert tutors.review_queue(s, as_(admin), page=2, per_page=1)[0][0].tutor_id == str(first)
     assert total == 2 and [i.tutor_id for i in items] == [str(second), str(first)]
     assert [h.to_status for h in items[1].history] == ["submitted", "under_review"] and items[1].name == "Ms Priya"
     for stranger in (first, make_user("student"), None):
         with pytest.raises(PermissionDenied), session_scope() as s:
-            tutor_approval.review_queue(s, as_(stranger))
+            tutors.review_queue(s, as_(stranger))
     with pytest.raises(InvalidInput), session_scope() as s:
-        tutor_approval.review_queue(s, as_(admin), page=0)
+        tutors.review_queue(s, as_(admin), page=0)
 
 
 def test_an_unknown_profile_is_not_found(db):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.db import scalar, sql
+from tutorconnect import demo
 from tutorconnect.db import session_scope
-from tutorconnect.services import demo, reviews, tutor_profiles
+from tutorconnect.services import tutors
 
 
 def _load(tmp_path):
@@ -42,7 +43,7 @@ def test_approved_demo_tutors_have_full_marketplace_profiles(loaded):
     assert len(rows) // 2 <= sum(r.trial_price_minor is not None for r in rows) < len(rows)
     assert {len(r.lesson_lengths) for r in rows} >= {1, 2, 3, 4}
     with session_scope() as s:
-        priced = [tutor_profiles.prices(s, r.user_id) for r in rows]
+        priced = [tutors.prices(s, r.user_id) for r in rows]
     assert all(p and all(v > 0 for v in p.values()) for p in priced)
     assert scalar("SELECT count(*) FROM tutor_prices") > 0
 
@@ -59,7 +60,7 @@ def test_demo_reviews_are_varied_and_the_ratings_are_exact(loaded):
     assert _drift() == [] and loaded.reviews == scalar("SELECT count(*) FROM reviews")
     tutor = demo.demo_user_id(demo.TUTOR_EMAIL)
     with session_scope() as s:
-        summary = reviews.rating_summary(s, tutor)
+        summary = tutors.rating_summary(s, tutor)
     assert sum(summary.distribution.values()) == summary.count
 
 
@@ -80,18 +81,16 @@ def test_demo_tutors_are_found_by_full_text_and_by_a_misspelling(loaded):
 
 
 def test_listed_demo_tutors_are_complete_with_a_private_document(loaded, tmp_path):
-    from tutorconnect.services import tutor_documents
-
     listed = [r[0] for r in sql("SELECT user_id FROM tutor_profiles WHERE status = 'approved'")]
     assert listed
     with session_scope() as s:
-        scores = {tutor_profiles.completeness(s, t).score for t in listed}
+        scores = {tutors.completeness(s, t).score for t in listed}
     assert scores == {100}
     keys = [r[0] for r in sql("SELECT storage_key FROM tutor_documents")]
     assert len(keys) >= len(listed)
     for key in keys:
         data = (tmp_path / "documents" / key).read_bytes()
-        assert tutor_documents.sniff_content_type(data[:8]) == ("application/pdf", ".pdf")
+        assert tutors.sniff_content_type(data[:8]) == ("application/pdf", ".pdf")
         assert data.rstrip().endswith(b"%%EOF")
     _load(tmp_path)  # idempotent: no second document
     assert scalar("SELECT count(*) FROM tutor_documents") == len(keys)

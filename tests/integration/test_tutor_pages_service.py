@@ -8,12 +8,12 @@ import pytest
 from tests.integration.test_tutor_support import as_, approved_tutor, doc_dir, listed_tutor, make_subjects, make_user, profile  # noqa: F401
 from tests.support.db import sql
 from tutorconnect.db import session_scope
-from tutorconnect.services import tutor_pages
+from tutorconnect.services import tutors
 
 
 def _read(key):
     with session_scope() as s:
-        return tutor_pages.public_profile(s, key)
+        return tutors.public_profile(s, key)
 
 
 def test_an_approved_tutor_reads_by_slug_and_by_id(db, doc_dir):  # noqa: F811

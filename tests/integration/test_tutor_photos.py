@@ -9,9 +9,10 @@ from PIL import Image
 
 from tests.integration.test_tutor_support import PDF, as_, draft, make_user, profile
 from tutorconnect.db import session_scope
-from tutorconnect.services import tutor_photos
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import InvalidInput, PermissionDenied
-from tutorconnect.services.tutor_profiles import ProfileLocked
+from tutorconnect.services.tutors import ProfileLocked
+from tutorconnect.services.tutors import photos  # the submodule: monkeypatch target
 
 
 def image_bytes(fmt: str, size=(800, 600), color=(200, 40, 40), exif: bytes | None = None, mode="RGB") -> bytes:
@@ -33,7 +34,7 @@ def gps_exif() -> bytes:
 @pytest.fixture
 def photo_dir(tmp_path, monkeypatch):
     path = tmp_path / "photos"
-    monkeypatch.setattr(tutor_photos, "PHOTO_DIR", path)
+    monkeypatch.setattr(photos, "PHOTO_DIR", path)
     return path
 
 
@@ -46,7 +47,7 @@ def tutor(db):
 
 def upload(tutor_id, data):
     with session_scope() as s:
-        return tutor_photos.upload_photo(s, as_(tutor_id), tutor_id, data=data)
+        return tutors.upload_photo(s, as_(tutor_id), tutor_id, data=data)
 
 
 def stored_files(photo_dir):
@@ -56,7 +57,7 @@ def stored_files(photo_dir):
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
 def test_png_jpeg_and_webp_become_a_512_square_webp_on_the_profile(tutor, photo_dir, fmt):
     path = upload(tutor, image_bytes(fmt))
-    assert tutor_photos.KEY_RE.fullmatch(path.removeprefix("/media/photos/"))
+    assert tutors.KEY_RE.fullmatch(path.removeprefix("/media/photos/"))
     assert profile(tutor).photo_path == path
     [file] = stored_files(photo_dir)
     assert path.endswith(file.name)
@@ -136,10 +137,10 @@ def test_an_image_with_too_many_pixels_is_rejected_before_decoding(tutor, photo_
 def test_only_the_tutor_themselves_can_set_their_photo(tutor, photo_dir):
     other = make_user("tutor")
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_photos.upload_photo(s, as_(other), tutor, data=image_bytes("PNG"))
+        tutors.upload_photo(s, as_(other), tutor, data=image_bytes("PNG"))
     student = make_user("student")
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_photos.upload_photo(s, as_(student), student, data=image_bytes("PNG"))
+        tutors.upload_photo(s, as_(student), student, data=image_bytes("PNG"))
     assert stored_files(photo_dir) == [] and profile(tutor).photo_path is None
 
 
@@ -156,9 +157,9 @@ def test_a_profile_under_review_cannot_change_its_photo(tutor, photo_dir):
 def test_photo_file_accepts_only_well_formed_existing_keys(tutor, photo_dir):
     path = upload(tutor, image_bytes("PNG"))
     key = path.rsplit("/", 1)[1]
-    assert tutor_photos.photo_file(key) is not None
+    assert tutors.photo_file(key) is not None
     for bad in ("../secret_key", key.upper(), key[:-5] + ".png", "0" * 32 + ".webp", "", key + "/"):
-        assert tutor_photos.photo_file(bad) is None
+        assert tutors.photo_file(bad) is None
 
 
 def test_a_replaced_photo_file_is_deleted_once_no_profile_uses_it(tutor, photo_dir):
@@ -166,14 +167,14 @@ def test_a_replaced_photo_file_is_deleted_once_no_profile_uses_it(tutor, photo_d
     second = upload(tutor, image_bytes("JPEG"))
     assert len(stored_files(photo_dir)) == 2
     with session_scope() as s:
-        assert tutor_photos.discard_unused_photo(s, first) is True
+        assert tutors.discard_unused_photo(s, first) is True
     assert [f.name for f in stored_files(photo_dir)] == [second.rsplit("/", 1)[1]]
     with session_scope() as s:  # still the profile's photo: kept
-        assert tutor_photos.discard_unused_photo(s, second) is False
+        assert tutors.discard_unused_photo(s, second) is False
     with session_scope() as s:
-        assert tutor_photos.remove_photo(s, as_(tutor), tutor) == second
+        assert tutors.remove_photo(s, as_(tutor), tutor) == second
     with session_scope() as s:
-        assert tutor_photos.discard_unused_photo(s, second) is True
+        assert tutors.discard_unused_photo(s, second) is True
     assert stored_files(photo_dir) == [] and profile(tutor).photo_path is None
 
 
@@ -181,4 +182,4 @@ def test_a_replaced_photo_file_is_deleted_once_no_profile_uses_it(tutor, photo_d
                                   "/media/photos/" + "0" * 32 + ".webp"])
 def test_discarding_never_touches_anything_but_stored_photos(tutor, photo_dir, path):
     with session_scope() as s:
-        assert tutor_photos.discard_unused_photo(s, path) is False
+        assert tutors.discard_unused_photo(s, path) is False

@@ -24,9 +24,10 @@ from tests.integration.test_tutor_support import (
 from tests.support.db import scalar, sql
 from tutorconnect.db import session_scope
 from tutorconnect.models import User
-from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
-from tutorconnect.services.tutor_profiles import ProfileLocked
+from tutorconnect.services.tutors import ProfileLocked
+from tutorconnect.services.tutors import documents  # the submodule: monkeypatch target
 
 
 @pytest.fixture
@@ -38,9 +39,8 @@ def tutor(db):
 
 
 def _save(step: str, tutor_id: uuid.UUID, *args, **kwargs):
-    module = tutor_documents if step.endswith("_document") else tutor_profiles
     with session_scope() as s:
-        return getattr(module, step)(s, as_(tutor_id), tutor_id, *args, **kwargs)
+        return getattr(tutors, step)(s, as_(tutor_id), tutor_id, *args, **kwargs)
 
 
 def _snapshot(tutor_id):
@@ -51,7 +51,7 @@ def _snapshot(tutor_id):
 # Drafts ---------------------------------------------------------------------------------
 def test_a_tutor_gets_one_draft_with_a_slug_from_their_name(tutor):
     with session_scope() as s:
-        again = tutor_profiles.get_or_create_draft(s, as_(tutor), tutor)
+        again = tutors.get_or_create_draft(s, as_(tutor), tutor)
     assert again.status == "draft" and again.slug == "priya-sharma"
     assert scalar("SELECT count(*) FROM tutor_profiles") == 1
 
@@ -66,17 +66,17 @@ def test_a_second_tutor_with_the_same_name_gets_a_distinct_slug(tutor):
 def test_only_tutor_accounts_get_a_draft(db, role):
     uid = make_user(role)
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_profiles.get_or_create_draft(s, as_(uid), uid)
+        tutors.get_or_create_draft(s, as_(uid), uid)
 
 
 def test_nobody_creates_or_edits_someone_elses_profile(tutor):
     other = make_user("tutor")
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_profiles.get_or_create_draft(s, as_(other), tutor)
+        tutors.get_or_create_draft(s, as_(other), tutor)
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_profiles.save_basics(s, as_(other), tutor, **BASICS)
+        tutors.save_basics(s, as_(other), tutor, **BASICS)
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_profiles.save_basics(s, as_(None), tutor, **BASICS)
+        tutors.save_basics(s, as_(None), tutor, **BASICS)
 
 
 # Basics -----------------------------------------------------------------------------------
@@ -173,14 +173,14 @@ def test_pricing_with_overrides_gives_a_price_per_offered_length(tutor):
     p = profile(tutor)
     assert p.lesson_lengths == [30, 45, 90] and p.trial_price_minor == 300_00
     with session_scope() as s:
-        assert tutor_profiles.prices(s, tutor) == {30: 700_00, 45: 900_00, 90: 1800_00}
+        assert tutors.prices(s, tutor) == {30: 700_00, 45: 900_00, 90: 1800_00}
 
 
 def test_saving_pricing_again_drops_old_overrides(tutor):
     _save("save_pricing", tutor, **PRICING)
     _save("save_pricing", tutor, **{**PRICING, "overrides": {}})
     with session_scope() as s:
-        assert tutor_profiles.prices(s, tutor) == {30: 600_00, 60: 1200_00}
+        assert tutors.prices(s, tutor) == {30: 600_00, 60: 1200_00}
 
 
 @pytest.mark.parametrize(
@@ -228,12 +228,12 @@ def test_a_non_video_link_and_a_non_image_photo_are_refused(tutor):
 # Completeness -----------------------------------------------------------------------------
 def _completeness(tutor_id):
     with session_scope() as s:
-        return tutor_profiles.completeness(s, tutor_id)
+        return tutors.completeness(s, tutor_id)
 
 
 def test_an_empty_draft_scores_zero_and_lists_everything_missing(tutor):
     c = _completeness(tutor)
-    assert c.score == 0 and len(c.missing) == len(tutor_profiles.WEIGHTS) and not c.complete
+    assert c.score == 0 and len(c.missing) == len(tutors.WEIGHTS) and not c.complete
     assert "A headline" in c.missing and "Your hourly rate" in c.missing
 
 
@@ -260,7 +260,7 @@ def test_a_short_bio_is_listed_as_missing(tutor):
 def test_the_wizard_resumes_with_everything_saved_so_far(tutor, doc_dir):
     complete_profile(tutor, doc_dir, subjects=(("physics", "advanced"), ("mathematics", "expert")))
     with session_scope() as s:
-        d = tutor_profiles.load_draft(s, as_(tutor), tutor)
+        d = tutors.load_draft(s, as_(tutor), tutor)
     assert (d.display_name, d.headline, d.years_experience, d.time_zone) == ("Ms Priya", BASICS["headline"], 11, "Asia/Kolkata")
     assert d.subjects == [("mathematics", "expert"), ("physics", "advanced")]
     assert d.languages == [("en", "C2"), ("hi", "native")]
@@ -268,7 +268,7 @@ def test_the_wizard_resumes_with_everything_saved_so_far(tutor, doc_dir):
     assert d.overrides == {30: 700_00} and d.prices == {30: 700_00, 60: 1200_00}
     assert d.status == "draft" and d.completeness.score == 100
     with pytest.raises(PermissionDenied), session_scope() as s:
-        tutor_profiles.load_draft(s, as_(make_user("student")), tutor)
+        tutors.load_draft(s, as_(make_user("student")), tutor)
 
 
 # Status rules -----------------------------------------------------------------------------
@@ -276,13 +276,13 @@ def test_editing_is_refused_while_under_review_and_allowed_once_approved(tutor, 
     admin = make_user("admin")
     complete_profile(tutor, doc_dir)
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor), tutor)
+        tutors.submit_profile(s, as_(tutor), tutor)
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), tutor)
+        tutors.start_review(s, as_(admin), tutor)
     with pytest.raises(ProfileLocked):
         _save("save_basics", tutor, **BASICS)
     with session_scope() as s:
-        tutor_approval.approve_tutor(s, as_(admin), tutor)
+        tutors.approve_tutor(s, as_(admin), tutor)
     _save("save_basics", tutor, **{**BASICS, "headline": "Now teaching calculus too"})
     assert profile(tutor).status == "approved" and "calculus" in profile(tutor).search_text
 
@@ -302,8 +302,8 @@ def test_every_save_refreshes_the_search_document(tutor):
 def test_refreshing_all_documents_in_one_statement(tutor):
     sql("UPDATE tutor_profiles SET search_text = '', search_vector = NULL")
     with session_scope() as s:
-        assert tutor_profiles.refresh_search_documents(s) == 1
-        assert tutor_profiles.refresh_search_documents(s, []) == 0
+        assert tutors.refresh_search_documents(s) == 1
+        assert tutors.refresh_search_documents(s, []) == 0
     assert profile(tutor).search_text == "priya sharma"
 
 
@@ -315,7 +315,7 @@ def test_documents_are_typed_by_their_bytes_and_stored_privately(tutor, doc_dir,
     doc_id = _save("add_document", tutor, kind="education", title="BSc", issuer="Univ", year=2010,
                    filename=filename, data=data)
     with session_scope() as s:
-        path, ctype, name = tutor_documents.open_document(s, as_(tutor), doc_id)
+        path, ctype, name = tutors.open_document(s, as_(tutor), doc_id)
     assert ctype == content_type and name == filename
     assert path.parent == doc_dir and path.read_bytes() == data
     assert "assets" not in path.parts and "uploaded_files" not in path.parts
@@ -325,9 +325,9 @@ def test_documents_are_typed_by_their_bytes_and_stored_privately(tutor, doc_dir,
 def test_the_document_directory_is_private_and_outside_every_served_folder():
     from tutorconnect.config import PROJECT_ROOT
 
-    assert tutor_documents.DOCUMENT_DIR == PROJECT_ROOT / "var" / "private" / "documents"
+    assert tutors.DOCUMENT_DIR == PROJECT_ROOT / "var" / "private" / "documents"
     for served in (PROJECT_ROOT / "assets", PROJECT_ROOT / "uploaded_files", PROJECT_ROOT / ".web"):
-        assert not tutor_documents.DOCUMENT_DIR.is_relative_to(served)
+        assert not tutors.DOCUMENT_DIR.is_relative_to(served)
 
 
 @pytest.mark.parametrize("data,message", [
@@ -358,16 +358,16 @@ def test_only_the_owning_tutor_or_an_admin_can_open_a_document(tutor, doc_dir):
                    filename="../../etc/passwd.pdf", data=PDF)
     admin, student, other_tutor = make_user("admin"), make_user("student"), make_user("tutor")
     with session_scope() as s:
-        path, _, name = tutor_documents.open_document(s, as_(admin), doc_id)
+        path, _, name = tutors.open_document(s, as_(admin), doc_id)
         assert name == "passwd.pdf" and path.exists()
-        assert [d.id for d in tutor_documents.list_documents(s, as_(admin), tutor)] == [str(doc_id)]
+        assert [d.id for d in tutors.list_documents(s, as_(admin), tutor)] == [str(doc_id)]
     for stranger in (student, other_tutor, None):
         with pytest.raises(PermissionDenied), session_scope() as s:
-            tutor_documents.open_document(s, as_(stranger), doc_id)
+            tutors.open_document(s, as_(stranger), doc_id)
         with pytest.raises(PermissionDenied), session_scope() as s:
-            tutor_documents.list_documents(s, as_(stranger), tutor)
+            tutors.list_documents(s, as_(stranger), tutor)
     with pytest.raises(NotFound), session_scope() as s:
-        tutor_documents.open_document(s, as_(admin), uuid.uuid4())
+        tutors.open_document(s, as_(admin), uuid.uuid4())
 
 
 def test_a_removed_document_can_no_longer_be_opened(tutor, doc_dir):
@@ -375,7 +375,7 @@ def test_a_removed_document_can_no_longer_be_opened(tutor, doc_dir):
                    filename="d.pdf", data=PDF)
     _save("remove_document", tutor, doc_id)
     with pytest.raises(NotFound), session_scope() as s:
-        tutor_documents.open_document(s, as_(tutor), doc_id)
+        tutors.open_document(s, as_(tutor), doc_id)
     assert _completeness(tutor).score == 0
 
 
@@ -383,7 +383,7 @@ def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir, monkeypatch):
     def refuse():
         raise RuntimeError("database went away")
 
-    write = tutor_documents._write_atomically
+    write = documents._write_atomically
     written = []
 
     def write_then_fail_the_flush(*args):
@@ -391,16 +391,16 @@ def test_a_failed_row_insert_leaves_no_file_behind(tutor, doc_dir, monkeypatch):
         s.flush = refuse  # the file is on disk; now the row insert fails
         return written[-1]
 
-    monkeypatch.setattr(tutor_documents, "_write_atomically", write_then_fail_the_flush)
+    monkeypatch.setattr(documents, "_write_atomically", write_then_fail_the_flush)
     with pytest.raises(RuntimeError), session_scope() as s:
-        tutor_documents.add_document(s, as_(tutor), tutor, kind="education", title="B", issuer="", year=None,
+        tutors.add_document(s, as_(tutor), tutor, kind="education", title="B", issuer="", year=None,
                                     filename="b.pdf", data=PDF)
     assert scalar("SELECT count(*) FROM tutor_documents") == 0
     assert written and list(doc_dir.iterdir()) == []
 
 
 def test_a_storage_key_is_never_overwritten(tutor, doc_dir, monkeypatch):
-    monkeypatch.setattr(tutor_profiles.uuid, "uuid4", lambda: uuid.UUID(int=7))
+    monkeypatch.setattr(documents.uuid, "uuid4", lambda: uuid.UUID(int=7))
     _save("add_document", tutor, kind="education", title="A", issuer="", year=None, filename="a.pdf", data=PDF)
     with pytest.raises(FileExistsError):
         _save("add_document", tutor, kind="education", title="B", issuer="", year=None, filename="b.pdf", data=PDF + b"2")
@@ -411,13 +411,13 @@ def test_a_tutor_renaming_their_account_is_found_by_the_new_name(db, ctx):
     from sqlalchemy import text as sql_text
 
     from tutorconnect.db import get_engine, session_scope
-    from tutorconnect.services import accounts, tutor_profiles
+    from tutorconnect.services import accounts, tutors
 
     with session_scope() as s:
         uid = accounts.register(s, ctx, email="rename.me@example.com", password="a long enough passphrase",
                                 full_name="Old Name", role="tutor", time_zone="UTC")
     with session_scope() as s:
-        tutor_profiles.get_or_create_draft(s, ctx.acting_as(uid), uid)
+        tutors.get_or_create_draft(s, ctx.acting_as(uid), uid)
     with session_scope() as s:
         accounts.update_profile(s, ctx.acting_as(uid), user_id=uid, full_name="Zebulon Quixote", time_zone="UTC")
     with get_engine().connect() as conn:

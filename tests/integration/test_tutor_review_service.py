@@ -15,7 +15,7 @@ from tests.integration.test_tutor_support import (  # noqa: F401
 )
 from tests.support.db import sql
 from tutorconnect.db import session_scope
-from tutorconnect.services import subjects, tutor_approval, tutor_review
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
 
@@ -29,13 +29,13 @@ def _submitted(name, doc_dir):  # noqa: F811
     tid = make_user("tutor", name)
     complete_profile(tid, doc_dir)
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tid), tid)
+        tutors.submit_profile(s, as_(tid), tid)
     return tid
 
 
 def _list(admin, **kw):
     with session_scope() as s:
-        return tutor_review.list_tutors(s, as_(admin), **kw)
+        return tutors.list_tutors(s, as_(admin), **kw)
 
 
 def test_waiting_lists_submitted_and_under_review_oldest_first(admin, doc_dir):  # noqa: F811
@@ -43,7 +43,7 @@ def test_waiting_lists_submitted_and_under_review_oldest_first(admin, doc_dir): 
     second = _submitted("Bela Second", doc_dir)
     sql("UPDATE tutor_profiles SET submitted_at = now() - interval '2 days' WHERE user_id = :t", t=first)
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), second)
+        tutors.start_review(s, as_(admin), second)
     listed_tutor("approved", "Carl Approved")
     rows, total = _list(admin)
     assert total == 2
@@ -89,19 +89,19 @@ def test_only_admins_may_read(admin, role, doc_dir):  # noqa: F811
     tid = _submitted("Someone", doc_dir)
     other = make_user(role)
     with session_scope() as s, pytest.raises(PermissionDenied):
-        tutor_review.list_tutors(s, as_(other))
+        tutors.list_tutors(s, as_(other))
     with session_scope() as s, pytest.raises(PermissionDenied):
-        tutor_review.admin_tutor_view(s, as_(other), tid)
+        tutors.admin_tutor_view(s, as_(other), tid)
     with session_scope() as s, pytest.raises(PermissionDenied):
-        tutor_review.admin_tutor_view(s, as_(tid), tid)  # not even the tutor: this is the admin's view
+        tutors.admin_tutor_view(s, as_(tid), tid)  # not even the tutor: this is the admin's view
     with session_scope() as s, pytest.raises(PermissionDenied):
-        tutor_review.subject_tutor_counts(s, as_(other))
+        tutors.subject_tutor_counts(s, as_(other))
 
 
 def test_the_view_has_the_profile_documents_history_and_valid_actions(admin, doc_dir):  # noqa: F811
     tid = _submitted("Priya Sharma", doc_dir)
     with session_scope() as s:
-        view = tutor_review.admin_tutor_view(s, as_(admin), tid)
+        view = tutors.admin_tutor_view(s, as_(admin), tid)
     assert (view.status, view.display_name, view.headline) == ("submitted", "Ms Priya", "Maths that makes sense")
     assert view.subjects == [("Mathematics", "expert", False)]
     assert view.languages == [("en", "C2"), ("hi", "native")]
@@ -112,11 +112,11 @@ def test_the_view_has_the_profile_documents_history_and_valid_actions(admin, doc
     assert view.actions == ["under_review"]
 
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin), tid)
+        tutors.start_review(s, as_(admin), tid)
     with session_scope() as s:
-        tutor_approval.reject_tutor(s, as_(admin), tid, reason="Please add a clearer photo.")
+        tutors.reject_tutor(s, as_(admin), tid, reason="Please add a clearer photo.")
     with session_scope() as s:
-        view = tutor_review.admin_tutor_view(s, as_(admin), tid)
+        view = tutors.admin_tutor_view(s, as_(admin), tid)
     assert view.status == "rejected" and view.actions == []
     assert view.rejection_reason == "Please add a clearer photo."
     top = view.history[0]
@@ -128,22 +128,22 @@ def test_the_view_has_the_profile_documents_history_and_valid_actions(admin, doc
                                             ("under_review", ["approved", "rejected"]), ("approved", ["suspended"]),
                                             ("suspended", ["approved"]), ("rejected", [])])
 def test_admin_actions_follow_the_state_machine(status, actions):
-    assert tutor_review.admin_actions(status) == actions
+    assert tutors.admin_actions(status) == actions
 
 
 def test_unknown_tutor_is_not_found(admin):
     import uuid
 
     with session_scope() as s, pytest.raises(NotFound):
-        tutor_review.admin_tutor_view(s, as_(admin), uuid.uuid4())
+        tutors.admin_tutor_view(s, as_(admin), uuid.uuid4())
 
 
 def test_subject_counts_count_profiles_per_subject(admin, doc_dir):  # noqa: F811
     approved_tutor(admin, doc_dir, "One")
     approved_tutor(admin, doc_dir, "Two", subjects=(("mathematics", "expert"), ("physics", "advanced")))
     with session_scope() as s:
-        counts = tutor_review.subject_tutor_counts(s, as_(admin))
-        by_slug = {r.slug: counts.get(r.id, 0) for r in subjects.list_all(s, as_(admin))}
+        counts = tutors.subject_tutor_counts(s, as_(admin))
+        by_slug = {r.slug: counts.get(r.id, 0) for r in tutors.all_subjects(s, as_(admin))}
     assert by_slug == {"mathematics": 2, "physics": 1, "japanese": 0, "python-programming": 0}
 
 
@@ -153,10 +153,10 @@ def test_tab_counts_follow_the_search(admin):
     listed_tutor("suspended", "Priya Nair")
     listed_tutor("submitted", "Priya Das")
     with session_scope() as s:
-        assert tutor_review.tab_counts(s, as_(admin)) == {"waiting": 1, "approved": 2, "suspended": 1, "rejected": 0, "draft": 0}
-        assert tutor_review.tab_counts(s, as_(admin), q="priya") == {"waiting": 1, "approved": 1, "suspended": 1, "rejected": 0, "draft": 0}
+        assert tutors.tab_counts(s, as_(admin)) == {"waiting": 1, "approved": 2, "suspended": 1, "rejected": 0, "draft": 0}
+        assert tutors.tab_counts(s, as_(admin), q="priya") == {"waiting": 1, "approved": 1, "suspended": 1, "rejected": 0, "draft": 0}
         with pytest.raises(InvalidInput):
-            tutor_review.tab_counts(s, as_(admin), q=["x"])
+            tutors.tab_counts(s, as_(admin), q=["x"])
     student = make_user("student")
     with session_scope() as s, pytest.raises(PermissionDenied):
-        tutor_review.tab_counts(s, as_(student))
+        tutors.tab_counts(s, as_(student))

@@ -12,8 +12,8 @@ import pytest
 from tests.integration.test_discovery_search import make_subjects, tutor
 from tests.support.db import scalar, sql
 from tutorconnect.db import get_engine, session_scope
-from tutorconnect.services import subjects as subjects_service
-from tutorconnect.services.tutor_profiles import refresh_search_documents
+from tutorconnect.services import tutors
+from tutorconnect.services.tutors import refresh_search_documents
 from tests.integration.test_tutor_support import as_, make_user
 
 COLUMNS = ("tutor_id, slug, name, headline, photo_path, time_zone, currency, hourly_rate_minor, rating_count, "
@@ -104,10 +104,10 @@ def test_renaming_or_retiring_a_subject_updates_every_tutor_teaching_it(subject_
     admin = make_user("admin")
     teachers = [tutor(subject_ids, f"Teacher {i}", subjects=(("physics", "expert"),)) for i in range(3)]
     with session_scope() as s:
-        subjects_service.rename_subject(s, as_(admin), subject_ids["physics"], name="Physics (all boards)")
+        tutors.rename_subject(s, as_(admin), subject_ids["physics"], name="Physics (all boards)")
     assert {row(t).subject_names[0] for t in teachers} == {"Physics (all boards)"}
     with session_scope() as s:
-        subjects_service.retire_subject(s, as_(admin), subject_ids["physics"])
+        tutors.retire_subject(s, as_(admin), subject_ids["physics"])
     assert {tuple(row(t).subject_names) for t in teachers} == {()}
     assert_in_step()
 

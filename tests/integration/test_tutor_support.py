@@ -12,7 +12,8 @@ import pytest
 
 from tutorconnect.db import session_scope
 from tutorconnect.models import Subject, TutorProfile, User
-from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
+from tutorconnect.services import tutors
+from tutorconnect.services.tutors import documents  # the submodule: monkeypatch target
 from tutorconnect.services.context import RequestContext
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -47,7 +48,7 @@ def make_subjects() -> dict[str, uuid.UUID]:
 
 def draft(tutor_id: uuid.UUID) -> None:
     with session_scope() as s:
-        tutor_profiles.get_or_create_draft(s, as_(tutor_id), tutor_id)
+        tutors.get_or_create_draft(s, as_(tutor_id), tutor_id)
 
 
 BASICS = dict(display_name="Ms Priya", headline="Maths that makes sense",
@@ -60,14 +61,14 @@ def complete_profile(tutor_id: uuid.UUID, doc_dir, subjects=(("mathematics", "ex
     """Every wizard step, leaving the profile 100% complete (status unchanged)."""
     ctx = as_(tutor_id)
     with session_scope() as s:
-        tutor_profiles.get_or_create_draft(s, ctx, tutor_id)
-        tutor_profiles.save_basics(s, ctx, tutor_id, **BASICS)
-        tutor_profiles.save_subjects(s, ctx, tutor_id, list(subjects))
-        tutor_profiles.save_languages(s, ctx, tutor_id, [("en", "C2"), ("hi", "native")])
-        tutor_profiles.save_pricing(s, ctx, tutor_id, **PRICING)
-        tutor_profiles.save_media(s, ctx, tutor_id, photo_path="/avatars/priya.svg",
+        tutors.get_or_create_draft(s, ctx, tutor_id)
+        tutors.save_basics(s, ctx, tutor_id, **BASICS)
+        tutors.save_subjects(s, ctx, tutor_id, list(subjects))
+        tutors.save_languages(s, ctx, tutor_id, [("en", "C2"), ("hi", "native")])
+        tutors.save_pricing(s, ctx, tutor_id, **PRICING)
+        tutors.save_media(s, ctx, tutor_id, photo_path="/avatars/priya.svg",
                                   intro_video_url="https://www.youtube.com/watch?v=abc123")
-        tutor_documents.add_document(s, ctx, tutor_id, kind="education", title="MSc Mathematics", issuer="IIT Bombay",
+        tutors.add_document(s, ctx, tutor_id, kind="education", title="MSc Mathematics", issuer="IIT Bombay",
                                     year=2012, filename="degree.pdf", data=PDF, directory=doc_dir)
 
 
@@ -75,11 +76,11 @@ def approved_tutor(admin_id: uuid.UUID, doc_dir, name: str = "Priya Sharma", sub
     tutor_id = make_user("tutor", name)
     complete_profile(tutor_id, doc_dir, subjects)
     with session_scope() as s:
-        tutor_approval.submit_profile(s, as_(tutor_id), tutor_id)
+        tutors.submit_profile(s, as_(tutor_id), tutor_id)
     with session_scope() as s:
-        tutor_approval.start_review(s, as_(admin_id), tutor_id)
+        tutors.start_review(s, as_(admin_id), tutor_id)
     with session_scope() as s:
-        tutor_approval.approve_tutor(s, as_(admin_id), tutor_id)
+        tutors.approve_tutor(s, as_(admin_id), tutor_id)
     return tutor_id
 
 
@@ -99,5 +100,5 @@ def profile(tutor_id: uuid.UUID) -> TutorProfile:
 @pytest.fixture
 def doc_dir(tmp_path, monkeypatch):
     path = tmp_path / "private-documents"
-    monkeypatch.setattr(tutor_documents, "DOCUMENT_DIR", path)
+    monkeypatch.setattr(documents, "DOCUMENT_DIR", path)
     return path

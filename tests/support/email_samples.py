@@ -1,7 +1,7 @@
 """A sample context for every email template (tests render and send each one; the email
 screenshot script renders them in Chromium). The real contexts come from
-services/notify_messages.py; the flow tests in tests/integration/test_notify_emails.py
-check those end to end."""
+services/notifications/ (booking_messages.py, user_messages.py); the flow tests in
+tests/integration/test_notify_emails.py check those end to end."""
 
 from __future__ import annotations
 

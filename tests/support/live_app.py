@@ -46,7 +46,7 @@ class LiveApp:
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
     build_dirs: list[Path] = field(default_factory=list)
-    razorpay_url: str = ""  # the Razorpay emulator (python -m tutorconnect.emulators starts it)
+    razorpay_url: str = ""  # the Razorpay emulator (python -m emulators starts it)
     smtp_port: int = 0  # the capture server's SMTP port (tests may send mail to it directly)
 
     # -- mail -----------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def start_live_app(log_dir: Path, *, redis: bool = False, name: str = "live",
         return proc
 
     try:
-        emulators = spawn("emulators", [sys.executable, "-m", "tutorconnect.emulators"])
+        emulators = spawn("emulators", [sys.executable, "-m", "emulators"])
         if redis:
             spawn("celery", [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
                              "--pool=solo", "-Q", "tutorconnect", "--concurrency=1", "-l", "info"])

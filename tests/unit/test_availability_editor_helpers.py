@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from tutorconnect.services.errors import InvalidInput
-from tutorconnect.state import availability_editor as ed
+from tutorconnect.state import availability_editor_times as ed
 
 
 def test_time_options_are_quarter_hours():

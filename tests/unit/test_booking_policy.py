@@ -1,4 +1,4 @@
-"""booking_policy: money split, refund tiers at their boundaries, deadlines."""
+"""The booking policy: money split, refund tiers at their boundaries, deadlines."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tutorconnect.services import booking_policy as bp
+from tutorconnect.services import bookings
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10_000))
 def test_fee_and_earnings_add_up(price, bps):
-    fee, earnings = bp.split_price(price, bps)
+    fee, earnings = bookings.split_price(price, bps)
     assert fee + earnings == price
     assert 0 <= fee <= price and earnings >= 0
     # half up: exact - 0.5 < fee <= exact + 0.5 (all scaled by 20000 to stay in integers)
@@ -25,21 +25,21 @@ def test_fee_and_earnings_add_up(price, bps):
 
 
 def test_fee_rounding_examples():
-    assert bp.platform_fee(100_00) == 15_00
-    assert bp.platform_fee(10) == 2  # 1.5 -> 2 (half up)
-    assert bp.platform_fee(3) == 0  # 0.45 -> 0
-    assert bp.platform_fee(70_001) == 10_500  # 10500.15 -> 10500
-    assert bp.platform_fee(1, 5000) == 1  # 0.5 -> 1
-    assert bp.split_price(999, 1500) == (150, 849)  # 149.85 -> 150
+    assert bookings.platform_fee(100_00) == 15_00
+    assert bookings.platform_fee(10) == 2  # 1.5 -> 2 (half up)
+    assert bookings.platform_fee(3) == 0  # 0.45 -> 0
+    assert bookings.platform_fee(70_001) == 10_500  # 10500.15 -> 10500
+    assert bookings.platform_fee(1, 5000) == 1  # 0.5 -> 1
+    assert bookings.split_price(999, 1500) == (150, 849)  # 149.85 -> 150
 
 
 @pytest.mark.parametrize("bad", [(-1, 1500), (100, -1), (100, 10_001)])
 def test_fee_rejects_bad_input(bad):
     with pytest.raises(ValueError):
-        bp.platform_fee(*bad)
+        bookings.platform_fee(*bad)
 
 
-POLICY = bp.cancellation_snapshot()
+POLICY = bookings.cancellation_snapshot()
 
 
 def test_snapshot_is_json_and_round_trips():
@@ -59,58 +59,58 @@ def test_snapshot_is_json_and_round_trips():
     ],
 )
 def test_student_tiers_at_boundaries(ahead, percent):
-    assert bp.refund_for(POLICY, 1000_00, "student", T0 + ahead, T0) == 1000_00 * percent // 100
+    assert bookings.refund_for(POLICY, 1000_00, "student", T0 + ahead, T0) == 1000_00 * percent // 100
 
 
 @pytest.mark.parametrize("who", ["tutor", "admin", "system"])
 def test_tutor_and_admin_refund_fully(who):
-    assert bp.refund_for(POLICY, 1234_56, who, T0 + timedelta(minutes=5), T0) == 1234_56
+    assert bookings.refund_for(POLICY, 1234_56, who, T0 + timedelta(minutes=5), T0) == 1234_56
 
 
 def test_refund_uses_the_snapshot_not_the_defaults():
-    custom = bp.cancellation_snapshot(full_refund_hours=48, partial_refund_hours=12, partial_refund_percent=25)
-    assert bp.refund_for(custom, 100_00, "student", T0 + timedelta(hours=30), T0) == 25_00
-    assert bp.refund_for(custom, 100_00, "student", T0 + timedelta(hours=48), T0) == 100_00
-    assert bp.refund_for(custom, 100_00, "student", T0 + timedelta(hours=11), T0) == 0
+    custom = bookings.cancellation_snapshot(full_refund_hours=48, partial_refund_hours=12, partial_refund_percent=25)
+    assert bookings.refund_for(custom, 100_00, "student", T0 + timedelta(hours=30), T0) == 25_00
+    assert bookings.refund_for(custom, 100_00, "student", T0 + timedelta(hours=48), T0) == 100_00
+    assert bookings.refund_for(custom, 100_00, "student", T0 + timedelta(hours=11), T0) == 0
 
 
 def test_partial_refund_rounds_half_up():
-    assert bp.refund_for(POLICY, 101, "student", T0 + timedelta(hours=3), T0) == 51
+    assert bookings.refund_for(POLICY, 101, "student", T0 + timedelta(hours=3), T0) == 51
 
 
 @given(st.integers(min_value=0, max_value=10**10), st.integers(min_value=-100_000, max_value=100_000),
-       st.sampled_from(bp.CANCELLERS))
+       st.sampled_from(bookings.CANCELLERS))
 def test_refund_is_within_price(price, minutes_ahead, who):
-    refund = bp.refund_for(POLICY, price, who, T0 + timedelta(minutes=minutes_ahead), T0)
+    refund = bookings.refund_for(POLICY, price, who, T0 + timedelta(minutes=minutes_ahead), T0)
     assert 0 <= refund <= price
 
 
 def test_unknown_canceller_refused():
     with pytest.raises(ValueError):
-        bp.refund_for(POLICY, 100, "stranger", T0, T0)
+        bookings.refund_for(POLICY, 100, "stranger", T0, T0)
 
 
 def test_bad_tiers_refused():
     with pytest.raises(ValueError):
-        bp.cancellation_snapshot(full_refund_hours=2, partial_refund_hours=24)
+        bookings.cancellation_snapshot(full_refund_hours=2, partial_refund_hours=24)
 
 
 def test_payment_window():
-    assert bp.payment_expires_at(T0) == T0 + timedelta(minutes=15)
+    assert bookings.payment_expires_at(T0) == T0 + timedelta(minutes=15)
 
 
 def test_respond_by_default_and_capped_before_start():
-    assert bp.respond_by(T0, T0 + timedelta(days=5)) == T0 + timedelta(hours=24)
-    assert bp.respond_by(T0, T0 + timedelta(hours=10)) == T0 + timedelta(hours=9)
-    assert bp.respond_by(T0, T0 + timedelta(minutes=30)) == T0  # never in the past
+    assert bookings.respond_by(T0, T0 + timedelta(days=5)) == T0 + timedelta(hours=24)
+    assert bookings.respond_by(T0, T0 + timedelta(hours=10)) == T0 + timedelta(hours=9)
+    assert bookings.respond_by(T0, T0 + timedelta(minutes=30)) == T0  # never in the past
 
 
 def test_reschedule_limit():
-    assert bp.may_reschedule(0) and bp.may_reschedule(1)
-    assert not bp.may_reschedule(2)
+    assert bookings.may_reschedule(0) and bookings.may_reschedule(1)
+    assert not bookings.may_reschedule(2)
 
 
 def test_describe_says_each_tier_in_words():
-    policy = bp.cancellation_snapshot(full_refund_hours=24, partial_refund_hours=2, partial_refund_percent=50)
-    assert bp.describe(policy) == (
+    policy = bookings.cancellation_snapshot(full_refund_hours=24, partial_refund_hours=2, partial_refund_percent=50)
+    assert bookings.describe(policy) == (
         "Cancel 24 h or more before: full refund; 2 h or more before: 50% back; later: no refund.")

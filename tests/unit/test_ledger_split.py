@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tutorconnect.services.booking_policy import split_price
-from tutorconnect.services.ledger import split_refund
+from tutorconnect.services.bookings import split_price
+from tutorconnect.services.payments import split_refund
 
 
 @st.composite

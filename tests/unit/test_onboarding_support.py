@@ -65,7 +65,7 @@ def test_price_preview_with_no_valid_rate_shows_a_dash():
 
 
 def test_missing_items_follow_the_wizard_steps_and_link_to_them():
-    from tutorconnect.services.tutor_profiles import WEIGHTS
+    from tutorconnect.services.tutors import WEIGHTS
     from tutorconnect.state.onboarding_support import missing_items
 
     items = missing_items([label for _, _, label in WEIGHTS])

@@ -1,8 +1,9 @@
-"""Property tests of the pure slot core (services/slots.compute_slots) across the DST
-transitions of 2026-2027 in zones on both hemispheres, with half-hour and 45-minute
-offsets and a 30-minute DST shift (Lord Howe).
+"""Property tests of the pure slot core (scheduling.compute_slots, in
+services/scheduling/slot_core.py) across the DST transitions of 2026-2027 in zones on
+both hemispheres, with half-hour and 45-minute offsets and a 30-minute DST shift (Lord
+Howe).
 
-The documented policy (slots.py) defines the available instants of a tutor-local date as
+The documented policy (slot_core.py) defines the available instants of a tutor-local date as
 those whose local wall-clock time lies in one of that date's intervals and that are not
 the second occurrence of a repeated (fall-back) time. The tests compare compute_slots
 with a minute-by-minute brute force of that definition, so a missing slot fails as well
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutorconnect.services.slots import SlotInputs, compute_slots
+from tutorconnect.services.scheduling import SlotInputs, compute_slots
 
 ZONES = ("America/New_York", "Europe/London", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe",
          "Pacific/Chatham", "Asia/Kolkata", "Asia/Kathmandu", "America/Santiago", "America/St_Johns",

@@ -7,14 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tutorconnect.services.errors import InvalidInput
-from tutorconnect.services.tutor_profiles import (
+from tutorconnect.services.tutors import (
     clean_int,
     clean_photo_path,
     clean_text,
     clean_video_url,
     price_for_length,
+    sniff_content_type,
 )
-from tutorconnect.services.tutor_documents import sniff_content_type
 
 rates = st.integers(min_value=100_00, max_value=50_000_00)
 lengths = st.sampled_from((30, 45, 60, 90))

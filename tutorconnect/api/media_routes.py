@@ -25,7 +25,7 @@ from tutorconnect.api.cookies import token_from_request
 from tutorconnect.api.request_context import context_from_request
 from tutorconnect.db import session_scope
 from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES
-from tutorconnect.services import sessions, tutor_documents, tutor_photos
+from tutorconnect.services import sessions, tutors
 from tutorconnect.services.errors import DomainError
 
 _DOC_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -40,7 +40,7 @@ def _not_found(private: bool = False) -> Response:
 
 
 async def photo(request: Request) -> Response:
-    path = tutor_photos.photo_file(request.path_params.get("key", ""))
+    path = tutors.photo_file(request.path_params.get("key", ""))
     if path is None:
         return _not_found()
     response = FileResponse(path, media_type="image/webp")
@@ -72,9 +72,7 @@ async def tutor_document(request: Request) -> Response:
             current = sessions.resolve(s, token_from_request(request))
             if current is None:
                 return _not_found(private=True)
-            path, content_type, filename = tutor_documents.open_document(
-                s, ctx.acting_as(current.user_id), document_id, directory=tutor_documents.DOCUMENT_DIR
-            )
+            path, content_type, filename = tutors.open_document(s, ctx.acting_as(current.user_id), document_id)
     except DomainError:
         # NotFound and PermissionDenied look the same: an id reveals nothing to outsiders.
         return _not_found(private=True)

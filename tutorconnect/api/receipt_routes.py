@@ -18,7 +18,7 @@ from starlette.routing import Route
 from tutorconnect.api.cookies import token_from_request
 from tutorconnect.api.request_context import context_from_request
 from tutorconnect.db import session_scope
-from tutorconnect.services import receipts, sessions
+from tutorconnect.services import payments, sessions
 from tutorconnect.services.errors import DomainError
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -44,12 +44,12 @@ def _build(request: Request, booking_id: uuid.UUID) -> tuple[bytes, str] | None:
             current = sessions.resolve(s, token_from_request(request))
             if current is None:
                 return None
-            receipt = receipts.receipt_for(s, ctx.acting_as(current.user_id), booking_id,
+            receipt = payments.receipt_for(s, ctx.acting_as(current.user_id), booking_id,
                                            is_admin=current.role == "admin")
             zone = current.time_zone or "UTC"
     except DomainError:
         return None
-    return receipts.render_pdf(receipt, zone), receipt.reference
+    return payments.render_receipt_pdf(receipt, zone), receipt.reference
 
 
 async def receipt_pdf(request: Request) -> Response:

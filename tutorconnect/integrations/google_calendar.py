@@ -1,7 +1,7 @@
 """Google Calendar v3: the ONLY module that uses googleapiclient.
 
 With GOOGLE_EMULATOR_URL set, every call goes to the local emulator
-(tutorconnect/emulators/google_calendar.py, mounted in the Google emulator app) through
+(emulators/google/calendar_api.py, mounted in the Google emulator app) through
 the same SDK code path; without it, to Google (same rule as integrations/google_oauth.py:
 `settings.google_endpoint`). The discovery document is the one shipped with the SDK
 (`static_discovery=True`), so building a client never touches the network.

@@ -4,7 +4,7 @@ Calendar scopes; revoked again on disconnect).
 
 The only module that imports google_auth_oauthlib / google.oauth2.id_token (the Calendar
 API client lives in integrations/google_calendar.py). With GOOGLE_EMULATOR_URL set every
-URL points at the local emulator (tutorconnect/emulators/google_oauth.py); otherwise at
+URL points at the local emulator (emulators/google/oauth_routes.py); otherwise at
 Google.
 
 The `state` and PKCE `code_verifier` are made and kept by the caller (in the database),

@@ -1,4 +1,4 @@
-"""Reading the local mail capture server's HTTP inbox (tutorconnect/emulators/smtp_capture.py)
+"""Reading the local mail capture server's HTTP inbox (emulators/smtp_capture.py)
 for the admin page /admin/mail. Only its JSON API is used; every call has a short timeout
 and any failure (not running, refused, timeout, a bad answer) is InboxUnavailable."""
 

@@ -9,7 +9,7 @@ https://razorpay.com/docs/api/refunds/normal-refunds-idempotent), False for ever
 (bad request, authentication, a refund larger than the payment, ...).
 
 Credentials: with no RAZORPAY_KEY_ID configured the app talks to the local emulator
-(tutorconnect/emulators/razorpay.py) at RAZORPAY_BASE_URL with the fixed local keys below;
+(emulators/razorpay/) at RAZORPAY_BASE_URL with the fixed local keys below;
 with real keys, to https://api.razorpay.com and Razorpay's real checkout.js (unless
 RAZORPAY_BASE_URL is set explicitly). `credentials()` returns the effective values.
 """
@@ -57,7 +57,7 @@ class GatewayError(Exception):
 
 
 def credentials() -> Credentials:
-    """The effective keys, as the emulator runner (tutorconnect/emulators/__main__.py) uses
+    """The effective keys, as the emulator runner (emulators/__main__.py) uses
     them: no key id -> the fixed local keys and webhook secret; a key id against a non-Razorpay
     base URL (an emulator) -> the local webhook secret unless one is configured; real
     Razorpay -> exactly the configured values (no webhook secret: every webhook refused)."""

@@ -9,7 +9,7 @@
   second one): which provider gave the link, the Calendar event id (derived from the
   booking), the join URL, and which start time the event reflects.
 - notification_preferences: only the user's choices that differ from the defaults
-  (services/notify.py); (user, event type, channel) -> enabled.
+  (services/notifications/prefs.py); (user, event type, channel) -> enabled.
 - booking_reminders: one row per reminder sent, keyed by (booking, offset, the start
   time it was for): a second beat tick or a restarted worker cannot send it again, and a
   rescheduled lesson gets reminders for its new time only.

@@ -13,7 +13,7 @@ refunds, and the money ledger.
   row's id (services/payments.razorpay_refund_key), so a retried job never refunds twice.
 - ledger_entries: append-only, signed minor units (money in positive, out negative), one
   unique `source_key` per row so every writer is idempotent. Per booking:
-  sum(payment, refund) == sum(platform_fee*, tutor_earnings*) (services/ledger.py).
+  sum(payment, refund) == sum(platform_fee*, tutor_earnings*) (services/payments/ledger.py).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ holds (PostgreSQL fallback for Redis), bookings and their history, calendar feed
 Availability is stored as the tutor wrote it, in local wall-clock terms: weekly rules
 (ISO weekday 0 = Monday .. 6 = Sunday, minutes after local midnight), date overrides (a
 local date, closed or with its own hours) and time off (absolute instants). Slot
-computation (services/slots.py) turns them into instants with zoneinfo, so a 09:00-17:00
-rule stays 09:00-17:00 local across DST changes.
+computation (services/scheduling/slot_core.py) turns them into instants with zoneinfo,
+so a 09:00-17:00 rule stays 09:00-17:00 local across DST changes.
 
 Bookings: the database itself guarantees no double booking. `blocked_from`/`blocked_until`
 are the lesson plus the tutor's buffers (snapshotted on the booking) and an exclusion

@@ -186,11 +186,11 @@ class TutorProfile(SQLModel, table=True):
     submitted_at: datetime | None = tstz()
     reviewed_at: datetime | None = tstz()
     approved_at: datetime | None = tstz()
-    # Aggregates of visible reviews, kept by services/reviews.py in the same transaction
+    # Aggregates of visible reviews, kept by services/tutors/lesson_reviews.py in the same transaction
     # as the review change: average = rating_sum / rating_count, exact.
     rating_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
     rating_sum: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
-    # Maintained by services/tutor_profiles.refresh_search_document on every save.
+    # Maintained by services/search_documents.refresh_search_document on every save.
     search_text: str = _text(default="")
     search_vector: str | None = Field(default=None, sa_column=Column(TSVECTOR, nullable=True))
 

@@ -7,7 +7,7 @@ import reflex as rx
 from tutorconnect.components.empty_state import empty_state
 from tutorconnect.components.layout import page, page_header
 from tutorconnect.pages.admin import pager
-from tutorconnect.services.tutor_approval import REASON_MAX
+from tutorconnect.services.tutors import REASON_MAX
 from tutorconnect.state.admin_tutors import AdminTutorReviewState as R
 from tutorconnect.state.admin_tutors import AdminTutorsState as L
 

@@ -14,7 +14,7 @@ from tutorconnect.components.booking_card import (
 )
 from tutorconnect.components.empty_state import empty_state
 from tutorconnect.components.layout import page, page_header
-from tutorconnect.services.booking_lists import CANCELLATION_WINDOW_DAYS
+from tutorconnect.services.bookings import CANCELLATION_WINDOW_DAYS
 from tutorconnect.state.bookings_list import TutorScheduleState as S
 
 MUTED = rx.color("gray", 11)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
+from sqlmodel import Session, col, select
+
+from tutorconnect.models import Role, User
 from tutorconnect.services.errors import NotAuthenticated, PermissionDenied
 from tutorconnect.services.sessions import CurrentUser
 
@@ -24,3 +29,13 @@ def check_access(
     if require_verified_email and not user.email_verified and not allow_unverified:
         raise PermissionDenied(VERIFY_FIRST)
     return user
+
+
+def require_admin(session: Session, actor_id: uuid.UUID | None) -> User:
+    """Re-read the actor from the database: a role removed a second ago no longer counts."""
+    if actor_id is None:
+        raise PermissionDenied()
+    actor = session.exec(select(User).where(User.id == actor_id, col(User.deleted_at).is_(None))).first()
+    if actor is None or actor.role != Role.ADMIN.value:
+        raise PermissionDenied()
+    return actor

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, or_, select
 from tutorconnect.config import get_settings
 from tutorconnect.db import autonomous_scope
 from tutorconnect.models import AuthToken, LoginAttempt, Role, TokenPurpose, User
-from tutorconnect.services import audit, mail, ratelimit, sessions, tutor_profiles
+from tutorconnect.services import access, audit, notifications, ratelimit, search_documents, sessions
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import (
     AccountLocked,
@@ -242,11 +242,11 @@ def _queue_verification(session: Session, user: User) -> None:
     raw = _new_token(
         session, user.id, TokenPurpose.EMAIL_VERIFY, timedelta(hours=get_settings().email_verify_ttl_hours)
     )
-    mail.queue(
+    notifications.queue(
         session,
         to=user.email,
         template="verify_email",
-        context={"name": user.full_name, "link": mail.link("/verify-email", token=raw)},
+        context={"name": user.full_name, "link": notifications.link("/verify-email", token=raw)},
     )
 
 
@@ -286,13 +286,13 @@ def request_password_reset(session: Session, ctx: RequestContext, *, email: obje
         session, user.id, TokenPurpose.PASSWORD_RESET,
         timedelta(minutes=get_settings().password_reset_ttl_minutes),
     )
-    mail.queue(
+    notifications.queue(
         session,
         to=user.email,
         template="password_reset",
         context={
             "name": user.full_name,
-            "link": mail.link("/reset-password", token=raw),
+            "link": notifications.link("/reset-password", token=raw),
             "minutes": get_settings().password_reset_ttl_minutes,
         },
     )
@@ -364,21 +364,11 @@ def update_profile(
         if user.role == Role.TUTOR.value and before["full_name"] != name:
             session.flush()
             # A tutor's name is searchable: rebuild their search document (no-op without a profile).
-            tutor_profiles.refresh_search_document(session, user.id)
+            search_documents.refresh_search_document(session, user.id)
     return _profile(user)
 
 
 # Administration ----------------------------------------------------------------------
-def require_admin(session: Session, actor_id: uuid.UUID | None) -> User:
-    """Re-read the actor from the database: a role removed a second ago no longer counts."""
-    if actor_id is None:
-        raise PermissionDenied()
-    actor = session.exec(select(User).where(User.id == actor_id, col(User.deleted_at).is_(None))).first()
-    if actor is None or actor.role != Role.ADMIN.value:
-        raise PermissionDenied()
-    return actor
-
-
 def change_role(
     session: Session, ctx: RequestContext, *, target_user_id: uuid.UUID, new_role: object
 ) -> Profile:
@@ -387,7 +377,7 @@ def change_role(
     Raises PermissionDenied (actor not admin, or an admin demoting themselves), InvalidInput,
     NotFound.
     """
-    require_admin(session, ctx.actor_user_id)
+    access.require_admin(session, ctx.actor_user_id)
     if new_role not in tuple(r.value for r in Role):
         raise InvalidInput("role", "Choose student, tutor or admin.")
     if target_user_id == ctx.actor_user_id:
@@ -425,7 +415,7 @@ def list_users(
     per_page: int = 20,
 ) -> tuple[list[UserRow], int]:
     """Admin user list with search by email or name, role filter and pagination."""
-    require_admin(session, ctx.actor_user_id)
+    access.require_admin(session, ctx.actor_user_id)
     page = max(1, int(page))
     per_page = min(max(1, int(per_page)), 100)
     stmt = select(User).where(col(User.deleted_at).is_(None))

@@ -30,7 +30,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import text
 
 from tutorconnect.config import get_settings
-from tutorconnect.services import accounts
+from tutorconnect.services import access
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound, PermissionDenied
 from tutorconnect.services.tokens import hash_secret, looks_like_secret, new_secret
@@ -118,7 +118,7 @@ def _may_see_booking(session, viewer: uuid.UUID | None, row) -> bool:
     if viewer in (row.student_id, row.tutor_id):
         return True
     try:
-        accounts.require_admin(session, viewer)
+        access.require_admin(session, viewer)
     except PermissionDenied:
         return False
     return True
@@ -171,7 +171,7 @@ def revoke_feed_tokens(session, ctx: RequestContext, user_id: uuid.UUID) -> None
     if ctx.actor_user_id is None:
         raise PermissionDenied()
     if ctx.actor_user_id != user_id:
-        accounts.require_admin(session, ctx.actor_user_id)
+        access.require_admin(session, ctx.actor_user_id)
     session.execute(_REVOKE_SQL, {"u": user_id, "now": datetime.now(_UTC)})
 
 
@@ -185,7 +185,7 @@ def feed_status(session, ctx: RequestContext, user_id: uuid.UUID) -> datetime | 
     if ctx.actor_user_id is None:
         raise PermissionDenied()
     if ctx.actor_user_id != user_id:
-        accounts.require_admin(session, ctx.actor_user_id)
+        access.require_admin(session, ctx.actor_user_id)
     return session.execute(_STATUS_SQL, {"u": user_id}).scalar_one()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tutorconnect.services import audit
-from tutorconnect.services.accounts import require_admin
+from tutorconnect.services.access import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound
 

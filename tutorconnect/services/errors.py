@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 
+class PermanentJobError(Exception):
+    """Raised by a background job whose failure no retry can fix (bad payload, a refusal):
+    the outbox row goes straight to the dead letters instead of being retried."""
+
+
 class DomainError(Exception):
     """Base class: `message` is written for the person who caused it."""
 

@@ -1,5 +1,10 @@
 """Background jobs, by name. The Celery tasks (workers/) and the in-process runner used
 without Redis both call `run_job`, so the two modes cannot disagree.
+
+The job table is assembled here, explicitly, from each capability's `JOBS` table
+(payments, meetings, notifications): a handler module never imports this runner and
+nothing registers as a side effect of being imported. `job(name)` adds one more entry
+(tests and benchmarks use it for jobs of their own).
 """
 
 from __future__ import annotations
@@ -9,13 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from tutorconnect.db import session_scope
-from tutorconnect.services import mail, outbox
+from tutorconnect.integrations.razorpay_gateway import GatewayError
+from tutorconnect.services import notifications, outbox
+from tutorconnect.services.errors import DomainError, PermanentJobError
+from tutorconnect.services.meetings import jobs as meeting_jobs
+from tutorconnect.services.notifications import jobs as notify_jobs
+from tutorconnect.services.payments import jobs as payment_jobs
+
+__all__ = ["PermanentJobError", "claim_batch", "drain", "is_permanent", "job", "registered", "run_claimed", "run_job"]
 
 log = logging.getLogger(__name__)
-
-class PermanentJobError(Exception):
-    """Raised by a job whose failure no retry can fix (bad payload, a refusal): the row
-    goes straight to the dead letters instead of being retried."""
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -23,29 +31,41 @@ def is_permanent(exc: BaseException) -> bool:
     Razorpay 5xx/429. Permanent (dead letter at once): PermanentJobError, a Razorpay
     GatewayError with transient=False, a DomainError (the service refused), an unknown job
     or a payload that does not parse (LookupError/KeyError, ValueError, TypeError)."""
-    from tutorconnect.integrations.razorpay_gateway import GatewayError
-    from tutorconnect.services.errors import DomainError
-
     if isinstance(exc, GatewayError):
         return not exc.transient
     return isinstance(exc, (PermanentJobError, DomainError, LookupError, ValueError, TypeError))
 
 
 JobFn = Callable[[dict[str, Any]], None]
-_JOBS: dict[str, JobFn] = {}
+
+
+def _send_email(payload: dict[str, Any]) -> None:
+    notifications.deliver(payload)
+
+
+def _table(*tables: dict[str, JobFn]) -> dict[str, JobFn]:
+    merged: dict[str, JobFn] = {}
+    for table in tables:
+        for name, fn in table.items():
+            if name in merged:
+                raise RuntimeError(f"two jobs are named {name!r}")
+            merged[name] = fn
+    return merged
+
+
+_JOBS: dict[str, JobFn] = _table(
+    {notifications.SEND_JOB: _send_email}, notify_jobs.JOBS, meeting_jobs.JOBS, payment_jobs.JOBS
+)
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
+    """Add a job of one's own to the table (tests, benchmarks)."""
+
     def register(fn: JobFn) -> JobFn:
         _JOBS[name] = fn
         return fn
 
     return register
-
-
-@job(mail.SEND_JOB)
-def _send_email(payload: dict[str, Any]) -> None:
-    mail.deliver(payload)
 
 
 def registered() -> list[str]:
@@ -91,9 +111,3 @@ def drain(limit: int = 100) -> int:
             run_claimed(message)
             done += 1
     return done
-
-
-# Job modules of other services register themselves on import (after `job` exists).
-from tutorconnect.services import payment_jobs  # noqa: E402,F401
-from tutorconnect.services import meeting_jobs  # noqa: E402,F401
-from tutorconnect.services import notify_jobs  # noqa: E402,F401

@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.models import Role
-from tutorconnect.services import accounts, audit
+from tutorconnect.services import access, accounts, audit
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, parse_form, short_str
@@ -200,7 +200,7 @@ class AdminAuditState(SessionState):
 
     @staticmethod
     def _list(session, admin_id, action, page):
-        accounts.require_admin(session, admin_id)
+        access.require_admin(session, admin_id)
         return audit.list_entries(session, action_prefix=action or None, page=page, per_page=25)
 
     @rx.event

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import dead_letters, reconciliation
+from tutorconnect.services import dead_letters, payments
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg
@@ -31,7 +31,7 @@ def _dead_letter_arg(value: Any) -> int:
 
 def _listing(session, ctx, page: int, log_page: int):
     dead = dead_letters.list_page(session, ctx, page)
-    log_rows, log_total = reconciliation.recent_log(session, ctx, log_page, LOG_PER_PAGE)
+    log_rows, log_total = payments.recent_reconciliation_log(session, ctx, log_page, LOG_PER_PAGE)
     return dead, log_rows, log_total
 
 

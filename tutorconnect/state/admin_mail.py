@@ -12,7 +12,7 @@ import reflex as rx
 
 from tutorconnect.config import get_settings
 from tutorconnect.integrations.mail_inbox import InboxUnavailable
-from tutorconnect.services import captured_mail
+from tutorconnect.services import notifications
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState
 from tutorconnect.state.forms import page_arg
@@ -25,7 +25,7 @@ def _size(n: int) -> str:
     return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"
 
 
-def _file_labels(summary: captured_mail.MailSummary) -> list[str]:
+def _file_labels(summary: notifications.MailSummary) -> list[str]:
     return [f"{a.filename} ({a.content_type}, {_size(a.size)})" for a in summary.attachments]
 
 
@@ -62,7 +62,7 @@ class AdminMailState(SessionState):
         self._rows, self._detail, self._files, self._owner, self.opening = [], {}, [], "", ""
 
     async def _reload(self, admin) -> None:
-        result = await rx.run_in_thread(lambda: captured_mail.page(self.page))
+        result = await rx.run_in_thread(lambda: notifications.captured_page(self.page))
         zone = admin.time_zone
         self._rows = [
             {"id": m.id, "to": m.to, "subject": m.subject or "(no subject)",
@@ -107,7 +107,7 @@ class AdminMailState(SessionState):
         try:
             admin = await self._require("admin")
             self.opening = msg_id if isinstance(msg_id, str) and len(msg_id) <= 40 else ""
-            found = await rx.run_in_thread(lambda: captured_mail.detail(msg_id))
+            found = await rx.run_in_thread(lambda: notifications.captured_detail(msg_id))
         except DomainError as err:
             self.opening = ""
             return self._refuse(err)

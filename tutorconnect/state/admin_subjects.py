@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import subjects, tutor_review
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import parse_form, short_str
@@ -23,8 +23,8 @@ def _subject_arg(value: Any) -> uuid.UUID:
 
 
 def _listing(session, ctx):
-    rows = subjects.list_all(session, ctx)
-    return rows, tutor_review.subject_tutor_counts(session, ctx)
+    rows = tutors.all_subjects(session, ctx)
+    return rows, tutors.subject_tutor_counts(session, ctx)
 
 
 class AdminSubjectsState(SessionState):
@@ -79,7 +79,7 @@ class AdminSubjectsState(SessionState):
         try:
             admin = await self._require("admin")
             data = parse_form(form_data, {"name": 200, "category": 200})
-            row = await in_transaction(subjects.add_subject, self._ctx(admin), name=data["name"], category=data["category"])
+            row = await in_transaction(tutors.add_subject, self._ctx(admin), name=data["name"], category=data["category"])
             await self._reload(admin)
         except InvalidInput as err:
             self.add_error = err.message
@@ -113,7 +113,7 @@ class AdminSubjectsState(SessionState):
             sid = _subject_arg(self.editing_id)
             data = parse_form(form_data, {"new_name": 200})
             old = self._name_of(sid)
-            row = await in_transaction(subjects.rename_subject, self._ctx(admin), sid, name=data["new_name"])
+            row = await in_transaction(tutors.rename_subject, self._ctx(admin), sid, name=data["new_name"])
             await self._reload(admin)
         except InvalidInput as err:
             self.rename_error = err.message
@@ -149,7 +149,7 @@ class AdminSubjectsState(SessionState):
         try:
             admin = await self._require("admin")
             sid = _subject_arg(target)
-            fn = subjects.retire_subject if retire else subjects.unretire_subject
+            fn = tutors.retire_subject if retire else tutors.unretire_subject
             row = await in_transaction(fn, self._ctx(admin), sid)
             await self._reload(admin)
         except DomainError as err:

@@ -11,24 +11,24 @@ from urllib.parse import unquote, urlencode
 import reflex as rx
 
 from tutorconnect.money import format_money
-from tutorconnect.services import tutor_approval, tutor_review
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
-from tutorconnect.services.tutor_approval import REASON_MAX, REASON_MIN, TransitionNotAllowed
+from tutorconnect.services.tutors import REASON_MAX, REASON_MIN, TransitionNotAllowed
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, parse_form, short_str
 from tutorconnect.languages import language_name
 from tutorconnect.timefmt import format_instant
 
-TABS = tuple(tutor_review.STATUS_FILTERS)
+TABS = tuple(tutors.STATUS_FILTERS)
 STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under review", "approved": "Approved",
                  "rejected": "Rejected", "suspended": "Suspended"}
 # action key -> (service function, needs a reason, past tense for the toast)
 ACTIONS: dict[str, tuple[Any, bool, str]] = {
-    "start_review": (tutor_approval.start_review, False, "Review started"),
-    "approve": (tutor_approval.approve_tutor, False, "Approved"),
-    "reject": (tutor_approval.reject_tutor, True, "Rejected"),
-    "suspend": (tutor_approval.suspend_tutor, True, "Suspended"),
-    "reinstate": (tutor_approval.reinstate_tutor, False, "Reinstated"),
+    "start_review": (tutors.start_review, False, "Review started"),
+    "approve": (tutors.approve_tutor, False, "Approved"),
+    "reject": (tutors.reject_tutor, True, "Rejected"),
+    "suspend": (tutors.suspend_tutor, True, "Suspended"),
+    "reinstate": (tutors.reinstate_tutor, False, "Reinstated"),
 }
 RACE_MESSAGE = ("This tutor's status changed before your decision: another admin decided first, or the tutor "
                 "withdrew. The page now shows the current status.")
@@ -43,8 +43,8 @@ def _action_key(status: str, target: str) -> str:
 
 
 def _listing(session, ctx, tab: str, q: str, page: int):
-    rows, total = tutor_review.list_tutors(session, ctx, status=tab, q=q, page=page)
-    return rows, total, tutor_review.tab_counts(session, ctx, q=q)
+    rows, total = tutors.list_tutors(session, ctx, status=tab, q=q, page=page)
+    return rows, total, tutors.tab_counts(session, ctx, q=q)
 
 
 class AdminTutorsState(SessionState):
@@ -60,7 +60,7 @@ class AdminTutorsState(SessionState):
 
     @rx.var
     def pages(self) -> int:
-        return max(1, -(-self.total // tutor_review.PER_PAGE))
+        return max(1, -(-self.total // tutors.ADMIN_TUTORS_PER_PAGE))
 
     @rx.var(cache=False)
     def rows(self) -> list[dict[str, str]]:
@@ -74,7 +74,7 @@ class AdminTutorsState(SessionState):
         params = self.router.url.query_parameters
         tab = params.get("status") or "waiting"
         self.tab = tab if tab in TABS else "waiting"
-        self.query = (params.get("q") or "")[: tutor_review.QUERY_MAX]
+        self.query = (params.get("q") or "")[: tutors.QUERY_MAX]
         self.page = page_arg(params.get("page"))
         self.loading = True
         try:
@@ -106,7 +106,7 @@ class AdminTutorsState(SessionState):
     async def search(self, form_data: Any):
         try:
             await self._require("admin")
-            data = parse_form(form_data, {"q": tutor_review.QUERY_MAX})
+            data = parse_form(form_data, {"q": tutors.QUERY_MAX})
         except DomainError as err:
             return self._refuse(err)
         self.query, self.page, self.loading = " ".join(data["q"].split()), 1, True
@@ -133,7 +133,7 @@ class AdminTutorsState(SessionState):
 
 
 def cancellation_text(cancelled: int, total: int) -> str:
-    days = tutor_review.CANCELLATION_DAYS
+    days = tutors.CANCELLATION_DAYS
     return (f"Cancelled by the tutor in the last {days} days: {cancelled} of {total} "
             f"booking{'' if total == 1 else 's'}")
 
@@ -204,7 +204,7 @@ class AdminTutorReviewState(SessionState):
         return self.pending_action in ("reject", "suspend")
 
     async def _reload(self, admin) -> None:
-        view = await in_transaction(tutor_review.admin_tutor_view, self._ctx(admin), uuid.UUID(self._tutor))
+        view = await in_transaction(tutors.admin_tutor_view, self._ctx(admin), uuid.UUID(self._tutor))
         zone = admin.time_zone
 
         def money(minor: int | None) -> str:

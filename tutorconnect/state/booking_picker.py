@@ -21,9 +21,9 @@ import reflex as rx
 from tutorconnect import live_push
 from tutorconnect.money import format_money
 from tutorconnect.timefmt import format_when as _when
-from tutorconnect.services import booking_policy, bookings, holds, live, slots
+from tutorconnect.services import bookings, live, scheduling
 from tutorconnect.services.errors import DomainError, InvalidInput
-from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
+from tutorconnect.services.tutors import SLUG_MAX, public_profile
 from tutorconnect.services.validation import clean_time_zone, common_time_zones
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import instant_arg, short_str
@@ -129,7 +129,7 @@ class BookingPickerState(SessionState):
         user = await self._current_user()
         holder = user.user_id if user is not None else None
         found = await in_transaction(
-            slots.free_slots, uuid.UUID(self._tutor_id), self.length, first, first + timedelta(days=6), self.zone,
+            scheduling.free_slots, uuid.UUID(self._tutor_id), self.length, first, first + timedelta(days=6), self.zone,
             holder_id=holder,
         )
         by_day: dict[date, list[SlotItem]] = {first + timedelta(days=i): [] for i in range(7)}
@@ -202,7 +202,7 @@ class BookingPickerState(SessionState):
         user = await self._current_user()
         holder = user.user_id if user is not None else None
         found = await in_transaction(
-            slots.free_slots, uuid.UUID(self._tutor_id), self.length, start,
+            scheduling.free_slots, uuid.UUID(self._tutor_id), self.length, start,
             start + timedelta(weeks=NEXT_AVAILABLE_WEEKS), self.zone, holder_id=holder,
         )
         if not found:
@@ -224,7 +224,7 @@ class BookingPickerState(SessionState):
             if not self._tutor_id:
                 raise InvalidInput("slot", "Reload the page and choose again.")
             self.busy = True
-            hold = await in_transaction(holds.place_hold, self._ctx(user), user.user_id, uuid.UUID(self._tutor_id),
+            hold = await in_transaction(scheduling.place_hold, self._ctx(user), user.user_id, uuid.UUID(self._tutor_id),
                                         starts_at, self.length)
         except DomainError as err:
             self.busy = False
@@ -239,7 +239,7 @@ class BookingPickerState(SessionState):
             "starts_at": hold.starts_at.isoformat(), "when": _when(hold.starts_at, self.zone),
             "tutor_when": _when(hold.starts_at, self.tutor_zone), "length": f"{self.length} minutes",
             "price": format_money(price, self._currency), "until": _when(hold.expires_at, self.zone),
-            "policy": booking_policy.describe(bookings.current_policy()),
+            "policy": bookings.describe(bookings.current_policy()),
         }
         self._owner = self._bind_private()
         await self._refresh()
@@ -251,7 +251,7 @@ class BookingPickerState(SessionState):
         except DomainError as err:
             return self._refuse(err)
         if self._tutor_id:
-            await in_transaction(holds.release_hold, user.user_id, uuid.UUID(self._tutor_id))
+            await in_transaction(scheduling.release_hold, user.user_id, uuid.UUID(self._tutor_id))
         self._hold = {}
         await self._refresh()
 

@@ -24,7 +24,7 @@ import reflex as rx
 
 from tutorconnect.models.scheduling import PAID_STATUSES
 from tutorconnect.money import format_money
-from tutorconnect.services import checkout_view, payments
+from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
@@ -113,7 +113,7 @@ class CheckoutState(SessionState):
     async def _read(self, user: Any) -> Any:
         """Fill the summary and the phase from the database; returns the countdown script."""
         reference = _reference_from_path(self.router.url.path)
-        summary = await in_transaction(checkout_view.checkout_summary, self._ctx(user), reference)
+        summary = await in_transaction(payments.checkout_summary, self._ctx(user), reference)
         zone = user.time_zone or "UTC"
         now = datetime.now(timezone.utc)
         expired = summary.status == "expired" or (

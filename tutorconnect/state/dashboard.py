@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.onboarding_support import STATUS_LABELS, missing_items
@@ -52,7 +52,7 @@ class DashboardState(SessionState):
             self._apply_user(user)
             self._clear_private()
             if user.role == "tutor":
-                draft = await in_transaction(tutor_profiles.load_draft, self._ctx(user), user.user_id)
+                draft = await in_transaction(tutors.load_draft, self._ctx(user), user.user_id)
                 self._profile = {
                     "status": draft.status,
                     "score": draft.completeness.score,

@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.money import format_money
-from tutorconnect.services import earnings
+from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.timefmt import format_when, valid_zone as _zone
@@ -84,8 +84,8 @@ class EarningsState(SessionState):
     async def _reload(self, user: Any, *, everything: bool) -> None:
         ctx, zone = self._ctx(user), _zone(user.time_zone or "UTC")
         if everything:
-            sums = await in_transaction(earnings.summary, ctx, user.user_id)
-            months = await in_transaction(earnings.by_period, ctx, user.user_id, zone)
+            sums = await in_transaction(payments.earnings_summary, ctx, user.user_id)
+            months = await in_transaction(payments.earnings_by_period, ctx, user.user_id, zone)
             tiles = []
             for s in sums:
                 m = lambda v, c=s.currency: format_money(v, c)  # noqa: E731
@@ -99,7 +99,7 @@ class EarningsState(SessionState):
                           format_money(p.pending_minor, p.currency), format_money(p.payable_minor, p.currency))
                 for p in months
             ]
-        rows, total = await in_transaction(earnings.by_booking, ctx, user.user_id, page=self.page, per_page=PER_PAGE)
+        rows, total = await in_transaction(payments.earnings_by_booking, ctx, user.user_id, page=self.page, per_page=PER_PAGE)
         self._rows = [
             EarningRow(r.reference, r.student_name,
                        f"{format_when(r.starts_at, zone)} · "

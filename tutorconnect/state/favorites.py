@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.money import format_money
-from tutorconnect.services import favorites
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
@@ -36,7 +36,7 @@ class FavoritesState(SessionState):
         self._rows, self._rows_owner = [], ""
 
     async def _reload(self, user) -> None:
-        cards = await in_transaction(favorites.list_favorites, self._ctx(user), user.user_id)
+        cards = await in_transaction(tutors.list_favorites, self._ctx(user), user.user_id)
         self._rows = [
             {
                 "id": c.tutor_id, "slug": c.slug, "name": c.name, "headline": c.headline,
@@ -65,7 +65,7 @@ class FavoritesState(SessionState):
             user = await self._require("student")
             tid = _tutor_arg(tutor_id)
             name = next((r["name"] for r in self._rows if r["id"] == str(tid)), "The tutor")
-            await in_transaction(favorites.remove_favorite, self._ctx(user), user.user_id, tid)
+            await in_transaction(tutors.remove_favorite, self._ctx(user), user.user_id, tid)
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)
@@ -79,7 +79,7 @@ class FavoritesState(SessionState):
         try:
             user = await self._require("student")
             tid = _tutor_arg(tutor_id)
-            await in_transaction(favorites.add_favorite, self._ctx(user), user.user_id, tid)
+            await in_transaction(tutors.add_favorite, self._ctx(user), user.user_id, tid)
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)

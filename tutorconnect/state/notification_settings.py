@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.integrations import sms
-from tutorconnect.services import notification_prefs as prefs
+from tutorconnect.services import notifications
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import parse_form
@@ -24,8 +24,8 @@ def _on(value: bool) -> str:
 
 
 def _load(session, ctx):
-    rows = prefs.grid(session, ctx)
-    return rows, prefs.phone(session, ctx.actor_user_id)
+    rows = notifications.grid(session, ctx)
+    return rows, notifications.phone(session, ctx.actor_user_id)
 
 
 class NotificationSettingsState(SessionState):
@@ -75,14 +75,14 @@ class NotificationSettingsState(SessionState):
             user = await self._require(allow_unverified=True)
             known = isinstance(topic, str) and isinstance(channel, str) and len(topic) + len(channel) <= 80
             self.saving = f"{topic}:{channel}" if known else ""
-            value = await in_transaction(prefs.set_choice, self._ctx(user), topic, channel, enabled)
+            value = await in_transaction(notifications.set_choice, self._ctx(user), topic, channel, enabled)
             await self._reload(user)
         except DomainError as err:
             self.saving = ""
             return self._refuse(err)
         self.saving = ""
         label = next((r["label"] for r in self._rows if r["key"] == topic), "")
-        how = prefs.CHANNEL_LABELS[channel].lower()
+        how = notifications.CHANNEL_LABELS[channel].lower()
         return rx.toast.success(f"Saved: {label}, {how} {'on' if value else 'off'}.")
 
     @rx.event
@@ -90,7 +90,7 @@ class NotificationSettingsState(SessionState):
         try:
             user = await self._require(allow_unverified=True)
             fields = parse_form(form_data, {"phone": 32})
-            number = await in_transaction(prefs.set_phone, self._ctx(user), fields["phone"])
+            number = await in_transaction(notifications.set_phone, self._ctx(user), fields["phone"])
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)
@@ -102,7 +102,7 @@ class NotificationSettingsState(SessionState):
     async def remove_phone(self):
         try:
             user = await self._require(allow_unverified=True)
-            await in_transaction(prefs.set_phone, self._ctx(user), "")
+            await in_transaction(notifications.set_phone, self._ctx(user), "")
             await self._reload(user)
         except DomainError as err:
             return self._refuse(err)

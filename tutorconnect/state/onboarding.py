@@ -21,8 +21,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.languages import language_name
-from tutorconnect.services import subjects as subjects_service
-from tutorconnect.services import tutor_approval, tutor_documents, tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
 from tutorconnect.services.validation import common_time_zones
 from tutorconnect.state.base import SessionState, in_transaction
@@ -173,15 +172,15 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
         ctx = self._ctx(user)
 
         def read(session):
-            draft = tutor_profiles.load_draft(session, ctx, user.user_id)
-            docs = tutor_documents.list_documents(session, ctx, user.user_id)
+            draft = tutors.load_draft(session, ctx, user.user_id)
+            docs = tutors.list_documents(session, ctx, user.user_id)
             # A suspension's reason lives only in the status history (the profile keeps a
             # rejection's): the tutor's own history, read for their own id.
             suspended_for = ""
             if draft.status == "suspended":
-                events = [e for e in tutor_approval.history(session, user.user_id) if e.to_status == "suspended"]
+                events = [e for e in tutors.approval_history(session, user.user_id) if e.to_status == "suspended"]
                 suspended_for = (events[-1].reason or "") if events else ""
-            return draft, docs, subjects_service.list_active(session), suspended_for
+            return draft, docs, tutors.active_subjects(session), suspended_for
 
         draft, docs, active, suspended_for = await in_transaction(read)
         view = draft_view(draft)
@@ -278,7 +277,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
             if not years_text.isascii() or not years_text.isdigit():
                 raise InvalidInput("years_experience", "Enter your years of teaching experience as a whole number (0 is fine).")
             await in_transaction(
-                tutor_profiles.save_basics, self._ctx(user), user.user_id,
+                tutors.save_basics, self._ctx(user), user.user_id,
                 display_name=data["display_name"], headline=data["headline"], bio=data["bio"],
                 years_experience=int(years_text), time_zone=data["time_zone"],
             )
@@ -293,7 +292,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     @rx.event
     async def submit(self):
         async for update in self._transition(
-            tutor_approval.submit_profile,
+            tutors.submit_profile,
             rx.toast.success("Submitted for review. We will let you know when an admin decides."),
         ):
             yield update
@@ -301,7 +300,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     @rx.event
     async def withdraw(self):
         async for update in self._transition(
-            tutor_approval.withdraw_submission, rx.toast.info("Submission withdrawn. Your profile is a draft again.")
+            tutors.withdraw_submission, rx.toast.info("Submission withdrawn. Your profile is a draft again.")
         ):
             yield update
 

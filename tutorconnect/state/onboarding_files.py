@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.models.tutors import DOCUMENT_MAX_BYTES
-from tutorconnect.services import tutor_documents, tutor_photos, tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import in_transaction
 from tutorconnect.state.forms import parse_form
@@ -30,11 +30,11 @@ class OnboardingFilesMixin(rx.State, mixin=True):
         yield
         try:
             user = await self._require("tutor")
-            data = await _one_file(files, tutor_photos.PHOTO_MAX_BYTES, "photo",
+            data = await _one_file(files, tutors.PHOTO_MAX_BYTES, "photo",
                                    "The photo is larger than 5 MB. Upload a smaller one.")
             previous = self._edit("photo")
-            await in_transaction(tutor_photos.upload_photo, self._ctx(user), user.user_id, data=data)
-            await in_transaction(tutor_photos.discard_unused_photo, previous)
+            await in_transaction(tutors.upload_photo, self._ctx(user), user.user_id, data=data)
+            await in_transaction(tutors.discard_unused_photo, previous)
             await self._reload(user)
         except DomainError as err:
             yield self._fail(err)
@@ -46,8 +46,8 @@ class OnboardingFilesMixin(rx.State, mixin=True):
     async def remove_photo(self):
         try:
             user = await self._require("tutor")
-            previous = await in_transaction(tutor_photos.remove_photo, self._ctx(user), user.user_id)
-            await in_transaction(tutor_photos.discard_unused_photo, previous)
+            previous = await in_transaction(tutors.remove_photo, self._ctx(user), user.user_id)
+            await in_transaction(tutors.discard_unused_photo, previous)
             await self._reload(user)
         except DomainError as err:
             return self._fail(err)
@@ -60,7 +60,7 @@ class OnboardingFilesMixin(rx.State, mixin=True):
         try:
             user = await self._require("tutor")
             data = parse_form(form_data, {"intro_video_url": 400})
-            await in_transaction(tutor_profiles.save_media, self._ctx(user), user.user_id,
+            await in_transaction(tutors.save_media, self._ctx(user), user.user_id,
                                  photo_path=self._edit("photo") or None, intro_video_url=data["intro_video_url"].strip())
             result = await self._saved(user, "Photo and video saved.")
         except DomainError as err:
@@ -86,7 +86,7 @@ class OnboardingFilesMixin(rx.State, mixin=True):
                                    "The file is larger than 10 MB. Upload a smaller scan or PDF.")
             name = files[0].filename or "document"
             await in_transaction(
-                tutor_documents.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
+                tutors.add_document, self._ctx(user), user.user_id, kind=doc["kind"], title=doc["title"],
                 issuer=doc["issuer"], year=int(year_text) if year_text else None, filename=name, data=data,
             )
             self.doc_form_key += 1  # a fresh, empty form for the next document
@@ -124,7 +124,7 @@ class OnboardingFilesMixin(rx.State, mixin=True):
             user = await self._require("tutor")
             did = uuid_arg(self.confirm_remove)
             self.confirm_remove = ""
-            await in_transaction(tutor_documents.remove_document, self._ctx(user), user.user_id, did)
+            await in_transaction(tutors.remove_document, self._ctx(user), user.user_id, did)
             await self._reload(user)
         except DomainError as err:
             self.confirm_remove = ""

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorconnect.services import tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import in_transaction
 from tutorconnect.state.forms import short_str
@@ -85,7 +85,7 @@ class OnboardingPricingMixin(rx.State, mixin=True):
                 if price is not None:
                     overrides[m] = price
             await in_transaction(
-                tutor_profiles.save_pricing, self._ctx(user), user.user_id,
+                tutors.save_pricing, self._ctx(user), user.user_id,
                 hourly_rate_minor=rupees_arg("hourly_rate_minor", p.get("hourly", ""), label="your hourly rate"),
                 trial_price_minor=rupees_arg("trial_price_minor", p.get("trial", ""), optional=True, label="the trial price"),
                 currency="INR", lesson_lengths=lengths, overrides=overrides,

@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.models.tutors import LANGUAGE_LEVELS, SUBJECT_LEVELS
-from tutorconnect.services import tutor_profiles
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import in_transaction
 from tutorconnect.languages import LANGUAGES
@@ -73,7 +73,7 @@ class OnboardingRowsMixin(rx.State, mixin=True):
             rows = self._rows("subjects")
             if any(not r["slug"] for r in rows):
                 raise InvalidInput("subjects", "Choose a subject in every row, or remove the empty row.")
-            await in_transaction(tutor_profiles.save_subjects, self._ctx(user), user.user_id,
+            await in_transaction(tutors.save_subjects, self._ctx(user), user.user_id,
                                  [(r["slug"], r["level"]) for r in rows])
             result = await self._saved(user, "Subjects saved.")
         except DomainError as err:
@@ -116,7 +116,7 @@ class OnboardingRowsMixin(rx.State, mixin=True):
             rows = self._rows("languages")
             if any(not r["code"] for r in rows):
                 raise InvalidInput("languages", "Choose a language in every row, or remove the empty row.")
-            await in_transaction(tutor_profiles.save_languages, self._ctx(user), user.user_id,
+            await in_transaction(tutors.save_languages, self._ctx(user), user.user_id,
                                  [(r["code"], r["level"]) for r in rows])
             result = await self._saved(user, "Languages saved.")
         except DomainError as err:

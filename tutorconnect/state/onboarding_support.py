@@ -9,7 +9,7 @@ from typing import Any
 from tutorconnect.models.tutors import LESSON_LENGTHS
 from tutorconnect.money import format_money
 from tutorconnect.services.errors import InvalidInput
-from tutorconnect.services.tutor_profiles import WEIGHTS, ProfileDraft, price_for_length
+from tutorconnect.services.tutors import WEIGHTS, ProfileDraft, price_for_length
 
 STEPS: tuple[tuple[int, str, str], ...] = (
     (1, "Basics", "user-round"),
@@ -21,7 +21,7 @@ STEPS: tuple[tuple[int, str, str], ...] = (
     (7, "Review", "send"),
 )
 LAST_STEP = len(STEPS)
-# Which wizard step fixes each completeness item (keys of tutor_profiles.WEIGHTS).
+# Which wizard step fixes each completeness item (keys of tutors.WEIGHTS).
 ITEM_STEP = {"headline": 1, "bio": 1, "years_experience": 1, "subjects": 2, "languages": 3,
              "pricing": 4, "photo": 5, "documents": 6}
 LABEL_STEP = {label: ITEM_STEP[key] for key, _, label in WEIGHTS}

@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.money import format_money
-from tutorconnect.services import receipts
+from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.timefmt import format_when as _when
@@ -48,7 +48,7 @@ class ReceiptCard:
     refunds: list[MoneyLine] = dataclasses.field(default_factory=list)
 
 
-def card(r: receipts.Receipt, zone: str) -> ReceiptCard:
+def card(r: payments.Receipt, zone: str) -> ReceiptCard:
     money = lambda m: format_money(m, r.currency)  # noqa: E731
     return ReceiptCard(
         id=str(r.booking_id), reference=r.reference, number=r.number, tutor=r.tutor_name,
@@ -82,7 +82,7 @@ class ReceiptsState(SessionState):
         self._cards, self._owner, self.total = [], "", 0
 
     async def _reload(self, user: Any) -> None:
-        rows, total = await in_transaction(receipts.list_receipts, self._ctx(user), user.user_id, page=self.page,
+        rows, total = await in_transaction(payments.list_receipts, self._ctx(user), user.user_id, page=self.page,
                                            per_page=PER_PAGE)
         self._cards = [card(r, user.time_zone or "UTC") for r in rows]
         self.total = total

@@ -16,9 +16,9 @@ import reflex as rx
 
 from tutorconnect.languages import language_name
 from tutorconnect.money import format_money
-from tutorconnect.services import favorites, reviews
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
-from tutorconnect.services.tutor_pages import SLUG_MAX, public_profile
+from tutorconnect.services.tutors import SLUG_MAX, public_profile
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, short_str
 
@@ -112,9 +112,9 @@ class TutorPageState(SessionState):
             if profile is None:
                 return None
             tid = uuid.UUID(profile.tutor_id)
-            summary = reviews.rating_summary(session, tid)
-            items, total = reviews.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
-            saved = favorites.is_favorite(session, student_id, tid) if student_id else False
+            summary = tutors.rating_summary(session, tid)
+            items, total = tutors.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
+            saved = tutors.is_favorite(session, student_id, tid) if student_id else False
             return profile, summary, items, total, saved
 
         result = await in_transaction(read)
@@ -148,11 +148,11 @@ class TutorPageState(SessionState):
         tid = uuid.UUID(self._tutor_id)
 
         def read(session):
-            items, total = reviews.list_reviews(session, tid, page=1, per_page=REVIEWS_PER_PAGE)
+            items, total = tutors.list_reviews(session, tid, page=1, per_page=REVIEWS_PER_PAGE)
             page = min(self.review_page, max(1, -(-total // REVIEWS_PER_PAGE)))
             if page != 1:
-                items, total = reviews.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
-            return reviews.rating_summary(session, tid), items, total, page
+                items, total = tutors.list_reviews(session, tid, page=page, per_page=REVIEWS_PER_PAGE)
+            return tutors.rating_summary(session, tid), items, total, page
 
         summary, items, total, page = await in_transaction(read)
         self._set_summary(summary)
@@ -172,7 +172,7 @@ class TutorPageState(SessionState):
             return
         target = min(page_arg(page), self.review_pages)
         tid = uuid.UUID(self._tutor_id)
-        items, total = await in_transaction(reviews.list_reviews, tid, page=target, per_page=REVIEWS_PER_PAGE)
+        items, total = await in_transaction(tutors.list_reviews, tid, page=target, per_page=REVIEWS_PER_PAGE)
         self._set_reviews(items, total, target)
         return rx.scroll_to("reviews-section")
 
@@ -188,7 +188,7 @@ class TutorPageState(SessionState):
         ctx = self._ctx(user)
         adding = not self.is_favorite
         try:
-            await in_transaction(favorites.add_favorite if adding else favorites.remove_favorite, ctx, user.user_id, tid)
+            await in_transaction(tutors.add_favorite if adding else tutors.remove_favorite, ctx, user.user_id, tid)
         except DomainError as err:
             return self._refuse(err)
         self.is_favorite = adding
@@ -229,7 +229,7 @@ class TutorPageState(SessionState):
         try:
             user = await self._require("admin")
             review_id = _review_arg(self.hide_target)
-            await in_transaction(reviews.hide, self._ctx(user), review_id, self.hide_reason)
+            await in_transaction(tutors.hide_review, self._ctx(user), review_id, self.hide_reason)
             await self._reload_reviews()
         except InvalidInput as err:
             self.hide_error = err.message
@@ -247,7 +247,7 @@ class TutorPageState(SessionState):
         try:
             user = await self._require("admin")
             rid = _review_arg(review_id)
-            await in_transaction(reviews.unhide, self._ctx(user), rid)
+            await in_transaction(tutors.unhide_review, self._ctx(user), rid)
             if self._tutor_id:
                 await self._reload_reviews()
         except DomainError as err:

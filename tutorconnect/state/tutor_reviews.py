@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.models.tutors import REVIEW_BODY_MAX
-from tutorconnect.services import reviews
+from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, short_str
@@ -52,8 +52,8 @@ class TutorReviewsState(SessionState):
 
     async def _reload(self, user, page: int) -> None:
         def read(session):
-            summary = reviews.rating_summary(session, user.user_id)
-            items, total = reviews.list_reviews(session, user.user_id, page=page, per_page=PER_PAGE)
+            summary = tutors.rating_summary(session, user.user_id)
+            items, total = tutors.list_reviews(session, user.user_id, page=page, per_page=PER_PAGE)
             return summary, items, total
 
         summary, items, total = await in_transaction(read)
@@ -116,7 +116,7 @@ class TutorReviewsState(SessionState):
             except ValueError:
                 raise InvalidInput("review", "Choose a review to reply to.") from None
             self.saving = True
-            await in_transaction(reviews.reply, self._ctx(user), review_id, user.user_id, self.reply_text)
+            await in_transaction(tutors.reply_to_review, self._ctx(user), review_id, user.user_id, self.reply_text)
             await self._reload(user, self.page)
         except InvalidInput as err:
             self.saving = False
