@@ -145,8 +145,10 @@ def test_a_forged_user_id_is_refused():
         run(bookings.student_bookings, as_(learner), str(learner))
 
 
-# What the cards show (state/bookings_list.card_for: pure, from a BookingRow) -----------------------
-def _row(**changes) -> bookings.BookingRow:
+# What the cards show (state/bookings_list_view.card_for: pure, from a BookingRow) -----------------
+def _row(role: str = "student", now: datetime | None = None, **changes) -> bookings.BookingRow:
+    """A BookingRow as the lists return it to `role` at `now` (its actions computed by the
+    bookings package, as lists.py does)."""
     start = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
     base = dict(id=uuid.uuid4(), reference="TC-ABCDEF", status="confirmed", tutor_id=uuid.uuid4(),
                 student_id=uuid.uuid4(), starts_at=start, ends_at=start + timedelta(hours=1), length_minutes=60,
@@ -155,7 +157,17 @@ def _row(**changes) -> bookings.BookingRow:
                 expires_at=None, respond_by=None, cancelled_by=None, cancel_reason=None, refund_minor=None,
                 meeting_url=None, cancellation_policy={}, student_name="Kabir Shah", tutor_name="Ms Meera",
                 tutor_slug="ms-meera", tutor_photo=None, reviewed=False)
-    return bookings.BookingRow(**{**base, **changes})
+    fields = {**base, **changes}
+    actions = bookings.actions_for(role=role, status=fields["status"], starts_at=fields["starts_at"],
+                                   now=now or BEFORE, reschedule_count=fields["reschedule_count"], reschedule_limit=2,
+                                   expires_at=fields["expires_at"], reviewed=fields["reviewed"])
+    return bookings.BookingRow(**fields, actions=actions)
+
+
+def _card(role: str, zone: str, now: datetime, **changes):
+    from tutorconnect.state.bookings_list_view import card_for
+
+    return card_for(_row(role, now, **changes), role, zone, now)
 
 
 BEFORE = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -163,46 +175,40 @@ AFTER = datetime(2026, 12, 4, 10, 30, tzinfo=timezone.utc)
 
 
 def test_cards_show_times_in_the_viewers_zone_with_the_other_partys_time():
-    from tutorconnect.state.bookings_list_view import card_for
-
-    card = card_for(_row(), "student", "Asia/Kolkata", BEFORE, 2)
+    card = _card("student", "Asia/Kolkata", BEFORE)
     assert (card.day, card.time_range) == ("Fri 04 Dec 2026", "15:30–16:30 IST")
     assert card.other_time == "Tutor's time: 11:00 CET (Europe/Berlin)"
     assert (card.name, card.profile_href, card.price) == ("Ms Meera", "/tutors/ms-meera", "₹1,000")
-    tutor = card_for(_row(), "tutor", "Asia/Kolkata", BEFORE, 2)
+    tutor = _card("tutor", "Asia/Kolkata", BEFORE)
     assert tutor.name == "Kabir Shah" and tutor.other_time == "" and tutor.price == "₹1,000 · you earn ₹850"
 
 
 def test_card_actions_follow_status_role_and_time():
-    from tutorconnect.state.bookings_list_view import card_for
-
-    unpaid = card_for(_row(status="pending_payment", expires_at=BEFORE + timedelta(minutes=15)), "student",
-                      "Asia/Kolkata", BEFORE, 2)
+    unpaid = _card("student", "Asia/Kolkata", BEFORE, status="pending_payment",
+                   expires_at=BEFORE + timedelta(minutes=15))
     assert unpaid.status_label == "Awaiting payment · expires 05:45 IST" and unpaid.can_cancel
-    request = card_for(_row(status="awaiting_tutor", respond_by=BEFORE + timedelta(hours=24)), "tutor", "UTC",
-                       BEFORE, 2)
+    request = _card("tutor", "UTC", BEFORE, status="awaiting_tutor", respond_by=BEFORE + timedelta(hours=24))
     assert request.can_respond and not request.can_cancel and request.status_note.startswith("Respond by Wed")
-    upcoming = card_for(_row(reschedule_count=1, meeting_url="https://meet.example/x"), "student", "UTC", BEFORE, 2)
+    upcoming = _card("student", "UTC", BEFORE, reschedule_count=1, meeting_url="https://meet.example/x")
     assert upcoming.can_reschedule and upcoming.reschedules_left == "1 reschedule left" and not upcoming.can_no_show
     assert upcoming.join_url == "https://meet.example/x"
-    assert card_for(_row(meeting_url="javascript:alert(1)"), "student", "UTC", BEFORE, 2).join_url == ""
-    assert not card_for(_row(reschedule_count=2), "student", "UTC", BEFORE, 2).can_reschedule
-    started = card_for(_row(), "tutor", "UTC", AFTER, 2)
+    assert _card("student", "UTC", BEFORE, meeting_url="javascript:alert(1)").join_url == ""
+    assert not _card("student", "UTC", BEFORE, reschedule_count=2).can_reschedule
+    started = _card("tutor", "UTC", AFTER)
     assert started.can_no_show and not started.can_cancel and not started.can_reschedule
-    done = card_for(_row(status="completed"), "student", "UTC", AFTER, 2)
+    done = _card("student", "UTC", AFTER, status="completed")
     assert done.can_review and not done.reviewed
-    reviewed = card_for(_row(status="completed", reviewed=True), "student", "UTC", AFTER, 2)
+    reviewed = _card("student", "UTC", AFTER, status="completed", reviewed=True)
     assert reviewed.reviewed and not reviewed.can_review
-    assert not card_for(_row(status="completed"), "tutor", "UTC", AFTER, 2).can_review
+    assert not _card("tutor", "UTC", AFTER, status="completed").can_review
 
 
 def test_cancelled_cards_say_who_why_and_the_refund():
-    from tutorconnect.state.bookings_list_view import card_for
-
-    row = _row(status="cancelled", cancelled_by="tutor", cancel_reason="I am ill", refund_minor=1000_00)
-    assert card_for(row, "student", "UTC", BEFORE, 2).outcome == "Cancelled by the tutor: “I am ill” · Your refund: ₹1,000"
-    assert card_for(row, "tutor", "UTC", BEFORE, 2).outcome == \
+    cancelled = dict(status="cancelled", cancelled_by="tutor", cancel_reason="I am ill", refund_minor=1000_00)
+    assert _card("student", "UTC", BEFORE, **cancelled).outcome == \
+        "Cancelled by the tutor: “I am ill” · Your refund: ₹1,000"
+    assert _card("tutor", "UTC", BEFORE, **cancelled).outcome == \
         "Cancelled by you: “I am ill” · Refund to the student: ₹1,000"
-    declined = _row(status="declined", cancelled_by="system", cancel_reason=None, refund_minor=500_00)
-    assert card_for(declined, "student", "UTC", BEFORE, 2).outcome == "Declined by TutorConnect · Your refund: ₹500"
-    assert card_for(declined, "student", "UTC", BEFORE, 2).ics_href == ""
+    declined = dict(status="declined", cancelled_by="system", cancel_reason=None, refund_minor=500_00)
+    assert _card("student", "UTC", BEFORE, **declined).outcome == "Declined by TutorConnect · Your refund: ₹500"
+    assert _card("student", "UTC", BEFORE, **declined).ics_href == ""

@@ -451,12 +451,12 @@ def test_the_link_reaches_the_bookings_lists_and_the_pay_confirmation(google):
             payments.checkout_summary(s, as_(tutor), b.reference)
         (mine,), _ = bookings.student_bookings(s, as_(learner), learner)
         (theirs,), _ = bookings.tutor_bookings(s, as_(tutor), tutor)
-    assert card_for(mine, "student", "UTC", now, 2).join_url == link
-    assert card_for(theirs, "tutor", "UTC", now, 2).join_url == link
+    assert card_for(mine, "student", "UTC", now).join_url == link
+    assert card_for(theirs, "tutor", "UTC", now).join_url == link
     with session_scope() as s:
         bookings.cancel(s, as_(learner), b.id, "Plans changed")
     run_due()
     with session_scope() as s:
         (mine,), _ = bookings.student_bookings(s, as_(learner), learner)
         assert payments.checkout_summary(s, as_(learner), b.reference).join_url == ""
-    assert card_for(mine, "student", "UTC", now, 2).join_url == ""  # only confirmed lessons show Join
+    assert card_for(mine, "student", "UTC", now).join_url == ""  # only confirmed lessons show Join

@@ -23,7 +23,6 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect import live_push
-from tutorconnect.config import get_settings
 from tutorconnect.services import bookings, live, scheduling, tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
@@ -124,8 +123,7 @@ class BookingsListMixin(rx.State, mixin=True):
             self.page = max(1, -(-total // PER_PAGE))
             page = self.page
             rows, total = await in_transaction(read_page, ctx, role, user.user_id, tab, page, now)
-        limit = get_settings().reschedule_limit
-        self._cards = [card_for(r, role, zone, now, limit) for r in rows]
+        self._cards = [card_for(r, role, zone, now) for r in rows]
         self.total = total
         self._owner = self._bind_private()
         await self._extra_load(user)

@@ -25,7 +25,6 @@ from tutorconnect.services.validation import safe_join_url
 from tutorconnect.timefmt import format_when as _when, zone_info as _zone
 
 PER_PAGE = 10
-ACTIVE = ("pending_payment", "awaiting_tutor", "confirmed")
 
 
 # -- what the cards show ------------------------------------------------------------------------
@@ -117,12 +116,11 @@ def read_with_history(session: Session, ctx: RequestContext, bid: uuid.UUID) -> 
 
 
 # -- what they show -------------------------------------------------------------------------------
-def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -> BookingCard:
-    """A booking as `role` (student | tutor) sees it, in `zone`."""
+def card_for(row: BookingRow, role: str, zone: str, now: datetime) -> BookingCard:
+    """A booking as `role` (student | tutor) sees it, in `zone`; the buttons come from the
+    actions the bookings package computed for the row (`row.actions`)."""
     student_label, tutor_label, color = _STATUS.get(row.status, (row.status, row.status, "gray"))
     other_zone = row.tutor_time_zone if role == "student" else row.student_time_zone
-    started = row.starts_at <= now
-    active = row.status in ACTIVE
     label = student_label if role == "student" else tutor_label
     note = ""
     if row.status == "pending_payment" and row.expires_at is not None:
@@ -144,7 +142,7 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
     elif row.status == "no_show_tutor" and row.refund_minor:
         outcome = f"{'Refund to the student' if role == 'tutor' else 'Your refund'}: " \
                   f"{format_money(row.refund_minor, row.currency)}"
-    left = max(0, limit - row.reschedule_count)
+    acts, left = row.actions, row.actions.reschedules_left
     name = row.tutor_name if role == "student" else row.student_name
     return BookingCard(
         id=str(row.id), reference=row.reference, status=row.status,
@@ -160,15 +158,13 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime, limit: int) -
             f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
         join_url=(safe_join_url(row.meeting_url) or "") if row.status == "confirmed" else "",
         ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
-        pay_href=f"/pay/{row.reference}" if role == "student" and row.status == "pending_payment" and (
-            row.expires_at is None or row.expires_at > now) else "",
-        can_reschedule=active and not started and left > 0,
+        pay_href=f"/pay/{row.reference}" if acts.pay else "",
+        can_reschedule=acts.reschedule,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
-        # A tutor answers a request with decline (not counted against them), not with cancel.
-        can_cancel=active and not started and not (role == "tutor" and row.status == "awaiting_tutor"),
-        can_respond=role == "tutor" and row.status == "awaiting_tutor",
-        can_no_show=row.status == "confirmed" and started,
-        can_review=role == "student" and row.status == "completed" and not row.reviewed,
+        can_cancel=acts.cancel,
+        can_respond=acts.respond,
+        can_no_show=acts.no_show,
+        can_review=acts.review,
         reviewed=role == "student" and row.reviewed,
         outcome=outcome,
     )

@@ -8,6 +8,7 @@ lesson_prices, accounts, audit, outbox, live, context and errors; it never impor
 (tutors uses bookings for a tutor's cancellation figures).
 """
 
+from tutorconnect.services.bookings.actions import Actions, actions_for
 from tutorconnect.services.bookings.commands import (
     accept,
     cancel,
@@ -56,6 +57,9 @@ from tutorconnect.services.bookings.stats import tutor_cancellations
 from tutorconnect.services.bookings.sweeps import auto_decline_overdue, complete_ended, expire_unpaid
 
 __all__ = [
+    # what a person may do next (the pages show buttons from these)
+    "Actions",
+    "actions_for",
     # creating and changing bookings
     "create_booking",
     "current_policy",

@@ -143,7 +143,7 @@ def cancel(session: Session, ctx: RequestContext, booking_id: uuid.UUID, reason:
 
 
 def _check_not_started(row: Any, role: str, now: datetime, verb: str) -> None:
-    if role != "admin" and row.starts_at <= now:
+    if role != "admin" and policy.has_started(row.starts_at, now):
         raise DomainError(f"This lesson has already started and can no longer be {verb}.")
 
 
@@ -171,7 +171,7 @@ def mark_no_show(session: Session, ctx: RequestContext, booking_id: uuid.UUID, p
     target = _check_step(row, action)
     if role != "admin" and role == party:
         raise PermissionDenied("You can only report that the other person did not attend.")
-    if row.starts_at > now:
+    if not policy.has_started(row.starts_at, now):
         raise DomainError("A no-show can only be reported after the lesson's start time.")
     values: dict[str, Any] = {}
     if party == "tutor":

@@ -23,7 +23,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tutorconnect.services import access
-from tutorconnect.services.bookings import queries, stats
+from tutorconnect.services.bookings import records, stats
+from tutorconnect.services.bookings.actions import Actions, actions_for
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -61,9 +62,10 @@ class BookingRow:
     tutor_slug: str
     tutor_photo: str | None
     reviewed: bool
+    actions: Actions  # what the viewer may do next (actions.py), as of the query's `now`
 
 
-_FIELDS = tuple(BookingRow.__dataclass_fields__)
+_FIELDS = tuple(name for name in BookingRow.__dataclass_fields__ if name != "actions")
 
 _SELECT = """
     SELECT b.id, b.reference, b.status, b.tutor_id, b.student_id, b.starts_at, b.ends_at, b.length_minutes,
@@ -83,8 +85,12 @@ _SELECT = """
 """
 
 
-def _row(r: Any) -> BookingRow:
-    return BookingRow(**{name: getattr(r, name) for name in _FIELDS})
+def _row(r: Any, role: str, now: datetime) -> BookingRow:
+    actions = actions_for(role=role, status=r.status, starts_at=r.starts_at, now=now,
+                          reschedule_count=r.reschedule_count,
+                          reschedule_limit=records._settings().reschedule_limit,
+                          expires_at=r.expires_at, reviewed=r.reviewed)
+    return BookingRow(**{name: getattr(r, name) for name in _FIELDS}, actions=actions)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -111,11 +117,11 @@ def _page(page: object, per_page: object) -> tuple[int, int]:
 
 
 def _run(session: Session, where: str, order: str, params: dict[str, Any], page: int,
-         per_page: int) -> tuple[list[BookingRow], int]:
+         per_page: int, role: str, now: datetime) -> tuple[list[BookingRow], int]:
     rows = session.execute(text(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
                            {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
     if rows:
-        return [_row(r) for r in rows], int(rows[0].total)
+        return [_row(r, role, now) for r in rows], int(rows[0].total)
     if page == 1:
         return [], 0
     # Past the last page: the window count is not there, count separately (rare).
@@ -133,7 +139,9 @@ def _list(session: Session, ctx: RequestContext, column: str, user_id: object, w
         where, order = f"b.{column} = :uid AND b.ends_at > :now", "b.starts_at ASC, b.id"
     else:
         where, order = f"b.{column} = :uid AND b.ends_at <= :now", "b.starts_at DESC, b.id"
-    return _run(session, where, order, {"uid": uid, "now": _now(now)}, page_, per_page_)
+    role = "student" if column == "student_id" else "tutor"  # the list's own person (also when an admin reads it)
+    at = _now(now)
+    return _run(session, where, order, {"uid": uid, "now": at}, page_, per_page_, role, at)
 
 
 def student_bookings(session: Session, ctx: RequestContext, student_id: uuid.UUID, *, when: str = "upcoming",
@@ -155,7 +163,7 @@ def tutor_requests(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *
     uid = _authorize(session, ctx, tutor_id)
     page_, per_page_ = _page(page, per_page)
     return _run(session, "b.tutor_id = :uid AND b.status = 'awaiting_tutor'",
-                "b.starts_at ASC, b.id", {"uid": uid}, page_, per_page_)
+                "b.starts_at ASC, b.id", {"uid": uid}, page_, per_page_, "tutor", _now(None))
 
 
 @dataclass(frozen=True)
@@ -176,11 +184,12 @@ def tutor_summary(session: Session, ctx: RequestContext, tutor_id: uuid.UUID, *,
     return TutorSummary(int(requests), cancelled, made)
 
 
-def get_row(session: Session, ctx: RequestContext, booking_id: object) -> BookingRow:
+def get_row(session: Session, ctx: RequestContext, booking_id: object, *,
+            now: datetime | None = None) -> BookingRow:
     """One booking as the lists show it, for its student, its tutor or an admin (anyone
-    else: NotFound, so existence is not leaked)."""
-    queries.get_booking(session, ctx, booking_id)  # type: ignore[arg-type]  # authorizes
+    else: NotFound, so existence is not leaked), with the actions open to that viewer."""
+    _, role = records.visible_booking(session, ctx, booking_id)  # authorizes
     row = session.execute(text(f"{_SELECT} WHERE b.id = :id"), {"id": booking_id}).first()
     if row is None:
         raise NotFound("That booking")
-    return _row(row)
+    return _row(row, role, _now(now))

@@ -71,11 +71,15 @@ class TransitionNotAllowed(DomainError):
                          "Reload the page to see its current status.")
 
 
+def allows(status: str, action: str) -> bool:
+    """Whether the state machine lets a booking in `status` take `action`."""
+    return TRANSITIONS[action].get(status) is not None
+
+
 def _check_step(row: Any, action: str) -> str:
-    target = TRANSITIONS[action].get(row.status)
-    if target is None:
+    if not allows(row.status, action):
         raise TransitionNotAllowed(row.status, action)
-    return str(target)
+    return str(TRANSITIONS[action][row.status])
 
 
 def _swap(session: Session, row: Any, action: str, target: str, *, actor: uuid.UUID | None, reason: str | None,

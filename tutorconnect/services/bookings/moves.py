@@ -34,9 +34,9 @@ def _reschedules_left(row: Any, role: str, now: datetime) -> int:
     if not policy.may_reschedule(row.reschedule_count, limit):
         raise DomainError(f"This booking has already been rescheduled {row.reschedule_count} "
                           f"time{'s' if row.reschedule_count != 1 else ''}, the most allowed.")
-    if row.starts_at <= now:
+    if policy.has_started(row.starts_at, now):
         raise DomainError("This lesson has already started and can no longer be rescheduled.")
-    return limit - row.reschedule_count
+    return policy.reschedules_remaining(row.reschedule_count, limit)
 
 
 def reschedules_left(session: Session, ctx: RequestContext, booking_id: uuid.UUID, *,

@@ -128,3 +128,14 @@ def respond_by(now: datetime, starts_at: datetime, response: timedelta = TUTOR_R
 
 def may_reschedule(reschedule_count: int, limit: int = RESCHEDULE_LIMIT) -> bool:
     return reschedule_count < limit
+
+
+def reschedules_remaining(reschedule_count: int, limit: int = RESCHEDULE_LIMIT) -> int:
+    """How many more moves the limit allows (never below 0)."""
+    return max(0, limit - reschedule_count)
+
+
+def has_started(starts_at: datetime, now: datetime) -> bool:
+    """A lesson has started at its start time: from then on the student and the tutor can
+    no longer cancel or reschedule it, and a no-show can be reported."""
+    return starts_at <= now

@@ -1,0 +1,72 @@
+"""What a person may do next with a booking (services/bookings/actions.py): the rule's
+table of cases lives here, at its own level; the cards only show these flags
+(tests/integration/test_booking_lists.py) and the commands refuse the same cases
+(tests/integration/test_bookings_service.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tutorconnect.services import bookings
+
+START = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
+BEFORE = START - timedelta(days=1)
+AT_START = START  # a lesson has started at its start time
+AFTER = START + timedelta(minutes=30)
+
+
+def acts(role, status, now, *, count=0, limit=2, expires_at=None, reviewed=False):
+    return bookings.actions_for(role=role, status=status, starts_at=START, now=now, reschedule_count=count,
+                                reschedule_limit=limit, expires_at=expires_at, reviewed=reviewed)
+
+
+def on(a: bookings.Actions) -> set[str]:
+    return {name for name in ("cancel", "reschedule", "respond", "no_show", "review", "pay") if getattr(a, name)}
+
+
+@pytest.mark.parametrize(("role", "status", "now", "expected"), [
+    # before the start: the parties may cancel and reschedule an active booking
+    ("student", "confirmed", BEFORE, {"cancel", "reschedule"}),
+    ("tutor", "confirmed", BEFORE, {"cancel", "reschedule"}),
+    ("student", "awaiting_tutor", BEFORE, {"cancel", "reschedule"}),
+    # a tutor answers a request (accept/decline), never cancels it
+    ("tutor", "awaiting_tutor", BEFORE, {"respond", "reschedule"}),
+    ("student", "pending_payment", BEFORE, {"cancel", "reschedule", "pay"}),
+    ("tutor", "pending_payment", BEFORE, {"cancel", "reschedule"}),
+    # from the start time on: no cancel or move by the parties; a no-show can be reported
+    ("student", "confirmed", AT_START, {"no_show"}),
+    ("tutor", "confirmed", AFTER, {"no_show"}),
+    ("student", "awaiting_tutor", AFTER, set()),
+    ("tutor", "awaiting_tutor", AFTER, {"respond"}),
+    # an admin may cancel after the start too, and never reschedules or reports a no-show
+    ("admin", "confirmed", AFTER, {"cancel"}),
+    ("admin", "confirmed", BEFORE, {"cancel"}),
+    # ended states: only the student's review of a completed lesson
+    ("student", "completed", AFTER, {"review"}),
+    ("tutor", "completed", AFTER, set()),
+    *[(role, status, BEFORE, set()) for role in ("student", "tutor", "admin")
+      for status in ("cancelled", "declined", "expired", "no_show_student", "no_show_tutor")],
+])
+def test_the_actions_open_to_each_role_by_status_and_time(role, status, now, expected):
+    assert on(acts(role, status, now)) == expected
+
+
+def test_rescheduling_stops_at_the_limit_and_counts_what_is_left():
+    assert acts("student", "confirmed", BEFORE, count=1).reschedules_left == 1
+    limited = acts("student", "confirmed", BEFORE, count=2)
+    assert not limited.reschedule and limited.reschedules_left == 0 and limited.cancel
+    assert acts("tutor", "confirmed", BEFORE, count=5).reschedules_left == 0  # never below zero
+    assert acts("admin", "confirmed", BEFORE).reschedules_left == 0  # admins do not move lessons
+
+
+def test_paying_ends_with_the_payment_window_and_a_review_is_written_once():
+    assert acts("student", "pending_payment", BEFORE, expires_at=BEFORE + timedelta(minutes=15)).pay
+    assert not acts("student", "pending_payment", BEFORE, expires_at=BEFORE).pay  # the window has closed
+    assert not acts("student", "completed", AFTER, reviewed=True).review
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(ValueError):
+        acts("guest", "confirmed", BEFORE)
