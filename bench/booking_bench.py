@@ -197,6 +197,9 @@ def race(session_scope, bookings, as_ctx, tutor_id: uuid.UUID, start: datetime, 
 
 
 def main() -> int:
+    from tutorconnect.wiring import wire
+
+    wire()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--bookings", type=int, default=2000)

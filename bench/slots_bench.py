@@ -103,6 +103,9 @@ def seed(engine) -> uuid.UUID:
 
 
 def main() -> int:
+    from tutorconnect.wiring import wire
+
+    wire()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--keep", action="store_true")

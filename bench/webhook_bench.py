@@ -124,6 +124,9 @@ def _blast(base: str, requests_: list[tuple[str, bytes | None, dict]], senders: 
 
 
 def main() -> int:
+    from tutorconnect.wiring import wire
+
+    wire()
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--senders", type=int, default=10)

@@ -29,6 +29,11 @@ os.environ.setdefault("LOG_FORMAT", "text")
 # listens), never into the inbox of a demo a developer has running on 8025.
 os.environ.setdefault("SMTP_PORT", "9")
 
+# Booking changes are heard by meetings and notifications as the app wires them at start-up.
+from tutorconnect.wiring import wire  # noqa: E402  (after the environment above)
+
+wire()
+
 # Property tests judge correctness, never speed: on a loaded CI machine a slow example is
 # not a failure (no per-example deadline, no "too slow" health check).
 hypothesis_settings.register_profile(

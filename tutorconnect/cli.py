@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after-minutes", type=int, default=None,
                         help="reconcile: orders/refunds older than this many minutes (default: setting)")
     args = parser.parse_args(argv)
+    from tutorconnect.wiring import wire  # here, not at the top: `--help` stays fast
+
+    wire()
     if args.command == "up":
         return cmd_up()
     if args.command == "reconcile":

@@ -12,11 +12,13 @@ from tutorconnect.config import get_settings
 from tutorconnect.live_push import live_updates_task
 from tutorconnect.logging_setup import configure_logging
 from tutorconnect.state.base import SessionState
+from tutorconnect.wiring import wire
 
 # Importing the pages package registers every route (each module uses the @page decorator).
 import tutorconnect.pages  # noqa: F401  (registers every page module)
 from tutorconnect.pages.not_found import not_found
 
+wire()  # who listens to booking changes (meetings, notifications)
 _settings = get_settings()
 configure_logging(_settings.log_level, _settings.log_format)
 log = logging.getLogger("tutorconnect")

@@ -16,9 +16,11 @@ from celery import signals
 
 from tutorconnect.config import get_settings
 from tutorconnect.task_queue import NO_REDIS, QUEUE, TutorConnectCelery, create_app
+from tutorconnect.wiring import wire
 
 __all__ = ["NO_REDIS", "QUEUE", "TutorConnectCelery", "celery_app", "create_app"]
 
+wire()  # the worker changes bookings (sweeps, jobs): meetings and notifications listen
 celery_app = create_app(get_settings().redis_url, main=True)
 
 

@@ -1,11 +1,13 @@
 """Bookings: the ONLY place that creates bookings or changes their status (creation,
 the state machine and its steps, rescheduling, the sweepers), together with the booking
-policy (price split, refund tiers, deadlines), the reading side (views, history, the
-pages' lists) and the tutor's cancellation figures; what a change causes is decided in
-effects.py. It uses the capability packages scheduling (whether a time is bookable,
-holds), notifications and meetings (called from effects.py), and the shared services
-lesson_prices, accounts, audit, outbox, live, context and errors; it never imports tutors
-(tutors uses bookings for a tutor's cancellation figures).
+policy (price split, refund tiers, deadlines), what a person may do next (actions), the
+reading side (views, history, the pages' lists) and the tutor's cancellation figures.
+Every change refreshes the open pages and publishes a `BookingChanged` event
+(effects.py, services/booking_events.py); meetings and notifications subscribe to it at
+start-up (tutorconnect/wiring.py), so this package imports neither. It uses the
+capability package scheduling (whether a time is bookable, holds) and the shared services
+booking_events, lesson_prices, access, audit, outbox, live, context and errors; it never
+imports tutors (tutors uses bookings for a tutor's cancellation figures).
 """
 
 from tutorconnect.services.bookings.actions import Actions, actions_for

@@ -1,11 +1,15 @@
-"""What a booking change causes, decided in one place.
+"""What a booking change causes: the open pages refresh, and a `BookingChanged` event is
+published (services/booking_events.py) for the subscribers wired at start-up: the meetings
+package (make, move or cancel the meeting) and the notifications package (tell the people;
+the event table is notifications/booking_subscriber.py). The bookings package imports
+neither of them.
 
 `after_change` runs inside the transaction that changed the booking (machine._swap,
 creation, moves and sweeps call it for every transition and every move), so its effects
 commit with the change or not at all: meeting jobs and notifications go through the
 outbox, live pushes go out after the commit.
 
-Event names (the notifications package renders and delivers them):
+Notification event names (the notifications package renders and delivers them):
   booking.awaiting_tutor   paid, waiting for the tutor (to both)
   booking.confirmed        sent by the meeting job once the join link is known
   booking.declined         declined by the tutor or automatically (refund amount)
@@ -21,17 +25,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tutorconnect.models import BookingStatus as S
-from tutorconnect.services import live, meetings, notifications
-
-_BY_STATUS = {
-    S.AWAITING_TUTOR.value: "booking.awaiting_tutor",
-    S.DECLINED.value: "booking.declined",
-    S.CANCELLED.value: "booking.cancelled",
-    S.COMPLETED.value: "booking.review_requested",
-    S.NO_SHOW_STUDENT.value: "booking.no_show",
-    S.NO_SHOW_TUTOR.value: "booking.no_show",
-}
+from tutorconnect.services import booking_events, live
 
 
 def announce(session: Session, booking: Any) -> None:
@@ -42,23 +36,7 @@ def announce(session: Session, booking: Any) -> None:
 
 def after_change(session: Session, before: Any, after: Any, action: str) -> None:
     """`before`/`after`: the booking row before and after the change; `action`: the
-    machine.TRANSITIONS action (or "create")."""
+    machine.TRANSITIONS action (or "create"). Pages refresh; the subscribers of
+    booking_events (meetings, then notifications: tutorconnect/wiring.py) do the rest."""
     announce(session, after)
-    if action == "create":
-        return
-    if action == "reschedule":
-        meetings.on_rescheduled(session, after)
-        notifications.booking_event(session, "booking.rescheduled", after, old_starts_at=before.starts_at)
-        return
-    if after.status == before.status:
-        return
-    if after.status == S.CONFIRMED.value:
-        # The confirmation (email with the join link and .ics, in-app) is sent by the
-        # meeting job once it has the link, so nobody gets a confirmation without one.
-        meetings.on_confirmed(session, after)
-        return
-    if after.status == S.CANCELLED.value:
-        meetings.on_cancelled(session, after)
-    event = _BY_STATUS.get(after.status)
-    if event is not None:
-        notifications.booking_event(session, event, after, previous_status=before.status)
+    booking_events.publish(session, booking_events.BookingChanged(action, before, after))

@@ -7,6 +7,7 @@ package (the confirmation and the tutor's fallback notice), services.outbox, ser
 and services.calendar_connections (the tutor's Google Calendar).
 """
 
+from tutorconnect.services.meetings.booking_subscriber import on_booking_changed
 from tutorconnect.services.meetings.meetings import (
     CANCEL_JOB,
     CREATE_JOB,
@@ -20,6 +21,7 @@ from tutorconnect.services.meetings.meetings import (
 )
 
 __all__ = [
+    "on_booking_changed",
     "CANCEL_JOB",
     "CREATE_JOB",
     "UPDATE_JOB",

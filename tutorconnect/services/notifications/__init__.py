@@ -8,6 +8,7 @@ changes) and services.validation; its outbox jobs (jobs.py: a `JOBS` table) are
 assembled by services.jobs; nothing here imports services.jobs.
 """
 
+from tutorconnect.services.notifications.booking_subscriber import on_booking_changed
 from tutorconnect.services.notifications.booking_messages import BOOKING_EVENTS
 from tutorconnect.services.notifications.captured_mail import PER_PAGE as CAPTURED_PER_PAGE
 from tutorconnect.services.notifications.captured_mail import MailSummary
@@ -32,6 +33,7 @@ from tutorconnect.services.notifications.reminders import send_due
 from tutorconnect.services.notifications.user_messages import USER_EVENTS
 
 __all__ = [
+    "on_booking_changed",
     "ACCOUNT_TOPIC",
     "BOOKING_EVENTS",
     "CHANNEL_LABELS",
