@@ -70,3 +70,22 @@ def test_paying_ends_with_the_payment_window_and_a_review_is_written_once():
 def test_an_unknown_role_is_refused():
     with pytest.raises(ValueError):
         acts("guest", "confirmed", BEFORE)
+
+
+@pytest.mark.parametrize(("status", "expires_at", "phase"), [
+    ("pending_payment", BEFORE + timedelta(minutes=15), "payable"),
+    ("pending_payment", None, "payable"),
+    ("pending_payment", BEFORE, "expired"),  # the window has closed; the sweep has not run yet
+    ("expired", BEFORE - timedelta(minutes=1), "expired"),
+    ("awaiting_tutor", None, "paid"),
+    ("confirmed", None, "paid"),
+    ("completed", None, "paid"),
+    ("cancelled", None, "closed"),
+    ("declined", None, "closed"),
+])
+def test_the_checkout_page_phase_follows_the_same_payment_window(status, expires_at, phase):
+    from tutorconnect.services import payments
+
+    assert payments.checkout_phase(status, expires_at, BEFORE) == phase
+    # the booking card's Pay link and the checkout page agree on whether paying is open
+    assert acts("student", status, BEFORE, expires_at=expires_at).pay is (phase == "payable")

@@ -6,6 +6,7 @@ import reflex as rx
 
 from tutorconnect.components.empty_state import empty_state
 from tutorconnect.components.layout import page, page_header
+from tutorconnect.models import BookingStatus
 from tutorconnect.state.checkout import CheckoutState as S
 
 MUTED = rx.color("gray", 11)
@@ -118,7 +119,7 @@ def _confirmed() -> rx.Component:
             ),
             rx.text(S.info["when"], weight="bold"),
             rx.cond(
-                (S.info["join"] == "") & (S.info["status"] == "confirmed"),
+                (S.info["join"] == "") & (S.info["status"] == BookingStatus.CONFIRMED.value),
                 rx.text("Your join link is being set up: it will be on the lesson in My lessons and in your "
                         "confirmation email.", size="2", color=MUTED, id="confirmation-join-pending"),
             ),

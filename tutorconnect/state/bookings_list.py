@@ -23,6 +23,7 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect import live_push
+from tutorconnect.models import BookingStatus as Status
 from tutorconnect.services import bookings, live, scheduling, tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
@@ -209,7 +210,7 @@ class BookingsListMixin(rx.State, mixin=True):
             role = self._role()
             # refund_preview refuses what cancel would
             row, refund = await in_transaction(read_for_reason_dialog, self._ctx(user), bid, kind)
-            if kind == "decline" and row.status != "awaiting_tutor":
+            if kind == "decline" and not row.actions.respond:
                 raise DomainError("Only a request waiting for your answer can be declined.")
             self._dialog = reason_dialog(kind, role, row, refund, user.time_zone)
             self._owner = self._bind_private()

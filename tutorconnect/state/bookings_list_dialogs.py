@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from tutorconnect.models import BookingStatus as Status
 from tutorconnect.models.scheduling import PAID_ACTIVE_STATUSES
 from tutorconnect.money import format_money
 from tutorconnect.services import bookings
@@ -110,7 +111,7 @@ def week_label(first: date, last: date) -> str:
 # -- review ---------------------------------------------------------------------------------------
 def review_dialog(row: BookingRow, user_id: uuid.UUID, zone: str) -> dict[str, str]:
     """The completed lesson `user_id` (its student) is about to review; refuses any other."""
-    if row.student_id != user_id or row.status != "completed":
+    if row.student_id != user_id or row.status != Status.COMPLETED:
         raise DomainError("You can review a lesson once it is completed.")
     if row.reviewed:
         raise DomainError("You have already reviewed this lesson.")

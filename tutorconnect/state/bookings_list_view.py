@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tutorconnect.models import BookingStatus as Status
 from tutorconnect.money import format_money
 from tutorconnect.services import bookings
 from tutorconnect.services.bookings import BookingRow
@@ -74,15 +75,15 @@ class SlotDay:
 
 _STATUS = {
     # status: (label for the student, label for the tutor, colour)
-    "pending_payment": ("Awaiting payment", "Awaiting payment", "amber"),
-    "awaiting_tutor": ("Awaiting the tutor", "Needs your answer", "blue"),
-    "confirmed": ("Confirmed", "Confirmed", "green"),
-    "declined": ("Declined", "Declined", "red"),
-    "expired": ("Expired (not paid)", "Expired (not paid)", "gray"),
-    "cancelled": ("Cancelled", "Cancelled", "gray"),
-    "completed": ("Completed", "Completed", "teal"),
-    "no_show_student": ("You were marked absent", "Student did not attend", "orange"),
-    "no_show_tutor": ("Tutor did not attend", "You were marked absent", "orange"),
+    Status.PENDING_PAYMENT: ("Awaiting payment", "Awaiting payment", "amber"),
+    Status.AWAITING_TUTOR: ("Awaiting the tutor", "Needs your answer", "blue"),
+    Status.CONFIRMED: ("Confirmed", "Confirmed", "green"),
+    Status.DECLINED: ("Declined", "Declined", "red"),
+    Status.EXPIRED: ("Expired (not paid)", "Expired (not paid)", "gray"),
+    Status.CANCELLED: ("Cancelled", "Cancelled", "gray"),
+    Status.COMPLETED: ("Completed", "Completed", "teal"),
+    Status.NO_SHOW_STUDENT: ("You were marked absent", "Student did not attend", "orange"),
+    Status.NO_SHOW_TUTOR: ("Tutor did not attend", "You were marked absent", "orange"),
 }
 _WHO = {"student": "the student", "tutor": "the tutor", "admin": "TutorConnect support", "system": "TutorConnect"}
 
@@ -123,23 +124,23 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime) -> BookingCar
     other_zone = row.tutor_time_zone if role == "student" else row.student_time_zone
     label = student_label if role == "student" else tutor_label
     note = ""
-    if row.status == "pending_payment" and row.expires_at is not None:
+    if row.status == Status.PENDING_PAYMENT and row.expires_at is not None:
         label += f" · expires {_clock(row.expires_at, zone)} {row.expires_at.astimezone(_zone(zone)).tzname()}"
         note = "The student has not paid yet; unpaid bookings expire." if role == "tutor" else \
             "Pay before it expires, or the time is released."
-    elif row.status == "awaiting_tutor" and row.respond_by is not None:
+    elif row.status == Status.AWAITING_TUTOR and row.respond_by is not None:
         note = f"Respond by {_when(row.respond_by, zone)}, or it is declined automatically." if role == "tutor" \
             else f"Paid. The tutor confirms by {_when(row.respond_by, zone)}, or you get a full refund."
     outcome = ""
-    if row.status in ("cancelled", "declined"):
-        verb = "Cancelled" if row.status == "cancelled" else "Declined"
+    if row.status in (Status.CANCELLED, Status.DECLINED):
+        verb = "Cancelled" if row.status == Status.CANCELLED else "Declined"
         who = "you" if row.cancelled_by == role else _WHO.get(row.cancelled_by or "", "TutorConnect")
         refund_word = "Refund to the student" if role == "tutor" else "Your refund"
         parts = [f"{verb} by {who}" + (f": “{row.cancel_reason}”" if row.cancel_reason else "")]
         if row.refund_minor is not None:
             parts.append(f"{refund_word}: {format_money(row.refund_minor, row.currency)}")
         outcome = " · ".join(parts)
-    elif row.status == "no_show_tutor" and row.refund_minor:
+    elif row.status == Status.NO_SHOW_TUTOR and row.refund_minor:
         outcome = f"{'Refund to the student' if role == 'tutor' else 'Your refund'}: " \
                   f"{format_money(row.refund_minor, row.currency)}"
     acts, left = row.actions, row.actions.reschedules_left
@@ -156,8 +157,8 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime) -> BookingCar
         duration=f"{row.length_minutes} min", trial=row.is_trial,
         price=format_money(row.price_minor, row.currency) + (
             f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
-        join_url=(safe_join_url(row.meeting_url) or "") if row.status == "confirmed" else "",
-        ics_href="" if row.status in ("expired", "declined") else f"/api/bookings/{row.id}.ics",
+        join_url=(safe_join_url(row.meeting_url) or "") if row.status == Status.CONFIRMED else "",
+        ics_href="" if row.status in (Status.EXPIRED, Status.DECLINED) else f"/api/bookings/{row.id}.ics",
         pay_href=f"/pay/{row.reference}" if acts.pay else "",
         can_reschedule=acts.reschedule,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
@@ -195,21 +196,21 @@ def history_item(event: dict[str, Any], row: BookingRow, viewer: uuid.UUID, zone
             what = "rescheduled it"
     else:
         line = {
-            "awaiting_tutor": "Payment received; waiting for the tutor to confirm",
-            "expired": "Expired: not paid in time",
-            "completed": "The lesson took place",
+            Status.AWAITING_TUTOR: "Payment received; waiting for the tutor to confirm",
+            Status.EXPIRED: "Expired: not paid in time",
+            Status.COMPLETED: "The lesson took place",
         }.get(to)
-        if to == "confirmed":
-            line = f"{who} accepted the booking" if event.get("from_status") == "awaiting_tutor" else \
+        if to == Status.CONFIRMED:
+            line = f"{who} accepted the booking" if event.get("from_status") == Status.AWAITING_TUTOR else \
                 "Payment received; the lesson is confirmed"
         if line is not None:
             who, what = "", line
         else:
-            what = {"declined": "declined the booking", "cancelled": "cancelled the booking",
-                    "no_show_student": "reported that the student did not attend",
-                    "no_show_tutor": "reported that the tutor did not attend"}.get(to, f"changed it to {to}")
+            what = {Status.DECLINED: "declined the booking", Status.CANCELLED: "cancelled the booking",
+                    Status.NO_SHOW_STUDENT: "reported that the student did not attend",
+                    Status.NO_SHOW_TUTOR: "reported that the tutor did not attend"}.get(to, f"changed it to {to}")
     reason = str(event.get("reason") or "")
-    note = f" (“{reason}”)" if reason and to in ("cancelled", "declined") else ""
+    note = f" (“{reason}”)" if reason and to in (Status.CANCELLED, Status.DECLINED) else ""
     created = event.get("created_at")
     text_ = f"{who} {what}{note}" if who else f"{what}{note}"
     return {"when": _when(created, zone) if isinstance(created, datetime) else "", "text": text_}

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 import reflex as rx
 
-from tutorconnect.models.scheduling import PAID_STATUSES
+from tutorconnect.models import BookingStatus
 from tutorconnect.money import format_money
 from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
@@ -88,6 +87,11 @@ def _checkout_script(info: payments.CheckoutInfo) -> str:
     )
 
 
+# The payments package's phase of the booking -> the page's phase (the page adds its own
+# transient "failed" and "processing" steps while a payable booking is being paid).
+_PAGE_PHASE = {"paid": "confirmed", "expired": "expired", "closed": "closed"}
+
+
 class CheckoutState(SessionState):
     loading: bool = True
     busy: bool = False
@@ -115,18 +119,11 @@ class CheckoutState(SessionState):
         reference = _reference_from_path(self.router.url.path)
         summary = await in_transaction(payments.checkout_summary, self._ctx(user), reference)
         zone = user.time_zone or "UTC"
-        now = datetime.now(timezone.utc)
-        expired = summary.status == "expired" or (
-            summary.status == "pending_payment" and summary.expires_at is not None and summary.expires_at <= now)
-        if summary.status in PAID_STATUSES:
-            phase = "confirmed"
-        elif expired:
-            phase = "expired"
-        elif summary.status == "pending_payment":
+        if summary.phase == "payable":  # keep this tab's own failed/processing step on a reload
             phase = self.phase if self.phase in ("failed", "processing") and self._booking_id == str(
                 summary.booking_id) else "ready"
         else:
-            phase = "closed"
+            phase = _PAGE_PHASE[summary.phase]
         tutor_time = ""
         if summary.tutor_zone != zone:
             local = summary.starts_at.astimezone(_zone(summary.tutor_zone))
@@ -142,7 +139,7 @@ class CheckoutState(SessionState):
             "expires_iso": summary.expires_at.isoformat() if summary.expires_at else "",
             "expires": _when(summary.expires_at, zone) if summary.expires_at else "",
             "ics": f"/api/bookings/{summary.booking_id}.ics",
-            "awaiting_tutor": "yes" if summary.status == "awaiting_tutor" else "",
+            "awaiting_tutor": "yes" if summary.status == BookingStatus.AWAITING_TUTOR else "",
             "join": safe_join_url(summary.join_url) or "",
             "failure": keep_failure,
         }

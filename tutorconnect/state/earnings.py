@@ -10,6 +10,7 @@ from typing import Any
 
 import reflex as rx
 
+from tutorconnect.models import BookingStatus as Status
 from tutorconnect.money import format_money
 from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError
@@ -18,9 +19,9 @@ from tutorconnect.timefmt import format_when, valid_zone as _zone
 
 PER_PAGE = 10
 PAGE_MAX = 10_000
-_STATUS = {"awaiting_tutor": "Needs your answer", "confirmed": "Upcoming", "completed": "Completed",
-           "cancelled": "Cancelled", "declined": "Declined", "no_show_student": "Student absent",
-           "no_show_tutor": "You were absent"}
+_STATUS = {Status.AWAITING_TUTOR: "Needs your answer", Status.CONFIRMED: "Upcoming", Status.COMPLETED: "Completed",
+           Status.CANCELLED: "Cancelled", Status.DECLINED: "Declined", Status.NO_SHOW_STUDENT: "Student absent",
+           Status.NO_SHOW_TUTOR: "You were absent"}
 
 
 @dataclasses.dataclass

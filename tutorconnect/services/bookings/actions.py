@@ -1,6 +1,6 @@
 """What a person may do next with a booking, for the pages: each flag is computed from the
 same predicates the commands check (`machine.allows` for the state machine,
-`policy.has_started` for the start time, `policy.reschedules_remaining` for the limit),
+`policy.has_started` for the start time, `policy.reschedules_remaining` for the limit, `policy.payment_open` for paying),
 so a button and the command behind it cannot disagree. A page shows or hides its buttons
 from these flags and never derives them itself; the command still re-checks everything
 when it runs (the flags are only as fresh as the page).
@@ -48,5 +48,5 @@ def actions_for(*, role: str, status: str, starts_at: datetime, now: datetime, r
         respond=role == "tutor" and allows(status, "accept"),
         no_show=party and allows(status, f"no_show_{other}") and started,
         review=role == "student" and status == S.COMPLETED and not reviewed,
-        pay=role == "student" and status == S.PENDING_PAYMENT and (expires_at is None or expires_at > now),
+        pay=role == "student" and policy.payment_open(status, expires_at, now),
     )

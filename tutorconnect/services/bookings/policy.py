@@ -135,6 +135,12 @@ def reschedules_remaining(reschedule_count: int, limit: int = RESCHEDULE_LIMIT) 
     return max(0, limit - reschedule_count)
 
 
+def payment_open(status: str, expires_at: datetime | None, now: datetime) -> bool:
+    """An unpaid booking can still be paid until its payment window ends (the sweep then
+    expires it; a payment arriving later revives it only if the time is still free)."""
+    return status == "pending_payment" and (expires_at is None or expires_at > now)
+
+
 def has_started(starts_at: datetime, now: datetime) -> bool:
     """A lesson has started at its start time: from then on the student and the tutor can
     no longer cancel or reschedule it, and a no-show can be reported."""

@@ -13,7 +13,13 @@ accounts, validation, errors and context.
 """
 
 from tutorconnect.services.payments.checkout import MERCHANT_NAME, CheckoutInfo, confirm_from_callback, start_checkout
-from tutorconnect.services.payments.checkout_view import BOOKING_REFERENCE, CheckoutSummary, checkout_summary
+from tutorconnect.services.payments.checkout_view import (
+    BOOKING_REFERENCE,
+    CHECKOUT_PHASES,
+    CheckoutSummary,
+    checkout_phase,
+    checkout_summary,
+)
 from tutorconnect.services.payments.earnings import (
     BookingEarning,
     EarningsSummary,
@@ -83,6 +89,8 @@ __all__ = [
     # pages: payment summary, checkout page, receipts, earnings
     "RefundView", "PaymentSummary", "payment_summary",
     "BOOKING_REFERENCE", "CheckoutSummary", "checkout_summary",
+    "CHECKOUT_PHASES",
+    "checkout_phase",
     "Receipt", "ReceiptPayment", "ReceiptRefund", "list_receipts", "receipt_for", "render_receipt_pdf",
     "BookingEarning", "PeriodEarning", "EarningsSummary", "earnings_summary", "earnings_by_period",
     "earnings_by_booking",

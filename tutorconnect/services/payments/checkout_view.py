@@ -1,4 +1,5 @@
-"""What the checkout page shows about a booking, found by its reference.
+"""What the checkout page shows about a booking, found by its reference, including the
+page's phase: paid, expired, payable or closed (the page only formats it).
 
 Only the booking's student may read it: anyone else (another student, the tutor, an
 admin, nobody) gets the same NotFound, so the page never reveals that a reference exists.
@@ -10,17 +11,32 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from tutorconnect.models.scheduling import PAID_STATUSES
 from tutorconnect.services import bookings, meetings
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound
 
 BOOKING_REFERENCE = re.compile(r"^TC-[A-Z0-9]{4,12}$")
+CHECKOUT_PHASES = ("paid", "expired", "payable", "closed")
+
+
+def checkout_phase(status: str, expires_at: datetime | None, now: datetime) -> str:
+    """paid: the payment went through (awaiting the tutor, confirmed or later); expired:
+    the payment window closed (the sweep may not have run yet); payable: the student can
+    pay now; closed: cancelled or otherwise over without a payment."""
+    if status in PAID_STATUSES:
+        return "paid"
+    if bookings.payment_open(status, expires_at, now):
+        return "payable"
+    if status in ("pending_payment", "expired"):
+        return "expired"
+    return "closed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class CheckoutSummary:
     tutor_zone: str
     student_zone: str
     join_url: str = ""  # the lesson's meeting link once it is ready (confirmed bookings)
+    phase: str = "closed"  # CHECKOUT_PHASES, as of the query's `now`
 
 
 def clean_reference(value: Any) -> str:
@@ -49,7 +66,8 @@ def clean_reference(value: Any) -> str:
     return value.strip().upper()
 
 
-def checkout_summary(session: Session, ctx: RequestContext, reference: Any) -> CheckoutSummary:
+def checkout_summary(session: Session, ctx: RequestContext, reference: Any, *,
+                     now: datetime | None = None) -> CheckoutSummary:
     ref = clean_reference(reference)
     row = session.execute(text(
         "SELECT b.id, b.reference, b.status, b.starts_at, b.ends_at, b.length_minutes, b.price_minor, b.currency,"
@@ -67,4 +85,5 @@ def checkout_summary(session: Session, ctx: RequestContext, reference: Any) -> C
         tutor_name=row.tutor_name, tutor_photo=row.photo, tutor_slug=row.slug, tutor_zone=row.tutor_time_zone,
         student_zone=row.student_time_zone,
         join_url=link[0] if link is not None and link[2] == "ready" else "",
+        phase=checkout_phase(row.status, row.expires_at, now or datetime.now(timezone.utc)),
     )
