@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tutorconnect.models import BookingStatus as Status
 from tutorconnect.models.scheduling import PAID_ACTIVE_STATUSES
 from tutorconnect.money import format_money
 from tutorconnect.services import bookings
@@ -110,10 +109,11 @@ def week_label(first: date, last: date) -> str:
 
 # -- review ---------------------------------------------------------------------------------------
 def review_dialog(row: BookingRow, user_id: uuid.UUID, zone: str) -> dict[str, str]:
-    """The completed lesson `user_id` (its student) is about to review; refuses any other."""
-    if row.student_id != user_id or row.status != Status.COMPLETED:
-        raise DomainError("You can review a lesson once it is completed.")
-    if row.reviewed:
+    """The completed lesson `user_id` (its student) is about to review; refuses whatever
+    the bookings package's actions do not allow (`row.actions.review`)."""
+    if row.student_id == user_id and row.reviewed:
         raise DomainError("You have already reviewed this lesson.")
+    if row.student_id != user_id or not row.actions.review:
+        raise DomainError("You can review a lesson once it is completed.")
     return {"id": str(row.id), "tutor": row.tutor_name,
             "what": f"{row.reference}, {_when(row.starts_at, zone)}"}
