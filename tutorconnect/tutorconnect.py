@@ -12,6 +12,8 @@ from tutorconnect.config import get_settings
 from tutorconnect.live_push import live_updates_task
 from tutorconnect.logging_setup import configure_logging
 from tutorconnect.state.base import SessionState
+from tutorconnect.state.guard import backend_error_toast
+from tutorconnect.state.privacy import PrivateDataMiddleware
 from tutorconnect.wiring import wire
 
 # Importing the pages package registers every route (each module uses the @page decorator).
@@ -27,11 +29,7 @@ log = logging.getLogger("tutorconnect")
 def handle_backend_error(exception: Exception):
     """Unexpected errors: log with the request id; tell the person plainly, no internals."""
     log.exception("unhandled error in event handler", exc_info=exception)
-    return rx.toast.error(
-        "Something went wrong on our side. Please try again.",
-        id="backend_error",
-        position="top-center",
-    )
+    return backend_error_toast()
 
 
 app = rx.App(
@@ -45,6 +43,8 @@ app = rx.App(
     backend_exception_handler=handle_backend_error,
     toaster=rx.toast.provider(position="top-right", close_button=True, rich_colors=True),
 )
+# Before every event, the hydrate included: private vars another session loaded are reset.
+app.add_middleware(PrivateDataMiddleware(), index=0)
 app.add_page(not_found, route="404", title="Page not found · TutorConnect", on_load=SessionState.load_session)
 
 # Background work: without Redis the outbox jobs run in this process; with Redis a

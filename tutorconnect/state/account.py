@@ -14,6 +14,8 @@ from tutorconnect.services.validation import common_time_zones
 from tutorconnect.state.auth import FormState
 from tutorconnect.state.base import SessionState, in_transaction, install_session_script, sign_out_script
 from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.guard import handler
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.timefmt import format_instant
 
 
@@ -36,13 +38,9 @@ class SessionRow:
 
 
 class VerificationState(SessionState):
-    @rx.event
-    async def resend(self):
-        try:
-            user = await self._require(allow_unverified=True)
-            await in_transaction(accounts.resend_verification, self._ctx(user), user.user_id)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def resend(self, user: CurrentUser):
+        await in_transaction(accounts.resend_verification, self._ctx(user), user.user_id)
         return rx.toast.success("We sent a new confirmation link to your email.")
 
 
@@ -103,20 +101,15 @@ class AccountState(FormState):
         ]
         self.sessions_loading = False
 
-    @rx.event
-    async def save_profile(self, form_data: dict):
+    @handler(allow_unverified=True, busy="loading", on_error="_fail")
+    async def save_profile(self, user: CurrentUser, form_data: dict):
         self._start()
         yield
-        try:
-            user = await self._require(allow_unverified=True)
-            data = parse_form(form_data, {"full_name": 120, "time_zone": 64})
-            profile = await in_transaction(
-                accounts.update_profile, self._ctx(user), user_id=user.user_id,
-                full_name=data["full_name"], time_zone=data["time_zone"],
-            )
-        except DomainError as err:
-            self._fail(err)
-            return
+        data = parse_form(form_data, {"full_name": 120, "time_zone": 64})
+        profile = await in_transaction(
+            accounts.update_profile, self._ctx(user), user_id=user.user_id,
+            full_name=data["full_name"], time_zone=data["time_zone"],
+        )
         self.loading = False
         self.full_name, self.time_zone = profile.full_name, profile.time_zone
         self.user_name, self.user_time_zone = profile.full_name, profile.time_zone
@@ -150,23 +143,18 @@ class AccountState(FormState):
         # The toast is shown after the reload that installs the rotated session cookie.
         yield install_session_script(code, "/account?changed=password")
 
-    @rx.event
-    async def revoke(self, session_id: Any):
-        raw = short_str(session_id, 36)
+    @handler(allow_unverified=True)
+    async def revoke(self, user: CurrentUser, session_id: Any):
         try:
-            user = await self._require(allow_unverified=True)
-            try:
-                sid = uuid.UUID(raw or "")
-            except ValueError:
-                raise InvalidInput("session", "That session could not be found.") from None
-            if sid == user.session_id:
-                raise InvalidInput("session", "Use “Sign out” to end the session you are using now.")
-            await in_transaction(
-                sessions.revoke_session, self._ctx(user), user_id=user.user_id, session_id=sid, reason="revoked_by_user"
-            )
-            await self._load_sessions(user)
-        except DomainError as err:
-            return self._refuse(err)
+            sid = uuid.UUID(short_str(session_id, 36) or "")
+        except ValueError:
+            raise InvalidInput("session", "That session could not be found.") from None
+        if sid == user.session_id:
+            raise InvalidInput("session", "Use “Sign out” to end the session you are using now.")
+        await in_transaction(
+            sessions.revoke_session, self._ctx(user), user_id=user.user_id, session_id=sid, reason="revoked_by_user"
+        )
+        await self._load_sessions(user)
         return rx.toast.success("That device was signed out.")
 
     @rx.event

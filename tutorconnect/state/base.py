@@ -13,7 +13,7 @@ import logging
 import uuid
 from urllib.parse import urlencode
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
@@ -31,6 +31,9 @@ from tutorconnect.services.tokens import hash_secret
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# The `_owners` entry for the signed-in user's own fields on the root SessionState.
+_SESSION_OWNER = "session"
 
 
 # Reflex keeps each tab's state under a client token in sessionStorage.
@@ -73,8 +76,31 @@ def sign_out_script(next_path: str = "/") -> rx.event.EventSpec:
     )
 
 
+def loaded_session_states(state: Any) -> list[SessionState]:
+    """Every SessionState loaded in the tree `state` belongs to (the root included)."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    found, pending = [], [root]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, SessionState):
+            found.append(current)
+        pending.extend(current.substates.values())
+    return found
+
+
 class SessionState(rx.State):
-    """Public vars describe only the signed-in user to themselves."""
+    """Public vars describe only the signed-in user to themselves.
+
+    Private by design: a page state names the vars holding someone's data in its `PRIVATE`
+    tuple (frontend and backend vars alike; a state with none says `PRIVATE = ()`). The
+    session that last passed `_require` on a state, or bound data to it, is its owner
+    (`_owners`, kept here at the root of the tree). Before any event is processed, the hydrate
+    included, `PrivateDataMiddleware` resets the `PRIVATE` vars of every loaded state whose
+    owner is not the session on this connection: a tab's client token used again with
+    another cookie, or none, gets the defaults, never the previous user's values.
+    """
 
     signed_in: bool = False
     user_name: str = ""
@@ -83,10 +109,15 @@ class SessionState(rx.State):
     user_time_zone: str = "UTC"
     email_verified: bool = False
     session_checked: bool = False
+    # State full name -> owner key (hashed session token) of whoever loaded its private vars;
+    # `_SESSION_OWNER` for the user fields above.
+    _owners: dict[str, str] = {}
 
     # -- helpers (leading underscore: not callable from the browser) -------------------
     def _ctx(self, user: CurrentUser | None = None) -> RequestContext:
-        rid = uuid.uuid4().hex[:16]
+        # The event's id, set by the handler guard, so the log lines and the audit rows of one
+        # click share it; a fresh one where no guard set it.
+        rid = request_id_var.get() or uuid.uuid4().hex[:16]
         request_id_var.set(rid)
         return RequestContext(
             ip=self.router.session.client_ip or "unknown",
@@ -114,14 +145,20 @@ class SessionState(rx.State):
         user = await self._current_user()
         if user is None:
             self._apply_user(None)
-        return check_access(
+        allowed = check_access(
             user,
             roles,
             allow_unverified=allow_unverified,
             require_verified_email=get_settings().feature_require_verified_email,
         )
+        self._record_owner(self.get_full_name())
+        return allowed
 
     def _apply_user(self, user: CurrentUser | None) -> None:
+        if user is not None:
+            self._record_owner(_SESSION_OWNER)
+        else:
+            self._drop_owner(_SESSION_OWNER)
         self.signed_in = user is not None
         self.user_name = user.full_name if user else ""
         self.user_email = user.email if user else ""
@@ -140,7 +177,13 @@ class SessionState(rx.State):
 
     def _bind_private(self) -> str:
         """Remember which session loaded the private data about to be stored."""
-        return self._owner_key()
+        return self._record_owner(self.get_full_name())
+
+    def _record_owner(self, name: str) -> str:
+        key = self._owner_key()
+        if name and self._owners.get(name) != key:
+            self._owners = {**self._owners, name: key}
+        return key
 
     def _may_see(self, owner: str) -> bool:
         """Private data is shown only to a connection carrying the cookie that loaded it:
@@ -148,33 +191,41 @@ class SessionState(rx.State):
         return bool(owner) and owner == self._owner_key()
 
     def _forget_other_owners(self) -> None:
-        """Private data loaded for another session is forgotten before this one's handler
-        runs: a tab's client token reused with another cookie (the first user signed out in
-        another tab, someone else signed in) must not hand the previous user's dialogs,
-        refund amounts or history to the new one once the new session claims the state."""
-        owner = getattr(self, "_owner", "")
+        """Private data loaded for another session is forgotten before this one's event runs:
+        a tab's client token reused with another cookie (the first user signed out in another
+        tab, someone else signed in) must not hand the previous user's dialogs, refund amounts
+        or history to the new one. Runs for every loaded state before every event
+        (`PrivateDataMiddleware`), and again in `_require`."""
+        owner = self._owners.get(self.get_full_name(), "")
         if owner and owner != self._owner_key():
             self._clear_private()
+            self._drop_owner(self.get_full_name())
+
+    def _forget_other_user(self) -> None:
+        """The user fields of the root, likewise: who was signed in on this tab before."""
+        owner = self._owners.get(_SESSION_OWNER, "")
+        if owner and owner != self._owner_key():
+            self._apply_user(None)
+            self.session_checked = False
 
     def _clear_private(self) -> None:
-        """Forget vars holding this user's (or, for admins, other users') data.
+        """Reset this state's `PRIVATE` vars to their defaults and forget who loaded them.
 
-        Substates that load personal data override this; it runs whenever a handler is
-        refused and, for every loaded substate, at sign-out, so a tab's server-side state
-        never keeps data its next holder may not see.
+        Runs whenever a handler is refused, when another session reaches this state and, for
+        every loaded state, at sign-out: a tab's server-side state never keeps data its next
+        holder may not see. A state with more to forget extends this (and calls it).
         """
+        fields = type(self).__fields__
+        for name in getattr(type(self), "PRIVATE", ()):
+            setattr(self, name, fields[name].default_value())
+        self._drop_owner(self.get_full_name())
+
+    def _drop_owner(self, name: str) -> None:
+        if name in self._owners:
+            self._owners = {k: v for k, v in self._owners.items() if k != name}
 
     def _loaded_states(self) -> list[SessionState]:
-        root: Any = self
-        while root.parent_state is not None:
-            root = root.parent_state
-        found, pending = [], [root]
-        while pending:
-            state = pending.pop()
-            if isinstance(state, SessionState):
-                found.append(state)
-            pending.extend(state.substates.values())
-        return found
+        return loaded_session_states(self)
 
     def _wipe_loaded_states(self) -> None:
         for state in self._loaded_states():
