@@ -150,6 +150,9 @@ class TestNormalizeEmail:
     @example(local="ǅ", domain="example.com", before="", after="", flips=[])
     @example(local="İstanbul", domain="Example.COM", before=" ", after="", flips=[])
     @example(local="ﬃ", domain="example.com", before="", after="", flips=[])
+    # Found by this test in session 6: "İ".lower() is "i" + U+0307 (combining dot above), which
+    # a following combining mark below must be reordered before, so one pass was not stable.
+    @example(local="İ\u0316", domain="example.com", before="", after="", flips=[])
     def test_normalizing_an_email_twice_changes_nothing(self, local, domain, before, after, flips):
         # given any string that normalizes to an email
         raw = before + _random_case(local, flips) + "@" + domain + after

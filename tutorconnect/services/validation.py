@@ -13,11 +13,24 @@ _TIME_ZONES = frozenset(available_timezones())
 _JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ: part of correct spelling in many scripts
 
 
+def _fold_email(value: str) -> str:
+    """NFKC, trimmed, lower-case, to a fixed point: lower-casing can itself leave a string
+    that NFKC changes ("İ" lowers to "i" + U+0307, which a following mark below must be
+    reordered before), and the stored form must normalize to itself."""
+    email = value
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).strip().lower())
+        if folded == email:
+            return email
+        email = folded
+    raise InvalidInput("email", "Enter a valid email address, like name@example.com.")
+
+
 def normalize_email(value: object) -> str:
     """Lower-case, trimmed, NFKC email; raise InvalidInput('email') when malformed."""
     if not isinstance(value, str):
         raise InvalidInput("email", "Enter your email address.")
-    email = unicodedata.normalize("NFKC", value).strip().lower()
+    email = _fold_email(value)
     if not email:
         raise InvalidInput("email", "Enter your email address.")
     if (

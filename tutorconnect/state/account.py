@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -38,6 +38,8 @@ class SessionRow:
 
 
 class VerificationState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
+
     @handler(allow_unverified=True)
     async def resend(self, user: CurrentUser):
         await in_transaction(accounts.resend_verification, self._ctx(user), user.user_id)
@@ -45,6 +47,10 @@ class VerificationState(SessionState):
 
 
 class AccountState(FormState):
+    PRIVATE: ClassVar[tuple[str, ...]] = (
+        "full_name", "time_zone", "email", "has_password", "member_since",
+        "_sessions", "_sessions_owner", "sessions_loading", "confirm_sign_out_all",
+    )
     full_name: str = ""
     time_zone: str = "UTC"
     email: str = ""
@@ -63,17 +69,9 @@ class AccountState(FormState):
     def sessions(self) -> list[SessionRow]:
         return self._sessions if self._may_see(self._sessions_owner) else []
 
-    def _clear_private(self) -> None:
-        self.full_name = self.email = self.member_since = ""
-        self._sessions, self._sessions_owner, self.sessions_loading = [], "", True
-
-    @rx.event
-    async def load(self):
+    @handler(allow_unverified=True)
+    async def load(self, user: CurrentUser):
         self.error, self.field_errors, self.loading = "", {}, False
-        try:
-            user = await self._require(allow_unverified=True)
-        except DomainError as err:
-            return self._refuse(err)
         profile = await in_transaction(accounts.get_profile, user.user_id)
         self.full_name, self.time_zone, self.email = profile.full_name, profile.time_zone, profile.email
         self.has_password = profile.has_password
@@ -116,32 +114,31 @@ class AccountState(FormState):
         await self._load_sessions(await self._require(allow_unverified=True))
         yield rx.toast.success("Profile saved.")
 
-    @rx.event
-    async def change_password(self, form_data: dict):
+    @handler(allow_unverified=True, busy="password_loading", on_error="_password_failed")
+    async def change_password(self, user: CurrentUser, form_data: dict):
         self.password_loading, self.password_error, self.password_field_errors = True, "", {}
         yield
-        try:
-            user = await self._require(allow_unverified=True)
-            data = parse_form(form_data, {"current_password": 128, "password": 128, "confirm": 128})
-            if data["password"] != data["confirm"]:
-                raise InvalidInput("confirm", "The two passwords do not match.")
-            await in_transaction(
-                accounts.change_password, self._ctx(user), user_id=user.user_id,
-                current_password=data["current_password"], new_password=data["password"],
-                current_session_id=user.session_id,
-            )
-            # Rotate this browser's session too: the old token dies with the old password.
-            code = await in_transaction(sessions.issue_handoff, user.user_id)
-        except DomainError as err:
-            self.password_loading = False
-            if isinstance(err, InvalidInput) and err.field != "form":
-                self.password_field_errors = {err.field: err.message}
-            else:
-                self.password_error = err.message
-            return
+        data = parse_form(form_data, {"current_password": 128, "password": 128, "confirm": 128})
+        if data["password"] != data["confirm"]:
+            raise InvalidInput("confirm", "The two passwords do not match.")
+        await in_transaction(
+            accounts.change_password, self._ctx(user), user_id=user.user_id,
+            current_password=data["current_password"], new_password=data["password"],
+            current_session_id=user.session_id,
+        )
+        # Rotate this browser's session too: the old token dies with the old password.
+        code = await in_transaction(sessions.issue_handoff, user.user_id)
         self.password_loading = False
         # The toast is shown after the reload that installs the rotated session cookie.
         yield install_session_script(code, "/account?changed=password")
+
+    def _password_failed(self, err: DomainError) -> None:
+        """Shown in the password card itself (no toast, no redirect), even when signed out."""
+        self.password_error, self.password_field_errors = "", {}
+        if isinstance(err, InvalidInput) and err.field != "form":
+            self.password_field_errors = {err.field: err.message}
+        else:
+            self.password_error = err.message
 
     @handler(allow_unverified=True)
     async def revoke(self, user: CurrentUser, session_id: Any):
@@ -165,14 +162,10 @@ class AccountState(FormState):
     def cancel_sign_out_all(self):
         self.confirm_sign_out_all = False
 
-    @rx.event
-    async def sign_out_everywhere(self):
+    @handler(allow_unverified=True)
+    async def sign_out_everywhere(self, user: CurrentUser):
         self.confirm_sign_out_all = False
-        try:
-            user = await self._require(allow_unverified=True)
-            await in_transaction(sessions.revoke_all, self._ctx(user), user_id=user.user_id, reason="sign_out_everywhere")
-        except DomainError as err:
-            return self._refuse(err)
+        await in_transaction(sessions.revoke_all, self._ctx(user), user_id=user.user_id, reason="sign_out_everywhere")
         self._apply_user(None)
         self._wipe_loaded_states()
         return sign_out_script("/login")
@@ -188,6 +181,7 @@ class CalendarFeedState(SessionState):
     is read from the database on every load.
     """
 
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_feed_url", "_webcal_url", "_active_since", "_owner", "confirm_revoke")
     _feed_url: str = ""
     _webcal_url: str = ""
     _active_since: str = ""
@@ -209,50 +203,32 @@ class CalendarFeedState(SessionState):
         """'' without a live link; else when it was created, in the user's zone."""
         return self._active_since if self._may_see(self._owner) else ""
 
-    def _clear_private(self) -> None:
-        self._feed_url = self._webcal_url = self._active_since = self._owner = ""
-        self.confirm_revoke = False
-
     async def _read_status(self, user: sessions.CurrentUser) -> None:
         since = await in_transaction(calendar_feed.feed_status, self._ctx(user), user.user_id)
         self._active_since = format_instant(since, user.time_zone) if since else ""
         self._owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    @handler(allow_unverified=True, busy=("loading", "busy"))
+    async def load(self, user: CurrentUser):
         self.loading, self.busy = True, False
         self._clear_private()  # a shown link is shown once: not again after a reload
-        try:
-            user = await self._require(allow_unverified=True)
-            await self._read_status(user)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        await self._read_status(user)
         self.loading = False
         return None
 
-    @rx.event
-    async def create_link(self):
+    @handler(busy="busy")
+    async def create_link(self, user: CurrentUser):
         if self.busy:
             return None
         self.busy = True
-        try:
-            user = await self._require()
-            token = await in_transaction(calendar_feed.create_feed_token, self._ctx(user), user.user_id)
-            await self._read_status(user)
-        except DomainError as err:
-            self.busy = False
-            return self._refuse(err)
+        token = await in_transaction(calendar_feed.create_feed_token, self._ctx(user), user.user_id)
+        await self._read_status(user)
         self._feed_url, self._webcal_url = calendar_feed.feed_urls(token)
         self.busy, self.confirm_revoke = False, False
         return rx.toast.success("Your calendar link is ready. Copy it now: it is shown only once.")
 
-    @rx.event
+    @handler(allow_unverified=True)
     async def ask_revoke(self):
-        try:
-            await self._require(allow_unverified=True)
-        except DomainError as err:
-            return self._refuse(err)
         self.confirm_revoke = True
         return None
 
@@ -266,19 +242,14 @@ class CalendarFeedState(SessionState):
         if open_ is not True:
             self.confirm_revoke = False
 
-    @rx.event
-    async def revoke_link(self):
+    @handler(allow_unverified=True, busy="busy")
+    async def revoke_link(self, user: CurrentUser):
         self.confirm_revoke = False
         if self.busy:
             return None
         self.busy = True
-        try:
-            user = await self._require(allow_unverified=True)
-            await in_transaction(calendar_feed.revoke_feed_tokens, self._ctx(user), user.user_id)
-            self._feed_url = self._webcal_url = ""
-            await self._read_status(user)
-        except DomainError as err:
-            self.busy = False
-            return self._refuse(err)
+        await in_transaction(calendar_feed.revoke_feed_tokens, self._ctx(user), user.user_id)
+        self._feed_url = self._webcal_url = ""
+        await self._read_status(user)
         self.busy = False
         return rx.toast.success("Calendar link revoked. Calendars subscribed to it stop updating.")

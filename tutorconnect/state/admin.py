@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.models import Role
 from tutorconnect.services import access, accounts, audit
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, parse_form, short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 20
@@ -36,6 +38,10 @@ class UserView:
 
 class AdminUsersState(SessionState):
     # Other users' data: held in a backend var, shown only to the session that loaded it.
+    # The search text may be someone's name or email.
+    PRIVATE: ClassVar[tuple[str, ...]] = (
+        "_rows", "_rows_owner", "total", "query", "pending_user_id", "pending_name", "pending_role",
+    )
     _rows: list[UserView] = []
     _rows_owner: str = ""
     total: int = 0
@@ -55,30 +61,21 @@ class AdminUsersState(SessionState):
     def rows(self) -> list[UserView]:
         return self._rows if self._may_see(self._rows_owner) else []
 
-    def _clear_private(self) -> None:
-        self._rows, self._rows_owner, self.total = [], "", 0
-        self.pending_user_id = self.pending_name = self.pending_role = ""
-
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         params = self.router.url.query_parameters
         self.query = (params.get("q") or "")[:100]
         role = params.get("role") or ""
         self.role_filter = role if role in ROLES else ""
         self.page = page_arg(params.get("page"))
-        return await self._refresh()
+        await self._refresh(user)
 
-    async def _refresh(self):
+    async def _refresh(self, admin: CurrentUser) -> None:
         self.loading = True
-        try:
-            admin = await self._require("admin")
-            rows, total = await in_transaction(
-                accounts.list_users, self._ctx(admin), query=self.query, role=self.role_filter,
-                page=self.page, per_page=PER_PAGE,
-            )
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        rows, total = await in_transaction(
+            accounts.list_users, self._ctx(admin), query=self.query, role=self.role_filter,
+            page=self.page, per_page=PER_PAGE,
+        )
         self._rows_owner = self._bind_private()
         self._rows = [
             UserView(
@@ -90,7 +87,6 @@ class AdminUsersState(SessionState):
             for r in rows
         ]
         self.total, self.loading = total, False
-        return None
 
     def _url(self) -> str:
         from urllib.parse import urlencode
@@ -98,14 +94,16 @@ class AdminUsersState(SessionState):
         params = {k: v for k, v in (("q", self.query), ("role", self.role_filter), ("page", str(self.page))) if v and v != "1"}
         return "/admin/users" + (f"?{urlencode(params)}" if params else "")
 
-    @rx.event
+    # Only sends the browser to the list's URL, whose load checks admin.
+    @handler(public=True, on_error="_bad_search")
     async def search(self, form_data: dict):
-        try:
-            data = parse_form(form_data, {"q": 100})
-        except DomainError as err:
-            return rx.toast.error(err.message)
+        data = parse_form(form_data, {"q": 100})
         self.query, self.page, self.loading = data["q"].strip(), 1, True
         return rx.redirect(self._url())
+
+    def _bad_search(self, err: DomainError) -> rx.event.EventSpec:
+        """A search form we cannot read: say so, and keep the list shown."""
+        return rx.toast.error(err.message)
 
     @rx.event
     def filter_role(self, role: Any):
@@ -118,12 +116,8 @@ class AdminUsersState(SessionState):
         self.page = page_arg(page)
         return rx.redirect(self._url())
 
-    @rx.event
+    @handler("admin")
     async def ask_role_change(self, user_id: Any, role: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         row = next((r for r in self._rows if r.id == short_str(user_id, 36)), None)
         if row is None or role not in ROLES:
             return rx.toast.error("Choose a user and a role from the list.")
@@ -134,24 +128,21 @@ class AdminUsersState(SessionState):
     def cancel_role_change(self):
         self.pending_user_id = self.pending_name = self.pending_role = ""
 
-    @rx.event
-    async def confirm_role_change(self):
+    @handler("admin", busy="loading")
+    async def confirm_role_change(self, user: CurrentUser):
         target, role, name = self.pending_user_id, self.pending_role, self.pending_name
         self.pending_user_id = self.pending_name = self.pending_role = ""
         try:
-            admin = await self._require("admin")
-            try:
-                target_id = uuid.UUID(target)
-            except ValueError:
-                raise InvalidInput("user", "Choose a user from the list.") from None
-            await in_transaction(accounts.change_role, self._ctx(admin), target_user_id=target_id, new_role=role)
-        except DomainError as err:
-            return self._refuse(err)
-        await self._refresh()
+            target_id = uuid.UUID(target)
+        except ValueError:
+            raise InvalidInput("user", "Choose a user from the list.") from None
+        await in_transaction(accounts.change_role, self._ctx(user), target_user_id=target_id, new_role=role)
+        await self._refresh(user)
         return rx.toast.success(f"{name} is now {'an' if role == 'admin' else 'a'} {role}. Their sessions were signed out.")
 
 
 class AdminAuditState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_entries", "_entries_owner", "total")
     _entries: list[dict[str, str]] = []
     _entries_owner: str = ""
     total: int = 0
@@ -167,24 +158,16 @@ class AdminAuditState(SessionState):
     def entries(self) -> list[dict[str, str]]:
         return self._entries if self._may_see(self._entries_owner) else []
 
-    def _clear_private(self) -> None:
-        self._entries, self._entries_owner, self.total = [], "", 0
-
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         params = self.router.url.query_parameters
         self.page = page_arg(params.get("page"))
         self.action = short_str(params.get("action"), 40) or ""
-        return await self._refresh()
+        await self._refresh(user)
 
-    async def _refresh(self):
+    async def _refresh(self, admin: CurrentUser) -> None:
         self.loading = True
-        try:
-            admin = await self._require("admin")
-            entries, total = await in_transaction(self._list, admin.user_id, self.action, self.page)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        entries, total = await in_transaction(self._list, admin.user_id, self.action, self.page)
         self._entries_owner = self._bind_private()
         self._entries = [
             {
@@ -196,7 +179,6 @@ class AdminAuditState(SessionState):
             for e in entries
         ]
         self.total, self.loading = total, False
-        return None
 
     @staticmethod
     def _list(session, admin_id, action, page):

@@ -4,14 +4,16 @@ here, the service decides whether they exist and may be retried."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.services import dead_letters, payments
-from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
+from tutorconnect.services.errors import InvalidInput, NotFound
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 LOG_PER_PAGE = 10
@@ -36,6 +38,7 @@ def _listing(session, ctx, page: int, log_page: int):
 
 
 class AdminJobsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_log", "_owner", "pending_id", "pending_job")
     _rows: list[dict[str, str]] = []
     _log: list[dict[str, str]] = []
     _owner: str = ""
@@ -58,10 +61,6 @@ class AdminJobsState(SessionState):
     def log(self) -> list[dict[str, str]]:
         return self._log if self._may_see(self._owner) else []
 
-    def _clear_private(self) -> None:
-        self._rows, self._log, self._owner = [], [], ""
-        self.pending_id = self.pending_job = ""
-
     async def _reload(self, admin) -> None:
         dead, log_rows, log_total = await in_transaction(_listing, self._ctx(admin), self.page, self.log_page)
         zone = admin.time_zone
@@ -82,43 +81,27 @@ class AdminJobsState(SessionState):
         self.log_pages = max(1, -(-log_total // LOG_PER_PAGE))
         self._owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         params = self.router.url.query_parameters
         self.page = page_arg(params.get("page"))
         self.log_page = page_arg(params.get("log_page"))
         self.loading, self.pending_id, self.pending_job = True, "", ""
-        try:
-            await self._reload(await self._require("admin"))
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        await self._reload(user)
         self.loading = False
         return None
 
-    @rx.event
+    @handler("admin")
     async def go_to_page(self, page: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         return rx.redirect(f"/admin/jobs?page={page_arg(page)}&log_page={self.log_page}")
 
-    @rx.event
+    @handler("admin")
     async def go_to_log_page(self, page: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         return rx.redirect(f"/admin/jobs?page={self.page}&log_page={page_arg(page)}")
 
-    @rx.event
+    @handler("admin")
     async def ask_retry(self, dead_letter_id: Any):
-        try:
-            await self._require("admin")
-            did = _dead_letter_arg(dead_letter_id)
-        except DomainError as err:
-            return self._refuse(err)
+        did = _dead_letter_arg(dead_letter_id)
         row = next((r for r in self.rows if r["id"] == str(did) and not r["retried"]), None)
         if row is None:
             return rx.toast.error("That job could not be found. Please reload the page.")
@@ -129,22 +112,16 @@ class AdminJobsState(SessionState):
     def cancel_retry(self):
         self.pending_id = self.pending_job = ""
 
-    @rx.event
-    async def confirm_retry(self):
+    @handler("admin")
+    async def confirm_retry(self, user: CurrentUser):
+        # A refusal clears the pending dialog with the other private vars (`_refuse`).
         try:
-            admin = await self._require("admin")
             did = _dead_letter_arg(self.pending_id)
-            row = await in_transaction(dead_letters.retry, self._ctx(admin), did)
-            await self._reload(admin)
+            row = await in_transaction(dead_letters.retry, self._ctx(user), did)
+            await self._reload(user)
         except (InvalidInput, NotFound) as err:  # retried meanwhile, or gone: show the fresh list
             self.pending_id = self.pending_job = ""
-            try:
-                await self._reload(admin)
-            except DomainError as again:
-                return self._refuse(again)
+            await self._reload(user)
             return rx.toast.error(err.message)
-        except DomainError as err:
-            self.pending_id = self.pending_job = ""
-            return self._refuse(err)
         self.pending_id = self.pending_job = ""
         return rx.toast.success(f"Job {row.job} is queued again with a fresh set of retries.")

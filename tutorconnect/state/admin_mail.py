@@ -6,16 +6,17 @@ iframe (no scripts, no same-origin access)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.config import get_settings
 from tutorconnect.integrations.mail_inbox import InboxUnavailable
 from tutorconnect.services import notifications
-from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState
 from tutorconnect.state.forms import page_arg
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 NOT_FOUND = "That message could not be found. Please reload the page."
@@ -30,6 +31,7 @@ def _file_labels(summary: notifications.MailSummary) -> list[str]:
 
 
 class AdminMailState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_detail", "_files", "_owner", "opening")
     _rows: list[dict[str, str]] = []
     _detail: dict[str, str] = {}
     _files: list[str] = []
@@ -58,9 +60,6 @@ class AdminMailState(SessionState):
     def detail_open(self) -> bool:
         return bool(self.detail)
 
-    def _clear_private(self) -> None:
-        self._rows, self._detail, self._files, self._owner, self.opening = [], {}, [], "", ""
-
     async def _reload(self, admin) -> None:
         result = await rx.run_in_thread(lambda: notifications.captured_page(self.page))
         zone = admin.time_zone
@@ -74,43 +73,29 @@ class AdminMailState(SessionState):
         self.inbox_url = get_settings().mail_capture_inbox_url if result.error == "unreachable" else ""
         self._owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         self.page = page_arg(self.router.url.query_parameters.get("page"))
         self.loading, self.opening, self._detail, self._files = True, "", {}, []
-        try:
-            await self._reload(await self._require("admin"))
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        await self._reload(user)
         self.loading = False
         return None
 
-    @rx.event
-    async def refresh(self):
-        try:
-            await self._reload(await self._require("admin"))
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("admin")
+    async def refresh(self, user: CurrentUser):
+        await self._reload(user)
         return None
 
-    @rx.event
+    @handler("admin")
     async def go_to_page(self, page: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         return rx.redirect(f"/admin/mail?page={page_arg(page)}")
 
-    @rx.event
-    async def open(self, msg_id: Any):
+    @handler("admin")
+    async def open(self, user: CurrentUser, msg_id: Any):
+        # A refusal clears `opening` with the other private vars (`_refuse`).
+        self.opening = msg_id if isinstance(msg_id, str) and len(msg_id) <= 40 else ""
         try:
-            admin = await self._require("admin")
-            self.opening = msg_id if isinstance(msg_id, str) and len(msg_id) <= 40 else ""
             found = await rx.run_in_thread(lambda: notifications.captured_detail(msg_id))
-        except DomainError as err:
-            self.opening = ""
-            return self._refuse(err)
         except InboxUnavailable:
             self.opening, self.error = "", "unreachable"
             return rx.toast.error("The mail capture server is not answering. Try again in a moment.")
@@ -120,7 +105,7 @@ class AdminMailState(SessionState):
         s = found.summary
         self._detail = {
             "id": s.id, "subject": s.subject or "(no subject)", "from": s.sender, "to": s.to,
-            "when": format_instant(s.date, admin.time_zone) if s.date else "",
+            "when": format_instant(s.date, user.time_zone) if s.date else "",
             "text": found.text or "(no text part)",
             # Links in the mail open in a new tab; the sandbox allows nothing else.
             "html": ("<base target=\"_blank\">" + found.html) if found.html else "",

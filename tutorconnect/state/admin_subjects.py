@@ -5,14 +5,16 @@ the services decide whether they exist."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.guard import handler
 
 
 def _subject_arg(value: Any) -> uuid.UUID:
@@ -28,6 +30,7 @@ def _listing(session, ctx):
 
 
 class AdminSubjectsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_rows_owner", "editing_id", "pending_id", "pending_name")
     _rows: list[dict[str, str]] = []
     _rows_owner: str = ""
     loading: bool = True
@@ -47,10 +50,6 @@ class AdminSubjectsState(SessionState):
     def categories(self) -> list[str]:
         return sorted({r["category"] for r in self.rows})
 
-    def _clear_private(self) -> None:
-        self._rows, self._rows_owner = [], ""
-        self.editing_id = self.pending_id = self.pending_name = ""
-
     async def _reload(self, admin) -> None:
         rows, counts = await in_transaction(_listing, self._ctx(admin))
         self._rows = [
@@ -63,40 +62,32 @@ class AdminSubjectsState(SessionState):
     def _name_of(self, sid: uuid.UUID) -> str:
         return next((r["name"] for r in self._rows if r["id"] == str(sid)), "")
 
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         self.loading, self.add_error, self.rename_error, self.editing_id = True, "", "", ""
-        try:
-            await self._reload(await self._require("admin"))
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        await self._reload(user)
         self.loading = False
         return None
 
-    @rx.event
-    async def add(self, form_data: Any):
-        try:
-            admin = await self._require("admin")
-            data = parse_form(form_data, {"name": 200, "category": 200})
-            row = await in_transaction(tutors.add_subject, self._ctx(admin), name=data["name"], category=data["category"])
-            await self._reload(admin)
-        except InvalidInput as err:
-            self.add_error = err.message
-            return None
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("admin", on_error="_add_failed")
+    async def add(self, user: CurrentUser, form_data: Any):
+        data = parse_form(form_data, {"name": 200, "category": 200})
+        row = await in_transaction(tutors.add_subject, self._ctx(user), name=data["name"], category=data["category"])
+        await self._reload(user)
         self.add_error = ""
         self.add_form_key += 1  # re-mount the form: its inputs are cleared
         return rx.toast.success(f"Added {row.name} to {row.category}.")
 
-    @rx.event
+    def _add_failed(self, err: DomainError) -> Any:
+        """A name or category we cannot take is shown under the add form; anything else refuses."""
+        if isinstance(err, InvalidInput):
+            self.add_error = err.message
+            return None
+        return self._refuse(err)
+
+    @handler("admin")
     async def start_rename(self, subject_id: Any):
-        try:
-            await self._require("admin")
-            sid = _subject_arg(subject_id)
-        except DomainError as err:
-            return self._refuse(err)
+        sid = _subject_arg(subject_id)
         if not self._name_of(sid):
             return rx.toast.error("That subject could not be found. Please reload the page.")
         self.editing_id, self.rename_error = str(sid), ""
@@ -106,32 +97,28 @@ class AdminSubjectsState(SessionState):
     def cancel_rename(self):
         self.editing_id, self.rename_error = "", ""
 
-    @rx.event
-    async def save_rename(self, form_data: Any):
-        try:
-            admin = await self._require("admin")
-            sid = _subject_arg(self.editing_id)
-            data = parse_form(form_data, {"new_name": 200})
-            old = self._name_of(sid)
-            row = await in_transaction(tutors.rename_subject, self._ctx(admin), sid, name=data["new_name"])
-            await self._reload(admin)
-        except InvalidInput as err:
-            self.rename_error = err.message
-            return None
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("admin", on_error="_rename_failed")
+    async def save_rename(self, user: CurrentUser, form_data: Any):
+        sid = _subject_arg(self.editing_id)
+        data = parse_form(form_data, {"new_name": 200})
+        old = self._name_of(sid)
+        row = await in_transaction(tutors.rename_subject, self._ctx(user), sid, name=data["new_name"])
+        await self._reload(user)
         self.editing_id, self.rename_error, self.add_error = "", "", ""
         if old == row.name:
             return rx.toast.info("The name is unchanged.")
         return rx.toast.success(f"Renamed {old} to {row.name}.")
 
-    @rx.event
+    def _rename_failed(self, err: DomainError) -> Any:
+        """A new name we cannot take is shown in the row being renamed; anything else refuses."""
+        if isinstance(err, InvalidInput):
+            self.rename_error = err.message
+            return None
+        return self._refuse(err)
+
+    @handler("admin")
     async def ask_retire(self, subject_id: Any, retire: Any):
-        try:
-            await self._require("admin")
-            sid = _subject_arg(subject_id)
-        except DomainError as err:
-            return self._refuse(err)
+        sid = _subject_arg(subject_id)
         name = self._name_of(sid)
         if not name or not isinstance(retire, bool):
             return rx.toast.error("That subject could not be found. Please reload the page.")
@@ -142,18 +129,14 @@ class AdminSubjectsState(SessionState):
     def cancel_retire(self):
         self.pending_id = self.pending_name = ""
 
-    @rx.event
-    async def confirm_retire(self):
+    @handler("admin")
+    async def confirm_retire(self, user: CurrentUser):
         target, retire = self.pending_id, self.pending_retire
         self.pending_id = self.pending_name = ""
-        try:
-            admin = await self._require("admin")
-            sid = _subject_arg(target)
-            fn = tutors.retire_subject if retire else tutors.unretire_subject
-            row = await in_transaction(fn, self._ctx(admin), sid)
-            await self._reload(admin)
-        except DomainError as err:
-            return self._refuse(err)
+        sid = _subject_arg(target)
+        fn = tutors.retire_subject if retire else tutors.unretire_subject
+        row = await in_transaction(fn, self._ctx(user), sid)
+        await self._reload(user)
         self.add_error = ""
         verb = "retired" if retire else "back in use"
         return rx.toast.success(f"{row.name} is {verb}.")

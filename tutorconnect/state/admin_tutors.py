@@ -5,7 +5,7 @@ other users' data lives in backend vars shown only to the session that loaded it
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlencode
 
 import reflex as rx
@@ -13,9 +13,11 @@ import reflex as rx
 from tutorconnect.money import format_money
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tutors import REASON_MAX, REASON_MIN, TransitionNotAllowed
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, parse_form, short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.languages import language_name
 from tutorconnect.timefmt import format_instant
 
@@ -48,6 +50,8 @@ def _listing(session, ctx, tab: str, q: str, page: int):
 
 
 class AdminTutorsState(SessionState):
+    # The search text may be someone's name or email.
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_rows_owner", "total", "counts", "query")
     _rows: list[dict[str, str]] = []
     _rows_owner: str = ""
     total: int = 0
@@ -66,30 +70,22 @@ class AdminTutorsState(SessionState):
     def rows(self) -> list[dict[str, str]]:
         return self._rows if self._may_see(self._rows_owner) else []
 
-    def _clear_private(self) -> None:
-        self._rows, self._rows_owner, self.total, self.counts = [], "", 0, {}
-
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading")
+    async def load(self, user: CurrentUser):
         params = self.router.url.query_parameters
         tab = params.get("status") or "waiting"
         self.tab = tab if tab in TABS else "waiting"
         self.query = (params.get("q") or "")[: tutors.QUERY_MAX]
         self.page = page_arg(params.get("page"))
         self.loading = True
-        try:
-            admin = await self._require("admin")
-            rows, total, counts = await in_transaction(_listing, self._ctx(admin), self.tab, self.query, self.page)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        rows, total, counts = await in_transaction(_listing, self._ctx(user), self.tab, self.query, self.page)
         self._rows_owner = self._bind_private()
         self._rows = [
             {
                 "id": r.tutor_id, "name": r.name, "email": r.email, "headline": r.headline or "—",
                 "status": r.status, "status_label": STATUS_LABELS.get(r.status, r.status),
-                "submitted": format_instant(r.submitted_at, admin.time_zone) or "—",
-                "updated": format_instant(r.updated_at, admin.time_zone),
+                "submitted": format_instant(r.submitted_at, user.time_zone) or "—",
+                "updated": format_instant(r.updated_at, user.time_zone),
             }
             for r in rows
         ]
@@ -102,32 +98,20 @@ class AdminTutorsState(SessionState):
                                     ("page", str(self.page) if self.page > 1 else "")) if v}
         return "/admin/tutors" + (f"?{urlencode(params)}" if params else "")
 
-    @rx.event
+    @handler("admin")
     async def search(self, form_data: Any):
-        try:
-            await self._require("admin")
-            data = parse_form(form_data, {"q": tutors.QUERY_MAX})
-        except DomainError as err:
-            return self._refuse(err)
+        data = parse_form(form_data, {"q": tutors.QUERY_MAX})
         self.query, self.page, self.loading = " ".join(data["q"].split()), 1, True
         return rx.redirect(self._url())
 
-    @rx.event
+    @handler("admin")
     async def choose_tab(self, tab: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         self.tab = tab if isinstance(tab, str) and tab in TABS else "waiting"
         self.page, self.loading = 1, True
         return rx.redirect(self._url())
 
-    @rx.event
+    @handler("admin")
     async def go_to_page(self, page: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         self.page = page_arg(page)
         return rx.redirect(self._url())
 
@@ -151,6 +135,7 @@ class AdminTutorReviewState(SessionState):
     """One tutor's review page. The tutor's id comes from the URL when the page loads and
     is kept server-side: decisions never take a tutor id from the browser."""
 
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_tutor", "_view", "_view_owner", "pending_action", "reason_error")
     _tutor: str = ""
     _view: dict[str, Any] = {}
     _view_owner: str = ""
@@ -159,10 +144,6 @@ class AdminTutorReviewState(SessionState):
     pending_action: str = ""
     reason_error: str = ""
     busy: bool = False
-
-    def _clear_private(self) -> None:
-        self._view, self._view_owner = {}, ""
-        self.pending_action = self.reason_error = ""
 
     def _visible(self) -> dict[str, Any]:
         return self._view if self._may_see(self._view_owner) else {}
@@ -249,34 +230,29 @@ class AdminTutorReviewState(SessionState):
         self._view_owner = self._bind_private()
         self.found = True
 
-    @rx.event
-    async def load(self):
+    @handler("admin", busy="loading", on_error="_load_failed")
+    async def load(self, user: CurrentUser):
         self.loading, self.pending_action, self.reason_error = True, "", ""
         self._clear_private()
         raw = short_str(_tutor_id_from_path(self.router.url.path), 64) or ""
         try:
-            admin = await self._require("admin")
-            try:
-                self._tutor = str(uuid.UUID(raw))
-            except ValueError:
-                self._tutor, self.found, self.loading = "", False, False
-                return None
-            await self._reload(admin)
-        except DomainError as err:
-            self.loading = False
-            if isinstance(err, NotFound):
-                self.found = False
-                return None
-            return self._refuse(err)
+            self._tutor = str(uuid.UUID(raw))
+        except ValueError:
+            self._tutor, self.found, self.loading = "", False, False
+            return None
+        await self._reload(user)
         self.loading = False
         return None
 
-    @rx.event
+    def _load_failed(self, err: DomainError) -> Any:
+        """No such tutor: the page says so; any other refusal is refused as usual."""
+        if isinstance(err, NotFound):
+            self.found = False
+            return None
+        return self._refuse(err)
+
+    @handler("admin")
     async def ask(self, action: Any):
-        try:
-            await self._require("admin")
-        except DomainError as err:
-            return self._refuse(err)
         if not isinstance(action, str) or action not in self._visible().get("actions", []):
             return rx.toast.error("That decision is not available for this tutor now. Reload the page.")
         self.pending_action, self.reason_error = action, ""
@@ -286,14 +262,13 @@ class AdminTutorReviewState(SessionState):
     def cancel(self):
         self.pending_action, self.reason_error = "", ""
 
-    @rx.event
-    async def confirm(self, form_data: Any = None):
+    @handler("admin", on_error="_decision_failed")
+    async def confirm(self, user: CurrentUser, form_data: Any = None):
         action = self.pending_action
+        if action not in ACTIONS or not self._tutor:
+            raise InvalidInput("action", "Choose a decision first.")
+        fn, needs_reason, done = ACTIONS[action]
         try:
-            admin = await self._require("admin")
-            if action not in ACTIONS or not self._tutor:
-                raise InvalidInput("action", "Choose a decision first.")
-            fn, needs_reason, done = ACTIONS[action]
             if needs_reason:
                 data = parse_form(form_data if form_data is not None else {}, {"reason": 2000})
                 reason = data["reason"].strip()
@@ -301,24 +276,21 @@ class AdminTutorReviewState(SessionState):
                     self.reason_error = (f"Write a reason of {REASON_MIN} to {REASON_MAX} characters "
                                          f"(you have {len(reason)}). The tutor will see it.")
                     return None
-                await in_transaction(fn, self._ctx(admin), uuid.UUID(self._tutor), reason=reason)
+                await in_transaction(fn, self._ctx(user), uuid.UUID(self._tutor), reason=reason)
             else:
-                await in_transaction(fn, self._ctx(admin), uuid.UUID(self._tutor))
-        except TransitionNotAllowed:
+                await in_transaction(fn, self._ctx(user), uuid.UUID(self._tutor))
+        except TransitionNotAllowed:  # another admin decided first, or the tutor withdrew
             self.pending_action, self.reason_error = "", ""
-            try:
-                await self._reload(admin)
-            except DomainError as err:
-                return self._refuse(err)
+            await self._reload(user)
             return rx.toast.warning(RACE_MESSAGE)
-        except InvalidInput as err:
-            if err.field in ("reason", "form"):
-                self.reason_error = err.message
-                return None
-            return self._refuse(err)
-        except DomainError as err:
-            return self._refuse(err)
         self.pending_action, self.reason_error = "", ""
         name = self._view.get("profile", {}).get("name", "The tutor")
-        await self._reload(admin)
+        await self._reload(user)
         return rx.toast.success(f"{done}: {name}. They have been notified.")
+
+    def _decision_failed(self, err: DomainError) -> Any:
+        """A reason (or form) we cannot take is shown in the dialog; anything else refuses."""
+        if isinstance(err, InvalidInput) and err.field in ("reason", "form"):
+            self.reason_error = err.message
+            return None
+        return self._refuse(err)

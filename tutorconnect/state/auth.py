@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -13,6 +13,7 @@ from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.validation import safe_next_path
 from tutorconnect.state.base import SessionState, in_transaction, install_session_script
 from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.guard import handler
 
 LOGIN_ERRORS = {
     "google_cancelled": "Google sign-in was cancelled.",
@@ -29,6 +30,7 @@ LOGIN_ERRORS = {
 class FormState(SessionState):
     """Shared fields for a single form on a page."""
 
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     loading: bool = False
     error: str = ""
     field_errors: dict[str, str] = {}
@@ -46,6 +48,8 @@ class FormState(SessionState):
 
 
 class LoginState(FormState):
+    # The email and password typed are read from the submitted form, never kept in a var.
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     google_enabled: bool = True
     google_href: str = "/api/auth/google/start"
 
@@ -62,22 +66,21 @@ class LoginState(FormState):
     def _next_path(self) -> str:
         return safe_next_path(self.router.url.query_parameters.get("next"), "/dashboard")
 
-    @rx.event
+    # No busy flag: on success `loading` stays on until the page reloads signed in.
+    @handler(public=True, on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield
-        try:
-            data = parse_form(form_data, {"email": 254, "password": 128})
-            ctx = self._ctx()
-            user_id = await in_transaction(accounts.authenticate, ctx, email=data["email"], password=data["password"])
-            code = await in_transaction(sessions.issue_handoff, user_id)
-        except DomainError as err:
-            self._fail(err)
-            return
+        data = parse_form(form_data, {"email": 254, "password": 128})
+        ctx = self._ctx()
+        user_id = await in_transaction(accounts.authenticate, ctx, email=data["email"], password=data["password"])
+        code = await in_transaction(sessions.issue_handoff, user_id)
         yield install_session_script(code, self._next_path())
 
 
 class RegisterState(FormState):
+    # Name, email and password are read from the submitted form, never kept in a var.
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     as_tutor: bool = False
     browser_time_zone: str = "UTC"
 
@@ -91,70 +94,68 @@ class RegisterState(FormState):
             "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=RegisterState.set_browser_time_zone
         )
 
-    @rx.event
+    @handler(public=True, on_error="_default_time_zone")
     def set_browser_time_zone(self, zone: Any):
         value = short_str(zone)
         from tutorconnect.services.validation import clean_time_zone
 
-        try:
-            self.browser_time_zone = clean_time_zone(value)
-        except DomainError:
-            self.browser_time_zone = "UTC"
+        self.browser_time_zone = clean_time_zone(value)
+
+    def _default_time_zone(self, err: DomainError) -> None:
+        """A zone the browser named that we do not know: register in UTC (editable later)."""
+        self.browser_time_zone = "UTC"
 
     @rx.event
     def choose_role(self, role: Any):
         self.as_tutor = role == "tutor"
 
-    @rx.event
+    # No busy flag: on success `loading` stays on until the page reloads signed in.
+    @handler(public=True, on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield
-        try:
-            data = parse_form(
-                form_data,
-                {"full_name": 120, "email": 254, "password": 128, "confirm": 128},
-            )
-            if data["password"] != data["confirm"]:
-                raise InvalidInput("confirm", "The two passwords do not match.")
-            ctx = self._ctx()
-            user_id = await in_transaction(
-                accounts.register,
-                ctx,
-                email=data["email"],
-                password=data["password"],
-                full_name=data["full_name"],
-                role="tutor" if self.as_tutor else "student",
-                time_zone=self.browser_time_zone,
-            )
-            code = await in_transaction(sessions.issue_handoff, user_id)
-        except DomainError as err:
-            self._fail(err)
-            return
+        data = parse_form(
+            form_data,
+            {"full_name": 120, "email": 254, "password": 128, "confirm": 128},
+        )
+        if data["password"] != data["confirm"]:
+            raise InvalidInput("confirm", "The two passwords do not match.")
+        ctx = self._ctx()
+        user_id = await in_transaction(
+            accounts.register,
+            ctx,
+            email=data["email"],
+            password=data["password"],
+            full_name=data["full_name"],
+            role="tutor" if self.as_tutor else "student",
+            time_zone=self.browser_time_zone,
+        )
+        code = await in_transaction(sessions.issue_handoff, user_id)
         yield rx.toast.success("Welcome to TutorConnect! Check your inbox to confirm your email.")
         yield install_session_script(code, "/dashboard?welcome=1")
 
 
 class ForgotPasswordState(FormState):
+    # The email typed is read from the submitted form, never kept in a var.
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     sent: bool = False
 
     @rx.event
     def load(self):
         self.loading, self.error, self.field_errors, self.sent = False, "", {}, False
 
-    @rx.event
+    @handler(public=True, busy="loading", on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield
-        try:
-            data = parse_form(form_data, {"email": 254})
-            await in_transaction(accounts.request_password_reset, self._ctx(), email=data["email"])
-        except DomainError as err:
-            self._fail(err)
-            return
+        data = parse_form(form_data, {"email": 254})
+        await in_transaction(accounts.request_password_reset, self._ctx(), email=data["email"])
         self.loading, self.sent = False, True
 
 
 class ResetPasswordState(FormState):
+    # The reset token is read from the URL and the passwords from the form, never kept.
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     has_token: bool = False
 
     @rx.event
@@ -162,19 +163,15 @@ class ResetPasswordState(FormState):
         self.loading, self.error, self.field_errors = False, "", {}
         self.has_token = bool(self.router.url.query_parameters.get("token"))
 
-    @rx.event
+    @handler(public=True, busy="loading", on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield
-        try:
-            data = parse_form(form_data, {"password": 128, "confirm": 128})
-            if data["password"] != data["confirm"]:
-                raise InvalidInput("confirm", "The two passwords do not match.")
-            token = self.router.url.query_parameters.get("token", "")
-            await in_transaction(accounts.reset_password, self._ctx(), token=token, new_password=data["password"])
-        except DomainError as err:
-            self._fail(err)
-            return
+        data = parse_form(form_data, {"password": 128, "confirm": 128})
+        if data["password"] != data["confirm"]:
+            raise InvalidInput("confirm", "The two passwords do not match.")
+        token = self.router.url.query_parameters.get("token", "")
+        await in_transaction(accounts.reset_password, self._ctx(), token=token, new_password=data["password"])
         self.loading = False
         self._apply_user(None)
         yield rx.toast.success("Your password was changed. Please sign in with it.")
@@ -182,17 +179,17 @@ class ResetPasswordState(FormState):
 
 
 class VerifyEmailState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
     status: str = "checking"  # checking | verified | invalid
     message: str = ""
 
-    @rx.event
+    @handler(public=True, on_error="_invalid_link")
     async def load(self):
         self.status, self.message = "checking", ""
         token = self.router.url.query_parameters.get("token", "")
-        try:
-            await in_transaction(accounts.verify_email, self._ctx(), token)
-        except DomainError as err:
-            self.status, self.message = "invalid", err.message
-            return
+        await in_transaction(accounts.verify_email, self._ctx(), token)
         self.status = "verified"
         self._apply_user(await self._current_user())
+
+    def _invalid_link(self, err: DomainError) -> None:
+        self.status, self.message = "invalid", err.message

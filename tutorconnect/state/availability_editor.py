@@ -5,8 +5,8 @@ Everything shown is the tutor's own data: it lives in backend vars (leading unde
 bound to the session that loaded it and is exposed through `_may_see` guarded vars. Draft
 edits (the weekly grid, the day panel) change only this tab's state; saves go through
 services/scheduling/availability.py, which authorizes and validates again. Every handler
-re-checks the session (`_require("tutor")`) and validates its arguments: they come from a
-browser.
+re-checks the session (`@handler("tutor")`, state/guard.py) and validates its arguments: they
+come from a browser.
 
 This module owns the State: its vars, what the page may see, and the event handlers.
 Around it: availability_editor_loading.py (reading the tutor's data into the backend vars),
@@ -17,12 +17,13 @@ argument validation) and availability_editor_times.py (time options, parsing, da
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.services import scheduling
 from tutorconnect.services.errors import DomainError, InvalidInput, NotFound
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.availability_editor_checks import (
     MAX_PER_DAY, SERVICE_FIELD, SETTINGS_FIELDS, TIME_OFF_FIELDS, known_time_off_id, openable_day, settings_values,
     time_off_days,
@@ -37,6 +38,7 @@ from tutorconnect.state.availability_editor_view import (
 )
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import parse_form, short_str
+from tutorconnect.state.guard import handler
 
 
 class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
@@ -79,6 +81,11 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
     _day_draft: list[tuple[int, int]] = []
     _lengths: list[dict[str, str]] = []
     _preview: list[PreviewDay] = []
+    PRIVATE: ClassVar[tuple[str, ...]] = (
+        "_owner", "_settings", "_week", "_overrides", "_time_off_raw", "_day_draft", "_lengths", "_preview",
+        "day_open", "day_iso", "day_title", "day_mode", "week_dirty",
+        "zone", "now_label", "month", "month_label",  # the tutor's zone shows in these
+    )
 
     # -- what the page may show ----------------------------------------------------------------
     def _mine(self) -> bool:
@@ -137,16 +144,7 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
     def end_options(self) -> list[str]:
         return END_OPTIONS
 
-    def _clear_private(self) -> None:
-        self._owner, self._settings, self._overrides, self._time_off_raw = "", {}, {}, []
-        self._week = [[] for _ in range(7)]
-        self._day_draft, self._lengths, self._preview = [], [], []
-        self.day_open, self.day_iso, self.week_dirty = False, "", False
-
-    # -- guards (loading and the month shown: availability_editor_loading.py) --------------------
-    async def _tutor(self):
-        return await self._require("tutor")
-
+    # -- refusals (loading and the month shown: availability_editor_loading.py) ------------------
     def _fail(self, err: DomainError) -> Any:
         """A bad argument is only a message (the loaded data stays); anything else is a refusal."""
         if isinstance(err, (InvalidInput, NotFound)):
@@ -154,48 +152,48 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
         return self._refuse(err)
 
     # -- loading ---------------------------------------------------------------------------------
-    @rx.event
-    async def load(self):
-        self.loading = True
+    def _fresh_page(self) -> None:
         self.settings_errors, self.off_errors, self.week_error, self.day_error = {}, {}, "", ""
         self.week_dirty, self.day_open, self.no_profile = False, False, False
-        try:
-            user = await self._tutor()
-            await self._reload(user)
-        except NotFound:
-            self.loading, self.no_profile = False, True
+
+    def _not_loaded(self, err: DomainError) -> Any:
+        """No tutor profile yet: the page says so (no message); anything else is a refusal."""
+        self._fresh_page()
+        if isinstance(err, NotFound):
+            zone, now_label = self.zone, self.now_label  # this tutor's, read by this load
             self._clear_private()
-            return
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+            self.zone, self.now_label, self.no_profile = zone, now_label, True
+            self._bind_private()
+            return None
+        return self._refuse(err)
+
+    @handler("tutor", busy="loading", on_error="_not_loaded")
+    async def load(self, user: CurrentUser):
+        self._fresh_page()
+        await self._reload(user)
         self._show_month(self._today().replace(day=1))
-        self.loading = False
 
     # -- settings --------------------------------------------------------------------------------
-    @rx.event
-    async def save_settings(self, form_data: Any):
+    def _settings_refused(self, err: DomainError) -> Any:
+        """A bad value is shown at its field (the loaded data stays); anything else is a refusal."""
+        self.settings_errors = {}
+        if isinstance(err, InvalidInput):
+            field = SERVICE_FIELD.get(err.field, err.field)
+            self.settings_errors = {field if field in SETTINGS_FIELDS else "form": err.message}
+            return rx.toast.error(err.message)
+        return self._refuse(err)
+
+    @handler("tutor", busy="settings_saving", on_error="_settings_refused")
+    async def save_settings(self, user: CurrentUser, form_data: Any):
         if self.settings_saving:
             return
         self.settings_errors = {}
-        try:
-            user = await self._tutor()
-            form = parse_form(form_data, SETTINGS_FIELDS)
-            values = settings_values(form)
-            self.settings_saving = True
-            yield
-            await in_transaction(scheduling.save_settings, self._ctx(user), user.user_id, **values)
-            await self._reload(user)
-        except InvalidInput as err:
-            self.settings_saving = False
-            field = SERVICE_FIELD.get(err.field, err.field)
-            self.settings_errors = {field if field in SETTINGS_FIELDS else "form": err.message}
-            yield rx.toast.error(err.message)
-            return
-        except DomainError as err:
-            self.settings_saving = False
-            yield self._refuse(err)
-            return
+        form = parse_form(form_data, SETTINGS_FIELDS)
+        values = settings_values(form)
+        self.settings_saving = True
+        yield
+        await in_transaction(scheduling.save_settings, self._ctx(user), user.user_id, **values)
+        await self._reload(user)
         self.settings_saving = False
         self.settings_key += 1
         yield rx.toast.success("Booking settings saved.")
@@ -215,108 +213,77 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
             raise InvalidInput("time", "Choose a start or an end time.")
         return which == "end"
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_rule_time(self, weekday: Any, index: Any, which: Any, value: Any):
-        try:
-            await self._tutor()
-            wd = self._weekday(weekday)
-            i = self._index(self._week[wd], index)
-            end = self._which(which)
-            minute = parse_hhmm(value, end=end)
-        except DomainError as err:
-            return self._fail(err)
+        wd = self._weekday(weekday)
+        i = self._index(self._week[wd], index)
+        end = self._which(which)
+        minute = parse_hhmm(value, end=end)
         s, e = self._week[wd][i]
         day = list(self._week[wd])
         day[i] = (s, minute) if end else (minute, e)
         self._week = [day if j == wd else d for j, d in enumerate(self._week)]
         self.week_dirty, self.week_error = True, ""
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def add_interval(self, weekday: Any):
-        try:
-            await self._tutor()
-            wd = self._weekday(weekday)
-            if len(self._week[wd]) >= MAX_PER_DAY:
-                raise InvalidInput("rules", f"At most {MAX_PER_DAY} intervals a day.")
-        except DomainError as err:
-            return self._fail(err)
+        wd = self._weekday(weekday)
+        if len(self._week[wd]) >= MAX_PER_DAY:
+            raise InvalidInput("rules", f"At most {MAX_PER_DAY} intervals a day.")
         added = [*self._week[wd], new_interval(self._week[wd])]
         self._week = [added if j == wd else d for j, d in enumerate(self._week)]
         self.week_dirty, self.week_error = True, ""
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def remove_interval(self, weekday: Any, index: Any):
-        try:
-            await self._tutor()
-            wd = self._weekday(weekday)
-            i = self._index(self._week[wd], index)
-        except DomainError as err:
-            return self._fail(err)
+        wd = self._weekday(weekday)
+        i = self._index(self._week[wd], index)
         kept = [iv for j, iv in enumerate(self._week[wd]) if j != i]
         self._week = [kept if j == wd else d for j, d in enumerate(self._week)]
         self.week_dirty, self.week_error = True, ""
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def copy_monday(self):
-        try:
-            await self._tutor()
-        except DomainError as err:
-            return self._fail(err)
         self._week = [list(self._week[0]) if 1 <= i <= 4 else list(day) for i, day in enumerate(self._week)]
         self.week_dirty, self.week_error = True, ""
         return rx.toast.info("Monday's hours copied to Tuesday–Friday. Save to apply them.")
 
-    @rx.event
-    async def discard_week(self):
-        try:
-            user = await self._tutor()
-            self.week_dirty, self.week_error = False, ""
-            await self._reload(user, preview=False)
-        except DomainError as err:
-            return self._fail(err)
+    @handler("tutor", on_error="_fail")
+    async def discard_week(self, user: CurrentUser):
+        self.week_dirty, self.week_error = False, ""
+        await self._reload(user, preview=False)
 
-    @rx.event
-    async def save_week(self):
+    def _week_refused(self, err: DomainError) -> Any:
+        """Hours the service refuses are shown above the grid (the draft stays)."""
+        if isinstance(err, InvalidInput):
+            self.week_error = err.message
+            return rx.toast.error(err.message)
+        return self._refuse(err)
+
+    @handler("tutor", busy="week_saving", on_error="_week_refused")
+    async def save_week(self, user: CurrentUser):
         if self.week_saving:
             return
-        try:
-            user = await self._tutor()
-            rules = [(wd, s, e) for wd, day in enumerate(self._week) for s, e in day]
-            self.week_saving = True
-            yield
-            await in_transaction(scheduling.replace_weekly_rules, self._ctx(user), user.user_id, rules)
-            self.week_dirty, self.week_error = False, ""
-            await self._reload(user)
-        except InvalidInput as err:
-            self.week_saving, self.week_error = False, err.message
-            yield rx.toast.error(err.message)
-            return
-        except DomainError as err:
-            self.week_saving = False
-            yield self._refuse(err)
-            return
+        rules = [(wd, s, e) for wd, day in enumerate(self._week) for s, e in day]
+        self.week_saving = True
+        yield
+        await in_transaction(scheduling.replace_weekly_rules, self._ctx(user), user.user_id, rules)
+        self.week_dirty, self.week_error = False, ""
+        await self._reload(user)
         self.week_saving = False
         yield rx.toast.success("Weekly hours saved.")
 
     # -- month calendar and the day panel --------------------------------------------------------
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def move_month(self, delta: Any):
-        try:
-            await self._tutor()
-            step = int_arg(delta, -1, 1, "month")
-            if not self.month:
-                raise InvalidInput("month", "Reload the page.")
-        except DomainError as err:
-            return self._fail(err)
+        step = int_arg(delta, -1, 1, "month")
+        if not self.month:
+            raise InvalidInput("month", "Reload the page.")
         self._show_month(add_month(date.fromisoformat(self.month), step))
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def open_day(self, iso: Any):
-        try:
-            await self._tutor()
-            day = openable_day(iso, self._today())
-        except DomainError as err:
-            return self._fail(err)
+        day = openable_day(iso, self._today())
         key = day.isoformat()
         hours = self._overrides.get(key)
         self.day_iso, self.day_title = key, f"{day:%A %d %B %Y}"
@@ -324,162 +291,120 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
         self._day_draft = list(hours) if hours else list(self._week[day.weekday()]) or [DEFAULT_INTERVAL]
         self.day_error, self.day_open = "", True
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_day_open(self, value: Any):
         """The dialog's open/close: it only ever closes here (days open through open_day)."""
-        try:
-            await self._tutor()
-        except DomainError as err:
-            return self._fail(err)
         if value is False:
             self.day_open, self.day_error = False, ""
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_day_mode(self, mode: Any):
-        try:
-            await self._tutor()
-            if mode not in ("weekly", "closed", "hours"):
-                raise InvalidInput("mode", "Choose weekly hours, closed or different hours.")
-        except DomainError as err:
-            return self._fail(err)
+        if mode not in ("weekly", "closed", "hours"):
+            raise InvalidInput("mode", "Choose weekly hours, closed or different hours.")
         self.day_mode, self.day_error = mode, ""
         if mode == "hours" and not self._day_draft:
             self._day_draft = [DEFAULT_INTERVAL]
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_day_time(self, index: Any, which: Any, value: Any):
-        try:
-            await self._tutor()
-            i = self._index(self._day_draft, index)
-            end = self._which(which)
-            minute = parse_hhmm(value, end=end)
-        except DomainError as err:
-            return self._fail(err)
+        i = self._index(self._day_draft, index)
+        end = self._which(which)
+        minute = parse_hhmm(value, end=end)
         s, e = self._day_draft[i]
         draft = list(self._day_draft)
         draft[i] = (s, minute) if end else (minute, e)
         self._day_draft = draft
         self.day_error = ""
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def add_day_interval(self):
-        try:
-            await self._tutor()
-            if len(self._day_draft) >= MAX_PER_DAY:
-                raise InvalidInput("intervals", f"At most {MAX_PER_DAY} intervals a day.")
-        except DomainError as err:
-            return self._fail(err)
+        if len(self._day_draft) >= MAX_PER_DAY:
+            raise InvalidInput("intervals", f"At most {MAX_PER_DAY} intervals a day.")
         self._day_draft = [*self._day_draft, new_interval(self._day_draft)]
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def remove_day_interval(self, index: Any):
-        try:
-            await self._tutor()
-            i = self._index(self._day_draft, index)
-        except DomainError as err:
-            return self._fail(err)
+        i = self._index(self._day_draft, index)
         self._day_draft = [iv for j, iv in enumerate(self._day_draft) if j != i]
 
-    @rx.event
-    async def save_day(self):
+    def _day_refused(self, err: DomainError) -> Any:
+        """Hours the service refuses are shown in the day panel (it stays open)."""
+        if isinstance(err, InvalidInput):
+            self.day_error = err.message
+            return rx.toast.error(err.message)
+        return self._refuse(err)
+
+    @handler("tutor", busy="day_saving", on_error="_day_refused")
+    async def save_day(self, user: CurrentUser):
         if self.day_saving:
             return
-        try:
-            user = await self._tutor()
-            day = iso_date(self.day_iso)
-            self.day_saving = True
-            yield
-            ctx = self._ctx(user)
-            if self.day_mode == "weekly":
-                await in_transaction(scheduling.clear_override, ctx, user.user_id, day)
-                message = f"{self.day_title}: weekly hours apply."
-            elif self.day_mode == "closed":
-                await in_transaction(scheduling.set_override, ctx, user.user_id, day, closed=True)
-                message = f"{self.day_title}: closed all day."
-            else:
-                got = await in_transaction(scheduling.set_override, ctx, user.user_id, day, closed=False,
-                                           intervals=list(self._day_draft))
-                message = f"{self.day_title}: {intervals_label(got)}."
-            await self._reload(user)
-        except InvalidInput as err:
-            self.day_saving, self.day_error = False, err.message
-            yield rx.toast.error(err.message)
-            return
-        except DomainError as err:
-            self.day_saving = False
-            yield self._refuse(err)
-            return
+        day = iso_date(self.day_iso)
+        self.day_saving = True
+        yield
+        ctx = self._ctx(user)
+        if self.day_mode == "weekly":
+            await in_transaction(scheduling.clear_override, ctx, user.user_id, day)
+            message = f"{self.day_title}: weekly hours apply."
+        elif self.day_mode == "closed":
+            await in_transaction(scheduling.set_override, ctx, user.user_id, day, closed=True)
+            message = f"{self.day_title}: closed all day."
+        else:
+            got = await in_transaction(scheduling.set_override, ctx, user.user_id, day, closed=False,
+                                       intervals=list(self._day_draft))
+            message = f"{self.day_title}: {intervals_label(got)}."
+        await self._reload(user)
         self.day_saving, self.day_open = False, False
         yield rx.toast.success(message)
 
     # -- time off --------------------------------------------------------------------------------
-    @rx.event
-    async def add_time_off(self, form_data: Any):
+    def _time_off_refused(self, err: DomainError) -> Any:
+        """A bad value is shown at its field (the loaded data stays); anything else is a refusal."""
+        self.off_errors = {}
+        if isinstance(err, InvalidInput):
+            self.off_errors = {err.field if err.field in TIME_OFF_FIELDS else "form": err.message}
+            return rx.toast.error(err.message)
+        return self._refuse(err)
+
+    @handler("tutor", busy="off_saving", on_error="_time_off_refused")
+    async def add_time_off(self, user: CurrentUser, form_data: Any):
         if self.off_saving:
             return
         self.off_errors = {}
-        try:
-            user = await self._tutor()
-            form = parse_form(form_data, TIME_OFF_FIELDS, optional=("note",))
-            first, last = time_off_days(form, self._today())
-            starts_at, ends_at = local_day_bounds(first, last, self.zone)
-            self.off_saving = True
-            yield
-            await in_transaction(scheduling.add_time_off, self._ctx(user), user.user_id, starts_at, ends_at,
-                                 form["note"])
-            await self._reload(user)
-        except InvalidInput as err:
-            self.off_saving = False
-            self.off_errors = {err.field if err.field in TIME_OFF_FIELDS else "form": err.message}
-            yield rx.toast.error(err.message)
-            return
-        except DomainError as err:
-            self.off_saving = False
-            yield self._refuse(err)
-            return
+        form = parse_form(form_data, TIME_OFF_FIELDS, optional=("note",))
+        first, last = time_off_days(form, self._today())
+        starts_at, ends_at = local_day_bounds(first, last, self.zone)
+        self.off_saving = True
+        yield
+        await in_transaction(scheduling.add_time_off, self._ctx(user), user.user_id, starts_at, ends_at,
+                             form["note"])
+        await self._reload(user)
         self.off_saving = False
         self.off_key += 1
         span = f"{first:%d %b %Y}" if first == last else f"{first:%d %b} – {last:%d %b %Y}"
         yield rx.toast.success(f"Time off added: {span}.")
 
-    @rx.event
-    async def remove_time_off(self, time_off_id: Any):
-        try:
-            user = await self._tutor()
-            tid = known_time_off_id(time_off_id, {row[0] for row in self._time_off_raw})
-            await in_transaction(scheduling.remove_time_off, self._ctx(user), user.user_id, tid)
-            await self._reload(user)
-        except DomainError as err:
-            return self._fail(err)
+    @handler("tutor", on_error="_fail")
+    async def remove_time_off(self, user: CurrentUser, time_off_id: Any):
+        tid = known_time_off_id(time_off_id, {row[0] for row in self._time_off_raw})
+        await in_transaction(scheduling.remove_time_off, self._ctx(user), user.user_id, tid)
+        await self._reload(user)
         return rx.toast.success("Time off removed.")
 
     # -- preview ---------------------------------------------------------------------------------
-    @rx.event
-    async def choose_preview_length(self, minutes: Any):
-        try:
-            user = await self._tutor()
-            text = short_str(minutes, 3)
-            if text not in {row["minutes"] for row in self._lengths}:
-                raise InvalidInput("length", "Choose one of the lesson lengths you offer.")
-            self.preview_length = text
-            self.preview_loading = True
-            yield
-            await self._refresh_preview(user)
-        except DomainError as err:
-            self.preview_loading = False
-            yield self._fail(err)
-            return
+    @handler("tutor", busy="preview_loading", on_error="_fail")
+    async def choose_preview_length(self, user: CurrentUser, minutes: Any):
+        text = short_str(minutes, 3)
+        if text not in {row["minutes"] for row in self._lengths}:
+            raise InvalidInput("length", "Choose one of the lesson lengths you offer.")
+        self.preview_length = text
+        self.preview_loading = True
+        yield
+        await self._refresh_preview(user)
         self.preview_loading = False
 
-    @rx.event
-    async def refresh_preview(self):
-        try:
-            user = await self._tutor()
-            self.preview_loading = True
-            yield
-            await self._reload(user)
-        except DomainError as err:
-            self.preview_loading = False
-            yield self._refuse(err)
-            return
+    @handler("tutor", busy="preview_loading")
+    async def refresh_preview(self, user: CurrentUser):
+        self.preview_loading = True
+        yield
+        await self._reload(user)
         self.preview_loading = False

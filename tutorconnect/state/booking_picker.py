@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -23,10 +23,12 @@ from tutorconnect.money import format_money
 from tutorconnect.timefmt import format_when as _when
 from tutorconnect.services import bookings, live, scheduling
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tutors import SLUG_MAX, public_profile
 from tutorconnect.services.validation import clean_time_zone, common_time_zones
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import instant_arg, short_str
+from tutorconnect.state.guard import handler
 
 NEXT_AVAILABLE_WEEKS = 26  # how far "next available" looks ahead
 _BROWSER_ZONE_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
@@ -80,6 +82,7 @@ class BookingPickerState(SessionState):
     _hold: dict[str, str] = {}
     _booking: dict[str, str] = {}
     _owner: str = ""
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_hold", "_booking", "_owner")
 
     @rx.var
     def zone_options(self) -> list[str]:
@@ -93,11 +96,8 @@ class BookingPickerState(SessionState):
     def booking(self) -> dict[str, str]:
         return self._booking if self._may_see(self._owner) else {}
 
-    def _clear_private(self) -> None:
-        self._hold, self._booking, self._owner = {}, {}, ""
-
     # -- loading --------------------------------------------------------------------------
-    @rx.event
+    @handler(public=True)
     async def load(self):
         self.loading, self.found, self.days, self.slot_count = True, False, [], 0
         self._clear_private()
@@ -150,7 +150,7 @@ class BookingPickerState(SessionState):
         if self._tutor_id and topic == live.slots_topic(self._tutor_id):
             await self._refresh()
 
-    @rx.event
+    @handler(public=True)
     async def use_browser_zone(self, zone: Any):
         try:
             clean = clean_time_zone(zone)
@@ -163,16 +163,17 @@ class BookingPickerState(SessionState):
             self.week_start = max(shown, _today(clean)).isoformat()
             await self._refresh()
 
-    @rx.event
+    def _notice(self, err: DomainError) -> Any:
+        """Only a message: the person's hold stays."""
+        return rx.toast.error(err.message)
+
+    @handler(public=True, on_error="_notice")
     async def change_zone(self, zone: Any):
-        try:
-            self.zone = clean_time_zone(zone)
-        except InvalidInput as err:
-            return rx.toast.error(err.message)
+        self.zone = clean_time_zone(zone)
         self.zone_from_browser = False
         await self._refresh()
 
-    @rx.event
+    @handler(public=True)
     async def choose_length(self, minutes: Any):
         try:
             value = int(short_str(minutes, 3) or "")
@@ -183,7 +184,7 @@ class BookingPickerState(SessionState):
         self.length = value
         await self._refresh()
 
-    @rx.event
+    @handler(public=True)
     async def move_week(self, weeks: Any):
         if weeks not in (-1, 1) or not self.week_start:
             return
@@ -194,7 +195,7 @@ class BookingPickerState(SessionState):
         self.week_start = target.isoformat()
         await self._refresh()
 
-    @rx.event
+    @handler(public=True)
     async def next_available(self):
         if not self._tutor_id:
             return
@@ -214,25 +215,22 @@ class BookingPickerState(SessionState):
     def _slot_arg(self, value: Any) -> datetime:
         return instant_arg(value, "slot", "Choose a time from the list.")
 
-    @rx.event
-    async def choose_slot(self, value: Any):
+    async def _refused(self, err: DomainError) -> Any:
+        """The week as it is now (the time may have just been taken), then the refusal (which
+        drops the hold with the rest of the private data)."""
+        await self._refresh()
+        return self._refuse(err)
+
+    @handler("student", busy="busy", on_error="_refused")
+    async def choose_slot(self, user: CurrentUser, value: Any):
         if self.busy:
             return
-        try:
-            user = await self._require("student")
-            starts_at = self._slot_arg(value)
-            if not self._tutor_id:
-                raise InvalidInput("slot", "Reload the page and choose again.")
-            self.busy = True
-            hold = await in_transaction(scheduling.place_hold, self._ctx(user), user.user_id, uuid.UUID(self._tutor_id),
-                                        starts_at, self.length)
-        except DomainError as err:
-            self.busy = False
-            await self._refresh()
-            return self._refuse(err)
-        except Exception:
-            self.busy = False  # a fault of ours must not leave the picker busy (ignoring every click) for good
-            raise
+        starts_at = self._slot_arg(value)
+        if not self._tutor_id:
+            raise InvalidInput("slot", "Reload the page and choose again.")
+        self.busy = True
+        hold = await in_transaction(scheduling.place_hold, self._ctx(user), user.user_id, uuid.UUID(self._tutor_id),
+                                    starts_at, self.length)
         self.busy = False
         price = self._prices.get(self.length, 0)
         self._hold = {
@@ -244,37 +242,23 @@ class BookingPickerState(SessionState):
         self._owner = self._bind_private()
         await self._refresh()
 
-    @rx.event
-    async def release(self):
-        try:
-            user = await self._require("student")
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("student")
+    async def release(self, user: CurrentUser):
         if self._tutor_id:
             await in_transaction(scheduling.release_hold, user.user_id, uuid.UUID(self._tutor_id))
         self._hold = {}
         await self._refresh()
 
-    @rx.event
-    async def book(self):
+    @handler("student", busy="busy", on_error="_refused")
+    async def book(self, user: CurrentUser):
         if self.busy:
             return
-        try:
-            user = await self._require("student")
-            if not self.hold or not self._tutor_id:
-                raise InvalidInput("slot", "Choose a time first.")
-            starts_at = datetime.fromisoformat(self._hold["starts_at"])
-            self.busy = True
-            made = await in_transaction(bookings.create_booking, self._ctx(user), user.user_id,
-                                        uuid.UUID(self._tutor_id), starts_at, self.length)
-        except DomainError as err:
-            self.busy = False
-            self._hold = {}
-            await self._refresh()
-            return self._refuse(err)
-        except Exception:
-            self.busy = False
-            raise
+        if not self.hold or not self._tutor_id:
+            raise InvalidInput("slot", "Choose a time first.")
+        starts_at = datetime.fromisoformat(self._hold["starts_at"])
+        self.busy = True
+        made = await in_transaction(bookings.create_booking, self._ctx(user), user.user_id,
+                                    uuid.UUID(self._tutor_id), starts_at, self.length)
         self.busy = False
         self._hold = {}
         self._booking = {"reference": str(made.reference), "when": _when(made.starts_at, self.zone),

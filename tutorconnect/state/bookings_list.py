@@ -4,8 +4,8 @@ reason, reschedule to a free slot of the same length), and a state per page with
 (tutor: accept, decline with a reason, report the student absent; student: report the
 tutor absent, review a completed lesson).
 
-Every handler re-checks the person (`_require`), validates its arguments and leaves
-authorization to the services (someone else's booking id is NotFound there). The cards,
+Every handler re-checks the person (the handler guard, state/guard.py, with the page's role),
+validates its arguments and leaves authorization to the services (someone else's booking id is NotFound there). The cards,
 dialogs and counts are private: backend vars shown only to the session that loaded them
 (`_may_see`). Times are shown in the account's time zone, each with its zone.
 
@@ -16,9 +16,11 @@ in bookings_list_dialogs.py, the checking of handler arguments in bookings_list_
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -37,12 +39,33 @@ from tutorconnect.state.bookings_list_view import (
     PER_PAGE, BookingCard, SlotDay, card_for, history_item, read_page, read_with_history, slot_days,
 )
 from tutorconnect.state.forms import PAGE_MAX, page_arg
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_when as _when
+
+_ROLES = ("student", "tutor")
+
+
+def _list_handler(*, busy: str | tuple[str, ...] = "busy",
+                  on_error: str = "_list_refused") -> Callable[[Callable[..., Any]], Any]:
+    """`@handler` for the handlers BookingsListMixin shares: guarded with the role of the page
+    whose state runs them (`_role()`: "student" on /bookings, "tutor" on /tutor/schedule)."""
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        by_role = {role: handler(role, busy=busy, on_error=on_error)(fn) for role in _ROLES}
+
+        async def guarded(self, *args: Any, **kwargs: Any) -> Any:
+            return await by_role[self._role()](self, *args, **kwargs)
+
+        functools.update_wrapper(guarded, by_role[_ROLES[0]])  # the signature without `user`
+        return rx.event(guarded)
+
+    return decorate
 
 
 class BookingsListMixin(rx.State, mixin=True):
     """The shared half. The state using it derives from SessionState and defines
-    `_role()` ("student" | "tutor") and `_extra_load(user)`."""
+    `_role()` ("student" | "tutor"), `_extra_load(user)` and its `PRIVATE` vars:
+    `LIST_PRIVATE` and its own."""
 
     loading: bool = True
     busy: bool = False
@@ -66,6 +89,11 @@ class BookingsListMixin(rx.State, mixin=True):
     _move: dict[str, str] = {}
     _move_days: list[SlotDay] = []
     _owner: str = ""
+    # The private vars of the list, the dialogs and the history (see SessionState.PRIVATE).
+    LIST_PRIVATE: ClassVar[tuple[str, ...]] = (
+        "_cards", "_dialog", "_move", "_move_days", "_history_for", "_history", "_owner",
+        "total", "dialog_open", "move_open", "move_week_start", "highlight",
+    )
 
     # -- private data, shown only to the session that loaded it -------------------------
     @rx.var(cache=False)
@@ -96,15 +124,6 @@ class BookingsListMixin(rx.State, mixin=True):
     def pages(self) -> int:
         return max(1, -(-self.total // PER_PAGE))
 
-    def _clear_list(self) -> None:
-        self._cards, self._dialog, self._move, self._move_days, self._owner = [], {}, {}, [], ""
-        self.total, self.dialog_open, self.move_open = 0, False, False
-        self._history_for, self._history = "", []
-        self._clear_extra()
-
-    def _clear_extra(self) -> None:
-        """Substates wipe their own private extras here."""
-
     def _role(self) -> str:
         raise NotImplementedError
 
@@ -129,26 +148,19 @@ class BookingsListMixin(rx.State, mixin=True):
         self._owner = self._bind_private()
         await self._extra_load(user)
 
-    async def _guarded(self, work) -> Any:
-        """Run `work(user)` after the role check; DomainErrors become toasts."""
-        user = None
-        try:
-            user = await self._require(self._role())
-            return await work(user)
-        except Exception as err:
-            self.busy = False  # whatever happened, the list must not stay busy (ignoring every click)
-            if not isinstance(err, DomainError):
-                raise
-            refusal = self._refuse(err)  # drops the private data, as every refusal does ...
-            if user is not None and not self.loading:
-                try:  # ... then shows the person's own, current list again
-                    await self._reload(user)
-                except DomainError:
-                    pass
-            return refusal
+    async def _list_refused(self, err: DomainError) -> Any:
+        """The refusal drops the private data, as every refusal does; then, unless a load was
+        under way, the person's own, current list again (if they may still see it)."""
+        refusal = self._refuse(err)
+        if not self.loading:
+            try:
+                await self._reload(await self._require(self._role()))
+            except DomainError:
+                pass
+        return refusal
 
-    @rx.event
-    async def load(self):
+    @_list_handler(busy=("busy", "loading"), on_error="_refuse")
+    async def load(self, user: CurrentUser):
         self.loading = True
         params = self.router.url.query_parameters
         tab = params.get("tab")
@@ -156,15 +168,9 @@ class BookingsListMixin(rx.State, mixin=True):
         self.page = page_arg(params.get("page"))
         self.dialog_open = self.move_open = False
         self.highlight = reference_arg(params.get("confirmed"))
-
-        async def work(user):
-            await self._reload(user)
-            # Changes made elsewhere (a webhook, the other person, a worker) show up here.
-            live_push.watch(self, live.bookings_topic(user.user_id))
-
-        result = await self._guarded(work)
-        self.loading = False
-        return result
+        await self._reload(user)
+        # Changes made elsewhere (a webhook, the other person, a worker) show up here.
+        live_push.watch(self, live.bookings_topic(user.user_id))
 
     async def _on_live(self, topic: str) -> None:
         """A booking of the watched user changed: the list again, as the session's user
@@ -178,88 +184,63 @@ class BookingsListMixin(rx.State, mixin=True):
             self._clear_private()
             live_push.unwatch(self)
 
-    @rx.event
-    async def set_tab(self, tab: Any):
+    @_list_handler(busy=("busy", "loading"))
+    async def set_tab(self, user: CurrentUser, tab: Any):
         if not isinstance(tab, str) or tab not in self._tabs():
             return rx.toast.error("Choose one of the tabs.")
-
-        async def work(user):
-            self.tab, self.page, self.loading = tab, 1, True
-            await self._reload(user)
-            self.loading = False
-
-        result = await self._guarded(work)
+        self.tab, self.page, self.loading = tab, 1, True
+        await self._reload(user)
         self.loading = False
-        return result
 
-    @rx.event
-    async def go_to_page(self, page: Any):
+    @_list_handler()
+    async def go_to_page(self, user: CurrentUser, page: Any):
         if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= PAGE_MAX:
             return rx.toast.error("Choose a page from the list.")
-
-        async def work(user):
-            self.page = min(page, self.pages)
-            await self._reload(user)
-
-        return await self._guarded(work)
+        self.page = min(page, self.pages)
+        await self._reload(user)
 
     # -- cancel (and, for tutors, decline) --------------------------------------------------
-    async def _open_reason_dialog(self, booking_id: Any, kind: str):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            role = self._role()
-            # refund_preview refuses what cancel would
-            row, refund = await in_transaction(read_for_reason_dialog, self._ctx(user), bid, kind)
-            if kind == "decline" and not row.actions.respond:
-                raise DomainError("Only a request waiting for your answer can be declined.")
-            self._dialog = reason_dialog(kind, role, row, refund, user.time_zone)
-            self._owner = self._bind_private()
-            self.dialog_error, self.dialog_open = "", True
+    async def _open_reason_dialog(self, user: CurrentUser, booking_id: Any, kind: str) -> None:
+        bid = _uuid_arg(booking_id)
+        role = self._role()
+        # refund_preview refuses what cancel would
+        row, refund = await in_transaction(read_for_reason_dialog, self._ctx(user), bid, kind)
+        if kind == "decline" and not row.actions.respond:
+            raise DomainError("Only a request waiting for your answer can be declined.")
+        self._dialog = reason_dialog(kind, role, row, refund, user.time_zone)
+        self._owner = self._bind_private()
+        self.dialog_error, self.dialog_open = "", True
 
-        return await self._guarded(work)
-
-    @rx.event
-    async def open_cancel(self, booking_id: Any):
-        return await self._open_reason_dialog(booking_id, "cancel")
+    @_list_handler()
+    async def open_cancel(self, user: CurrentUser, booking_id: Any):
+        await self._open_reason_dialog(user, booking_id, "cancel")
 
     @rx.event
     def close_dialog(self):
         self.dialog_open, self.dialog_error, self._dialog = False, "", {}
 
-    @rx.event
-    async def submit_dialog(self, form_data: Any):
+    @_list_handler()
+    async def submit_dialog(self, user: CurrentUser, form_data: Any):
         if self.busy:
-            return
-
-        async def work(user):
-            dialog = self.dialog
-            if not dialog.get("id"):
-                raise InvalidInput("booking", "Choose a booking first.")
-            try:
-                reason = reason_arg(form_data)
-            except InvalidInput as err:
-                self.dialog_error = err.message
-                return None
-            bid = uuid.UUID(dialog["id"])
+            return None
+        dialog = self.dialog
+        if not dialog.get("id"):
+            raise InvalidInput("booking", "Choose a booking first.")
+        bid = uuid.UUID(dialog["id"])
+        try:  # a missing reason, or one the service refuses: shown in the dialog, which stays open
+            reason = reason_arg(form_data)
             self.busy = True
-            try:
-                if dialog["kind"] == "decline":
-                    self._require_tutor_role()
-                    done = await in_transaction(bookings.decline, self._ctx(user), bid, reason)
-                else:
-                    done = await in_transaction(bookings.cancel, self._ctx(user), bid, reason)
-            except InvalidInput as err:
-                self.busy = False
-                self.dialog_error = err.message
-                return None
-            self.busy, self.dialog_open, self._dialog = False, False, {}
-            await self._reload(user)
-            return rx.toast.success(reason_dialog_toast(done, dialog["kind"]))
-
-        result = await self._guarded(work)
-        if self.busy:
-            self.busy = False
-        return result
+            if dialog["kind"] == "decline":
+                self._require_tutor_role()
+                done = await in_transaction(bookings.decline, self._ctx(user), bid, reason)
+            else:
+                done = await in_transaction(bookings.cancel, self._ctx(user), bid, reason)
+        except InvalidInput as err:
+            self.dialog_error = err.message
+            return None
+        self.busy, self.dialog_open, self._dialog = False, False, {}
+        await self._reload(user)
+        return rx.toast.success(reason_dialog_toast(done, dialog["kind"]))
 
     def _require_tutor_role(self) -> None:
         if self._role() != "tutor":
@@ -283,92 +264,75 @@ class BookingsListMixin(rx.State, mixin=True):
         self.move_at_today = first <= _today(zone)
         self.move_searching = False
 
-    @rx.event
-    async def open_reschedule(self, booking_id: Any):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            # the booking service decides whether it may move (same rules as reschedule)
-            row, left = await in_transaction(read_for_move, self._ctx(user), bid)
-            self._move = move_dialog(row, left, user.time_zone)
-            self._owner = self._bind_private()
-            self.move_week_start = first_week(row, user.time_zone)
-            await self._load_move_slots(user)
-            self.move_open = True
+    @_list_handler()
+    async def open_reschedule(self, user: CurrentUser, booking_id: Any):
+        bid = _uuid_arg(booking_id)
+        # the booking service decides whether it may move (same rules as reschedule)
+        row, left = await in_transaction(read_for_move, self._ctx(user), bid)
+        self._move = move_dialog(row, left, user.time_zone)
+        self._owner = self._bind_private()
+        self.move_week_start = first_week(row, user.time_zone)
+        await self._load_move_slots(user)
+        self.move_open = True
 
-        return await self._guarded(work)
-
-    @rx.event
-    async def reschedule_week(self, weeks: Any):
+    @_list_handler()
+    async def reschedule_week(self, user: CurrentUser, weeks: Any):
         if weeks not in (-1, 1) or isinstance(weeks, bool):
             return rx.toast.error("Choose the previous or the next week.")
-
-        async def work(user):
-            if not self._move.get("id") or not self.move_week_start:
-                raise InvalidInput("booking", "Choose a booking to reschedule first.")
-            target = week_after(self.move_week_start, weeks, user.time_zone)
-            if target is None:
-                return None
-            self.move_week_start = target.isoformat()
-            await self._load_move_slots(user)
+        if not self._move.get("id") or not self.move_week_start:
+            raise InvalidInput("booking", "Choose a booking to reschedule first.")
+        target = week_after(self.move_week_start, weeks, user.time_zone)
+        if target is None:
             return None
-
-        return await self._guarded(work)
+        self.move_week_start = target.isoformat()
+        await self._load_move_slots(user)
+        return None
 
     @rx.event
     def close_reschedule(self):
         self.move_open, self._move, self._move_days, self.move_error = False, {}, [], ""
 
-    @rx.event
-    async def confirm_reschedule(self, starts_at: Any):
+    @_list_handler()
+    async def confirm_reschedule(self, user: CurrentUser, starts_at: Any):
         if self.busy:
-            return
-
-        async def work(user):
-            new_start = _instant_arg(starts_at)
-            move = self.move
-            if not move.get("id"):
-                raise InvalidInput("booking", "Choose a booking to reschedule first.")
-            self.busy = True
-            try:
-                done = await in_transaction(bookings.reschedule, self._ctx(user), uuid.UUID(move["id"]), new_start)
-            except DomainError as err:
-                self.busy = False
-                self.move_error = err.message
-                await self._load_move_slots(user)
-                return rx.toast.error(err.message)
-            self.busy, self.move_open, self._move, self._move_days = False, False, {}, []
-            await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference} moved to {_when(done.starts_at, user.time_zone)}.")
-
-        return await self._guarded(work)
+            return None
+        new_start = _instant_arg(starts_at)
+        move = self.move
+        if not move.get("id"):
+            raise InvalidInput("booking", "Choose a booking to reschedule first.")
+        self.busy = True
+        try:  # the time is no longer free, say: shown in the dialog, which stays open
+            done = await in_transaction(bookings.reschedule, self._ctx(user), uuid.UUID(move["id"]), new_start)
+        except DomainError as err:
+            self.busy = False
+            self.move_error = err.message
+            await self._load_move_slots(user)
+            return rx.toast.error(err.message)
+        self.busy, self.move_open, self._move, self._move_days = False, False, {}, []
+        await self._reload(user)
+        return rx.toast.success(f"Booking {done.reference} moved to {_when(done.starts_at, user.time_zone)}.")
 
     # -- history ---------------------------------------------------------------------------------
-    @rx.event
-    async def toggle_history(self, booking_id: Any):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            if self._history_for == str(bid):
-                self._history_for, self._history = "", []
-                return None
-            row, events = await in_transaction(read_with_history, self._ctx(user), bid)
-            self._history = [history_item(e, row, user.user_id, user.time_zone) for e in events]
-            self._history_for = str(bid)
-            self._owner = self._bind_private()
+    @_list_handler()
+    async def toggle_history(self, user: CurrentUser, booking_id: Any):
+        bid = _uuid_arg(booking_id)
+        if self._history_for == str(bid):
+            self._history_for, self._history = "", []
             return None
-
-        return await self._guarded(work)
+        row, events = await in_transaction(read_with_history, self._ctx(user), bid)
+        self._history = [history_item(e, row, user.user_id, user.time_zone) for e in events]
+        self._history_for = str(bid)
+        self._owner = self._bind_private()
+        return None
 
     # -- no-show (after the start; the other party) -------------------------------------------
-    @rx.event
-    async def report_no_show(self, booking_id: Any):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            party = "tutor" if self._role() == "student" else "student"
-            done = await in_transaction(bookings.mark_no_show, self._ctx(user), bid, party)
-            await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference}: reported that the {party} did not attend.")
-
-        return await self._guarded(work)
+    @_list_handler()
+    async def report_no_show(self, user: CurrentUser, booking_id: Any):
+        bid = _uuid_arg(booking_id)
+        party = "tutor" if self._role() == "student" else "student"
+        done = await in_transaction(bookings.mark_no_show, self._ctx(user), bid, party)
+        await self._reload(user)
+        return rx.toast.success(f"Booking {done.reference}: reported that the {party} did not attend.")
 
 
 class StudentBookingsState(SessionState, BookingsListMixin):
@@ -376,6 +340,9 @@ class StudentBookingsState(SessionState, BookingsListMixin):
     review_error: str = ""
     review_rating: int = 0
     _review: dict[str, str] = {}
+    PRIVATE: ClassVar[tuple[str, ...]] = BookingsListMixin.LIST_PRIVATE + (
+        "_review", "review_open", "review_error", "review_rating",
+    )
 
     @rx.var(cache=False)
     def review(self) -> dict[str, str]:
@@ -384,22 +351,13 @@ class StudentBookingsState(SessionState, BookingsListMixin):
     def _role(self) -> str:
         return "student"
 
-    def _clear_private(self) -> None:
-        self._clear_list()
-
-    def _clear_extra(self) -> None:
-        self._review, self.review_open, self.review_error, self.review_rating = {}, False, "", 0
-
-    @rx.event
-    async def open_review(self, booking_id: Any):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            row = await in_transaction(bookings.get_row, self._ctx(user), bid)
-            self._review = review_dialog(row, user.user_id, user.time_zone)
-            self._owner = self._bind_private()
-            self.review_open, self.review_error, self.review_rating = True, "", 0
-
-        return await self._guarded(work)
+    @handler("student", busy="busy", on_error="_list_refused")
+    async def open_review(self, user: CurrentUser, booking_id: Any):
+        bid = _uuid_arg(booking_id)
+        row = await in_transaction(bookings.get_row, self._ctx(user), bid)
+        self._review = review_dialog(row, user.user_id, user.time_zone)
+        self._owner = self._bind_private()
+        self.review_open, self.review_error, self.review_rating = True, "", 0
 
     @rx.event
     def set_rating(self, stars: Any):
@@ -411,40 +369,30 @@ class StudentBookingsState(SessionState, BookingsListMixin):
     def close_review(self):
         self.review_open, self._review, self.review_error, self.review_rating = False, {}, "", 0
 
-    @rx.event
-    async def submit_review(self, form_data: Any):
+    @handler("student", busy="busy", on_error="_list_refused")
+    async def submit_review(self, user: CurrentUser, form_data: Any):
         if self.busy:
-            return
-
-        async def work(user):
-            review = self.review
-            if not review.get("id"):
-                raise InvalidInput("booking", "Choose a lesson to review first.")
-            try:
-                body = review_arg(form_data, self.review_rating)
-            except InvalidInput as err:
-                self.review_error = err.message
-                return None
+            return None
+        review = self.review
+        if not review.get("id"):
+            raise InvalidInput("booking", "Choose a lesson to review first.")
+        try:  # a missing rating, or a review the service refuses: shown in the dialog, which stays open
+            body = review_arg(form_data, self.review_rating)
             self.busy = True
-            try:
-                await in_transaction(tutors.review_booking, self._ctx(user), uuid.UUID(review["id"]),
-                                     self.review_rating, body)
-            except InvalidInput as err:
-                self.busy = False
-                self.review_error = err.message
-                return None
-            self.busy = False
-            self.review_open, self._review, self.review_rating = False, {}, 0
-            await self._reload(user)
-            return rx.toast.success("Thank you! Your review is published on the tutor's page.")
-
-        result = await self._guarded(work)
+            await in_transaction(tutors.review_booking, self._ctx(user), uuid.UUID(review["id"]),
+                                 self.review_rating, body)
+        except InvalidInput as err:
+            self.review_error = err.message
+            return None
         self.busy = False
-        return result
+        self.review_open, self._review, self.review_rating = False, {}, 0
+        await self._reload(user)
+        return rx.toast.success("Thank you! Your review is published on the tutor's page.")
 
 
 class TutorScheduleState(SessionState, BookingsListMixin):
     _summary: dict[str, int] = {}
+    PRIVATE: ClassVar[tuple[str, ...]] = BookingsListMixin.LIST_PRIVATE + ("_summary",)
 
     @rx.var(cache=False)
     def request_count(self) -> int:
@@ -461,30 +409,21 @@ class TutorScheduleState(SessionState, BookingsListMixin):
     def _role(self) -> str:
         return "tutor"
 
-    def _clear_private(self) -> None:
-        self._clear_list()
-
     def _tabs(self) -> tuple[str, ...]:
         return ("requests", "upcoming", "past")
-
-    def _clear_extra(self) -> None:
-        self._summary = {}
 
     async def _extra_load(self, user: CurrentUser) -> None:
         summary = await in_transaction(bookings.tutor_summary, self._ctx(user), user.user_id)
         self._summary = {"requests": summary.requests, "cancellations": summary.cancellations,
                          "bookings": summary.bookings}
 
-    @rx.event
-    async def accept(self, booking_id: Any):
-        async def work(user):
-            bid = _uuid_arg(booking_id)
-            done = await in_transaction(bookings.accept, self._ctx(user), bid)
-            await self._reload(user)
-            return rx.toast.success(f"Booking {done.reference} accepted.")
+    @handler("tutor", busy="busy", on_error="_list_refused")
+    async def accept(self, user: CurrentUser, booking_id: Any):
+        bid = _uuid_arg(booking_id)
+        done = await in_transaction(bookings.accept, self._ctx(user), bid)
+        await self._reload(user)
+        return rx.toast.success(f"Booking {done.reference} accepted.")
 
-        return await self._guarded(work)
-
-    @rx.event
-    async def open_decline(self, booking_id: Any):
-        return await self._open_reason_dialog(booking_id, "decline")
+    @handler("tutor", busy="busy", on_error="_list_refused")
+    async def open_decline(self, user: CurrentUser, booking_id: Any):
+        await self._open_reason_dialog(user, booking_id, "decline")

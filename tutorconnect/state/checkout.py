@@ -15,9 +15,10 @@ Private data lives in backend vars behind `_may_see`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -25,9 +26,11 @@ from tutorconnect.models import BookingStatus
 from tutorconnect.money import format_money
 from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.validation import safe_join_url
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_when as _when, zone_info as _zone
 
 THEME_COLOUR = "#3e63dd"
@@ -100,6 +103,7 @@ class CheckoutState(SessionState):
     _info: dict[str, str] = {}
     _booking_id: str = ""
     _owner: str = ""
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_info", "_booking_id", "_owner", "phase")
 
     @rx.var(cache=False)
     def info(self) -> dict[str, str]:
@@ -108,10 +112,6 @@ class CheckoutState(SessionState):
     @rx.var(cache=False)
     def visible_phase(self) -> str:
         return self.phase if self._may_see(self._owner) else "missing"
-
-    def _clear_private(self) -> None:
-        self._info, self._booking_id, self._owner = {}, "", ""
-        self.phase = "missing"
 
     # -- loading ----------------------------------------------------------------------------
     async def _read(self, user: Any) -> Any:
@@ -150,78 +150,81 @@ class CheckoutState(SessionState):
             return rx.call_script(_countdown_script(summary.expires_at.isoformat()))
         return None
 
-    @rx.event
-    async def load(self):
-        self.loading, self.busy = True, False
-        self._clear_private()
-        try:
-            user = await self._require("student")
-            script = await self._read(user)
-        except (NotFound, PermissionDenied):
-            self.loading = False
-            return None  # the same page for everyone who may not see it
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
-        return script
-
-    @rx.event
-    async def check_again(self):
-        """The countdown reached zero, or the person asks whether a payment landed."""
-        try:
-            user = await self._require("student")
-            if not self._booking_id:
-                raise NotFound("That booking")
-            return await self._read(user)
-        except NotFound:
+    def _not_shown(self, err: DomainError) -> Any:
+        """The same page for everyone who may not see the booking: nothing, and no message."""
+        if isinstance(err, (NotFound, PermissionDenied)):
             self._clear_private()
             return None
-        except DomainError as err:
-            return self._refuse(err)
+        return self._refuse(err)
+
+    @handler("student", busy=("loading", "busy"), on_error="_not_shown")
+    async def load(self, user: CurrentUser):
+        self._clear_private()
+        return await self._read(user)
+
+    def _gone(self, err: DomainError) -> Any:
+        """The booking is no longer there (for this person): nothing shown, no message."""
+        if isinstance(err, NotFound):
+            self._clear_private()
+            return None
+        return self._refuse(err)
+
+    @handler("student", on_error="_gone")
+    async def check_again(self, user: CurrentUser):
+        """The countdown reached zero, or the person asks whether a payment landed."""
+        if not self._booking_id:
+            raise NotFound("That booking")
+        return await self._read(user)
 
     # -- paying -----------------------------------------------------------------------------
     def _set_failure(self, text: str) -> None:
         self._info = {**self._info, "failure": text}
         self.phase = "failed"
 
-    @rx.event
-    async def pay(self):
-        if self.busy:
-            return None
-        try:
-            user = await self._require("student")
-            if not self._booking_id or not self._may_see(self._owner):
-                raise NotFound("That booking")
-            self.busy = True
-            info = await in_transaction(payments.start_checkout, self._ctx(user), uuid.UUID(self._booking_id))
-        except payments.AlreadyPaid:
-            self.busy = False
+    async def _not_paying(self, err: DomainError) -> Any:
+        """Checkout could not start: paid already (show it), the hold ended, a refusal, or
+        only a message (the page stays as it is)."""
+        self.busy = False
+        if isinstance(err, payments.AlreadyPaid):
             return await self.check_again()
-        except payments.HoldExpired:
-            self.busy = False
+        if isinstance(err, payments.HoldExpired):
             self.phase = "expired"
             return None
-        except (NotFound, PermissionDenied) as err:
-            self.busy = False
+        if isinstance(err, (NotAuthenticated, NotFound, PermissionDenied)):
             return self._refuse(err)
-        except DomainError as err:
-            self.busy = False
-            if isinstance(err, NotAuthenticated):
-                return self._refuse(err)
-            return rx.toast.error(err.message)
+        return rx.toast.error(err.message)
+
+    # `busy` stays set while checkout.js is open (payment_result clears it): no `busy=` here.
+    @handler("student", on_error="_not_paying")
+    async def pay(self, user: CurrentUser):
+        if self.busy:
+            return None
+        if not self._booking_id or not self._may_see(self._owner):
+            raise NotFound("That booking")
+        self.busy = True
+        info = await in_transaction(payments.start_checkout, self._ctx(user), uuid.UUID(self._booking_id))
         return rx.call_script(_checkout_script(info), callback=CheckoutState.payment_result)
 
-    @rx.event
-    async def payment_result(self, result: Any):
-        """What checkout.js reported. Untrusted: every field is checked here or in the service."""
-        self.busy = False
-        try:
-            user = await self._require("student")
-            if not self._booking_id or not self._may_see(self._owner):
-                raise NotFound("That booking")
-        except DomainError as err:
+    def _not_confirmed(self, err: DomainError) -> Any:
+        """The payment could not be confirmed: the page's step says why (a refusal aside)."""
+        if isinstance(err, (NotAuthenticated, NotFound, PermissionDenied)):
             return self._refuse(err)
+        if isinstance(err, payments.HoldExpired):
+            self.phase = "expired"
+        elif isinstance(err, payments.PaymentNotConfirmed):
+            self._info = {**self._info, "processing": err.message}
+            self.phase = "processing"
+        elif isinstance(err, (payments.PaymentFailed, payments.InvalidSignature)):
+            self._set_failure(err.message + " You can try again.")
+        else:
+            self._set_failure(err.message)
+        return None
+
+    @handler("student", busy="busy", on_error="_not_confirmed")
+    async def payment_result(self, user: CurrentUser, result: Any):
+        """What checkout.js reported. Untrusted: every field is checked here or in the service."""
+        if not self._booking_id or not self._may_see(self._owner):
+            raise NotFound("That booking")
         outcome = short_str(result.get("outcome"), 20) if isinstance(result, dict) else None
         if outcome not in OUTCOMES:
             return rx.toast.error("The payment window sent something we do not understand. Please try again.")
@@ -244,29 +247,9 @@ class CheckoutState(SessionState):
             self._set_failure("The payment window did not confirm the payment. Please try again.")
             return None
         self.busy = True
-        try:
+        with contextlib.suppress(payments.AlreadyPaid):  # the webhook was first: show the booking as it is
             await in_transaction(payments.confirm_from_callback, self._ctx(user), uuid.UUID(self._booking_id),
                                  payment_id, order_id, signature)
-        except payments.AlreadyPaid:
-            pass
-        except payments.HoldExpired:
-            self.busy, self.phase = False, "expired"
-            return None
-        except payments.PaymentNotConfirmed as err:
-            self.busy = False
-            self._info = {**self._info, "processing": err.message}
-            self.phase = "processing"
-            return None
-        except (payments.PaymentFailed, payments.InvalidSignature) as err:
-            self.busy = False
-            self._set_failure(err.message + " You can try again.")
-            return None
-        except DomainError as err:
-            self.busy = False
-            if isinstance(err, (NotAuthenticated, NotFound, PermissionDenied)):
-                return self._refuse(err)
-            self._set_failure(err.message)
-            return None
         self.busy = False
         await self._read(user)
         if self.phase != "confirmed":

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.services import tutors
-from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 from tutorconnect.state.onboarding_support import STATUS_LABELS, missing_items
 
 _NO_PROFILE: dict[str, Any] = {"status": "", "score": 0, "missing": [], "reason": ""}
 
 
 class DashboardState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_profile", "_profile_owner")
     welcome: bool = False
     _profile: dict[str, Any] = dict(_NO_PROFILE)
     _profile_owner: str = ""
@@ -42,25 +44,18 @@ class DashboardState(SessionState):
     def profile_missing(self) -> list[dict[str, str]]:
         return self._own_profile()["missing"]
 
-    def _clear_private(self) -> None:
-        self._profile, self._profile_owner = dict(_NO_PROFILE), ""
-
-    @rx.event
-    async def load(self):
-        try:
-            user = await self._require(allow_unverified=True)
-            self._apply_user(user)
-            self._clear_private()
-            if user.role == "tutor":
-                draft = await in_transaction(tutors.load_draft, self._ctx(user), user.user_id)
-                self._profile = {
-                    "status": draft.status,
-                    "score": draft.completeness.score,
-                    "missing": missing_items(draft.completeness.missing),
-                    "reason": (draft.rejection_reason or "") if draft.status == "rejected" else "",
-                }
-                self._profile_owner = self._bind_private()
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def load(self, user: CurrentUser):
+        self._apply_user(user)
+        self._clear_private()
+        if user.role == "tutor":
+            draft = await in_transaction(tutors.load_draft, self._ctx(user), user.user_id)
+            self._profile = {
+                "status": draft.status,
+                "score": draft.completeness.score,
+                "missing": missing_items(draft.completeness.missing),
+                "reason": (draft.rejection_reason or "") if draft.status == "rejected" else "",
+            }
+            self._profile_owner = self._bind_private()
         self.welcome = self.router.url.query_parameters.get("welcome") == "1"
         return None

@@ -6,14 +6,14 @@ The page's on_load (`load`) parses `self.router.url.query_parameters` with
 path or query, so reload, sharing and back/forward all reproduce the search.
 
 Everything here is public (listed tutors only, as the service guarantees): no private
-data is kept, so there is nothing for `_clear_private` to forget.
+data is kept, so `PRIVATE` is empty.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -25,6 +25,7 @@ from tutorconnect.services import discovery
 from tutorconnect.services.discovery import SearchQuery
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def card_fields(card: discovery.SearchCard, locale: str) -> dict[str, str]:
 
 
 class DiscoveryState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ()  # public listings only
     # The search as the controls show it (valid values only; "" or ANY for "not set").
     q: str = ""
     subject: str = ANY
@@ -235,8 +237,16 @@ class DiscoveryState(SessionState):
         query = SearchQuery.from_params(params)  # raises InvalidInput for nonsense
         return rx.redirect(search_url(query.to_params()))
 
+    def _url_query(self) -> str:
+        """The URL query (with "?") of the search being shown; `ready_for` once it is done."""
+        return "?" + self.router.url.query if self.router.url.query else ""
+
+    def _search_refused(self, err: DomainError) -> Any:
+        self.ready_for = self._url_query()
+        return self._refuse(err)
+
     # -- events -------------------------------------------------------------------------
-    @rx.event
+    @handler(public=True, busy="loading", on_error="_search_refused")
     async def load(self):
         """on_load: run the search the URL describes."""
         self.loading = True
@@ -244,7 +254,7 @@ class DiscoveryState(SessionState):
         self._reset_results()
         self._params = {}
         yield
-        done = "?" + self.router.url.query if self.router.url.query else ""
+        done = self._url_query()
         raw = dict(self.router.url.query_parameters)
         locale = viewer_locale(self.router.headers.accept_language)
         try:
@@ -264,10 +274,8 @@ class DiscoveryState(SessionState):
 
         try:
             facets, result, failure = await in_transaction(read)
-        except DomainError as err:
-            self.loading, self.ready_for = False, done
-            yield self._refuse(err)
-            return
+        except DomainError:
+            raise  # the guard answers (`_search_refused`)
         except Exception:
             log.exception("discovery search failed")
             self.error, self.error_field = "Search is unavailable right now. Please try again in a moment.", ""
@@ -304,42 +312,33 @@ class DiscoveryState(SessionState):
         self.q = text if field != "q" and len(text) <= discovery.Q_MAX else ""
         self.error = f"{label} “{shown}”: {err.message}" if shown else f"{label}: {err.message}"
 
-    @rx.event
+    @handler(public=True)
     async def search(self, form_data: Any):
         """The search box (Enter or the button): new text, same filters, page 1."""
-        try:
-            if not isinstance(form_data, dict):
-                raise InvalidInput("q", "The search could not be read. Please try again.")
-            q = _arg(form_data.get("q"), 400)
-            return self._navigate({"q": q})
-        except DomainError as err:
-            return self._refuse(err)
+        if not isinstance(form_data, dict):
+            raise InvalidInput("q", "The search could not be read. Please try again.")
+        q = _arg(form_data.get("q"), 400)
+        return self._navigate({"q": q})
 
-    @rx.event
+    @handler(public=True)
     async def set_filter(self, name: Any, value: Any):
         """A filter or the sort changed: validate it and navigate to the new search."""
-        try:
-            key = _arg(name, 40)
-            if key not in FILTER_KEYS:
-                raise InvalidInput("filter", "That filter does not exist.")
-            text = _arg(value)
-            if key == "sort" and text == "relevance":
-                text = ""
-            return self._navigate({key: text})
-        except DomainError as err:
-            return self._refuse(err)
+        key = _arg(name, 40)
+        if key not in FILTER_KEYS:
+            raise InvalidInput("filter", "That filter does not exist.")
+        text = _arg(value)
+        if key == "sort" and text == "relevance":
+            text = ""
+        return self._navigate({key: text})
 
-    @rx.event
+    @handler(public=True)
     async def set_price(self, form_data: Any):
         """The price range form (both bounds at once)."""
-        try:
-            if not isinstance(form_data, dict):
-                raise InvalidInput("price_min", "The price range could not be read. Please try again.")
-            low = _arg(form_data.get("price_min"), 20).replace(",", "").replace("₹", "").strip()
-            high = _arg(form_data.get("price_max"), 20).replace(",", "").replace("₹", "").strip()
-            return self._navigate({"price_min": low, "price_max": high})
-        except DomainError as err:
-            return self._refuse(err)
+        if not isinstance(form_data, dict):
+            raise InvalidInput("price_min", "The price range could not be read. Please try again.")
+        low = _arg(form_data.get("price_min"), 20).replace(",", "").replace("₹", "").strip()
+        high = _arg(form_data.get("price_max"), 20).replace(",", "").replace("₹", "").strip()
+        return self._navigate({"price_min": low, "price_max": high})
 
     @rx.event
     async def toggle_filters(self):

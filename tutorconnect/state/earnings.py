@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -14,7 +14,9 @@ from tutorconnect.models import BookingStatus as Status
 from tutorconnect.money import format_money
 from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_when, valid_zone as _zone
 
 PER_PAGE = 10
@@ -55,6 +57,7 @@ class EarningRow:
 
 
 class EarningsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_tiles", "_periods", "_rows", "_owner", "total")
     loading: bool = True
     page: int = 1
     total: int = 0
@@ -78,9 +81,6 @@ class EarningsState(SessionState):
     @rx.var
     def pages(self) -> int:
         return max(1, (self.total + PER_PAGE - 1) // PER_PAGE)
-
-    def _clear_private(self) -> None:
-        self._tiles, self._periods, self._rows, self._owner, self.total = [], [], [], "", 0
 
     async def _reload(self, user: Any, *, everything: bool) -> None:
         ctx, zone = self._ctx(user), _zone(user.time_zone or "UTC")
@@ -112,27 +112,21 @@ class EarningsState(SessionState):
         self.total = total
         self._owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    def _load_refused(self, err: DomainError) -> Any:
+        self.page = 1
+        return self._refuse(err)
+
+    @handler("tutor", busy="loading", on_error="_load_refused")
+    async def load(self, user: CurrentUser):
         self.loading, self.page = True, 1
         self._clear_private()
-        try:
-            user = await self._require("tutor")
-            await self._reload(user, everything=True)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
+        await self._reload(user, everything=True)
         return None
 
-    @rx.event
-    async def go_to_page(self, page: Any):
+    @handler("tutor")
+    async def go_to_page(self, user: CurrentUser, page: Any):
         if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= PAGE_MAX:
             return rx.toast.error("Choose a page from the list.")
-        try:
-            user = await self._require("tutor")
-            self.page = min(page, self.pages)
-            await self._reload(user, everything=False)
-        except DomainError as err:
-            return self._refuse(err)
+        self.page = min(page, self.pages)
+        await self._reload(user, everything=False)
         return None

@@ -4,15 +4,17 @@ backend var and shown only to the session that loaded it."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.money import format_money
 from tutorconnect.services import tutors
-from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.errors import InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
+from tutorconnect.state.guard import handler
 
 
 def _tutor_arg(value: Any) -> uuid.UUID:
@@ -24,6 +26,7 @@ def _tutor_arg(value: Any) -> uuid.UUID:
 
 
 class FavoritesState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_rows_owner")
     _rows: list[dict[str, str]] = []
     _rows_owner: str = ""
     loading: bool = True
@@ -31,9 +34,6 @@ class FavoritesState(SessionState):
     @rx.var(cache=False)
     def rows(self) -> list[dict[str, str]]:
         return self._rows if self._may_see(self._rows_owner) else []
-
-    def _clear_private(self) -> None:
-        self._rows, self._rows_owner = [], ""
 
     async def _reload(self, user) -> None:
         cards = await in_transaction(tutors.list_favorites, self._ctx(user), user.user_id)
@@ -48,39 +48,25 @@ class FavoritesState(SessionState):
         ]
         self._rows_owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    @handler("student", busy="loading")
+    async def load(self, user: CurrentUser):
         self.loading = True
-        try:
-            user = await self._require("student")
-            await self._reload(user)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
+        await self._reload(user)
 
-    @rx.event
-    async def remove(self, tutor_id: Any):
-        try:
-            user = await self._require("student")
-            tid = _tutor_arg(tutor_id)
-            name = next((r["name"] for r in self._rows if r["id"] == str(tid)), "The tutor")
-            await in_transaction(tutors.remove_favorite, self._ctx(user), user.user_id, tid)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("student")
+    async def remove(self, user: CurrentUser, tutor_id: Any):
+        tid = _tutor_arg(tutor_id)
+        name = next((r["name"] for r in self._rows if r["id"] == str(tid)), "The tutor")
+        await in_transaction(tutors.remove_favorite, self._ctx(user), user.user_id, tid)
+        await self._reload(user)
         return rx.toast.info(
             f"{name} was removed from your favorites.",
             action={"label": "Undo", "on_click": FavoritesState.undo(str(tid))},
         )
 
-    @rx.event
-    async def undo(self, tutor_id: Any):
-        try:
-            user = await self._require("student")
-            tid = _tutor_arg(tutor_id)
-            await in_transaction(tutors.add_favorite, self._ctx(user), user.user_id, tid)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("student")
+    async def undo(self, user: CurrentUser, tutor_id: Any):
+        tid = _tutor_arg(tutor_id)
+        await in_transaction(tutors.add_favorite, self._ctx(user), user.user_id, tid)
+        await self._reload(user)
         return rx.toast.success("Saved again.")

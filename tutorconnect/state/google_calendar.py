@@ -10,14 +10,15 @@ bound to the session that loaded it (`_may_see`), like the calendar feed card's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.services import calendar_connections, sessions
 from tutorconnect.services.calendar_connections import CalendarConnectFailed
-from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 CONNECT_HREF = "/api/google/calendar/connect"
@@ -35,6 +36,7 @@ _FORGET_RESULT = "window.history.replaceState(window.history.state, '', window.l
 
 
 class GoogleCalendarState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_email", "_since", "_problem", "_owner", "confirm_disconnect")
     visible: bool = False  # the viewer is a tutor: the card is shown
     allowed: bool = False  # an approved tutor: may connect
     loading: bool = True
@@ -59,10 +61,6 @@ class GoogleCalendarState(SessionState):
     def problem(self) -> str:
         return self._problem if self._may_see(self._owner) else ""
 
-    def _clear_private(self) -> None:
-        self._email = self._since = self._problem = self._owner = ""
-        self.confirm_disconnect = False
-
     async def _read_status(self, user: sessions.CurrentUser) -> None:
         ctx = self._ctx(user)
 
@@ -76,7 +74,8 @@ class GoogleCalendarState(SessionState):
         self._problem = (status.problem or "") if status else ""
         self._owner = self._bind_private()
 
-    @rx.event
+    # Public: a viewer who is not a tutor (or is signed out) gets no card and no refusal.
+    @handler(public=True, busy="loading")
     async def load(self):
         self.loading, self.busy, self.banner = True, False, ""
         self._clear_private()
@@ -102,12 +101,8 @@ class GoogleCalendarState(SessionState):
     def dismiss_banner(self):
         self.banner = ""
 
-    @rx.event
+    @handler("tutor", allow_unverified=True)
     async def ask_disconnect(self):
-        try:
-            await self._require("tutor", allow_unverified=True)
-        except DomainError as err:
-            return self._refuse(err)
         self.confirm_disconnect = True
         return None
 
@@ -121,23 +116,17 @@ class GoogleCalendarState(SessionState):
         if open_ is not True:
             self.confirm_disconnect = False
 
-    @rx.event
-    async def disconnect(self):
+    @handler("tutor", allow_unverified=True, busy="busy")
+    async def disconnect(self, user: CurrentUser):
         self.confirm_disconnect = False
         if self.busy:
             return
         self.busy = True
         yield
-        try:
-            user = await self._require("tutor", allow_unverified=True)
-            ctx = self._ctx(user)
-            # Calls Google (revoke) between two short transactions of its own.
-            gone = await rx.run_in_thread(lambda: calendar_connections.disconnect(ctx, user.user_id))
-            await self._read_status(user)
-        except DomainError as err:
-            self.busy = False
-            yield self._refuse(err)
-            return
+        ctx = self._ctx(user)
+        # Calls Google (revoke) between two short transactions of its own.
+        gone = await rx.run_in_thread(lambda: calendar_connections.disconnect(ctx, user.user_id))
+        await self._read_status(user)
         self.busy, self.banner = False, ""
         yield rx.toast.success("Google Calendar disconnected. TutorConnect no longer has access to it.") if gone \
             else rx.toast.info("Your Google Calendar was not connected.")

@@ -75,8 +75,9 @@ def handler(
         def refused(state: Any, err: DomainError) -> Any:
             return getattr(state, on_error)(err)
 
-        def fault(state: Any) -> rx.event.EventSpec:
-            log.exception("handler %s failed (request %s)", fn.__qualname__, request_id_var.get())
+        def fault() -> rx.event.EventSpec:
+            # The same words as the app's backend exception handler: one phrase to grep for.
+            log.exception("unhandled error in event handler %s (request %s)", fn.__qualname__, request_id_var.get())
             return backend_error_toast()
 
         def settle(state: Any) -> None:
@@ -99,7 +100,7 @@ def handler(
                     yield answer
                 except Exception:
                     settle(self)
-                    yield fault(self)
+                    yield fault()
                 finally:
                     settle(self)
 
@@ -115,7 +116,7 @@ def handler(
                     answer = refused(self, err)
                     return await answer if inspect.isawaitable(answer) else answer
                 except Exception:
-                    return fault(self)
+                    return fault()
                 finally:
                     settle(self)
 

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.money import format_money
 from tutorconnect.services import tutors
 from tutorconnect.services.discovery import SearchQuery
-from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.errors import InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.discovery import search_url
+from tutorconnect.state.guard import handler
 
 
 class HomeState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ()  # public listings only
     featured: list[dict[str, str]] = []
     subjects: list[dict[str, str]] = []
     tutor_count: int = 0
     subject_count: int = 0
     loading: bool = True
 
-    @rx.event
+    @handler(public=True)
     async def load(self):
         def read(session):
             return (
@@ -47,14 +49,11 @@ class HomeState(SessionState):
         ]
         self.tutor_count, self.loading = count, False
 
-    @rx.event
+    @handler(public=True)
     async def search(self, form_data: Any):
         """The home search box: go to /tutors?q=... (an empty box shows every tutor)."""
-        try:
-            raw = form_data.get("q") if isinstance(form_data, dict) else None
-            if raw is not None and (not isinstance(raw, str) or len(raw) > 400):
-                raise InvalidInput("q", "Search text can be at most 100 characters.")
-            query = SearchQuery.from_params({"q": raw or ""})
-        except DomainError as err:
-            return self._refuse(err)
+        raw = form_data.get("q") if isinstance(form_data, dict) else None
+        if raw is not None and (not isinstance(raw, str) or len(raw) > 400):
+            raise InvalidInput("q", "Search text can be at most 100 characters.")
+        query = SearchQuery.from_params({"q": raw or ""})
         return rx.redirect(search_url(query.to_params()))

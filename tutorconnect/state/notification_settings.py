@@ -8,15 +8,16 @@ phone number are private vars shown only to the cookie that loaded them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.integrations import sms
 from tutorconnect.services import notifications
-from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import parse_form
+from tutorconnect.state.guard import handler
 
 
 def _on(value: bool) -> str:
@@ -29,6 +30,7 @@ def _load(session, ctx):
 
 
 class NotificationSettingsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_phone", "_owner", "saving")
     _rows: list[dict[str, str]] = []
     _phone: str = ""
     _owner: str = ""
@@ -44,9 +46,6 @@ class NotificationSettingsState(SessionState):
     def phone(self) -> str:
         return self._phone if self._may_see(self._owner) else ""
 
-    def _clear_private(self) -> None:
-        self._rows, self._phone, self._owner, self.saving = [], "", "", ""
-
     async def _reload(self, user) -> None:
         rows, phone = await in_transaction(_load, self._ctx(user))
         self._rows = [
@@ -57,53 +56,36 @@ class NotificationSettingsState(SessionState):
         self._phone, self._owner = phone or "", self._bind_private()
         self.sms_available = sms.available()
 
-    @rx.event
-    async def load(self):
+    @handler(allow_unverified=True, busy="loading")
+    async def load(self, user: CurrentUser):
         self.loading, self.saving = True, ""
-        try:
-            await self._reload(await self._require(allow_unverified=True))
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
+        await self._reload(user)
         return None
 
-    @rx.event
-    async def toggle(self, topic: Any, channel: Any, enabled: Any):
-        """Switch one channel of one topic; saved at once, with a toast saying what changed."""
-        try:
-            user = await self._require(allow_unverified=True)
-            known = isinstance(topic, str) and isinstance(channel, str) and len(topic) + len(channel) <= 80
-            self.saving = f"{topic}:{channel}" if known else ""
-            value = await in_transaction(notifications.set_choice, self._ctx(user), topic, channel, enabled)
-            await self._reload(user)
-        except DomainError as err:
-            self.saving = ""
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def toggle(self, user: CurrentUser, topic: Any, channel: Any, enabled: Any):
+        """Switch one channel of one topic; saved at once, with a toast saying what changed.
+        A refusal clears `saving` with the rest of the private vars."""
+        known = isinstance(topic, str) and isinstance(channel, str) and len(topic) + len(channel) <= 80
+        self.saving = f"{topic}:{channel}" if known else ""
+        value = await in_transaction(notifications.set_choice, self._ctx(user), topic, channel, enabled)
+        await self._reload(user)
         self.saving = ""
         label = next((r["label"] for r in self._rows if r["key"] == topic), "")
         how = notifications.CHANNEL_LABELS[channel].lower()
         return rx.toast.success(f"Saved: {label}, {how} {'on' if value else 'off'}.")
 
-    @rx.event
-    async def save_phone(self, form_data: Any):
-        try:
-            user = await self._require(allow_unverified=True)
-            fields = parse_form(form_data, {"phone": 32})
-            number = await in_transaction(notifications.set_phone, self._ctx(user), fields["phone"])
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def save_phone(self, user: CurrentUser, form_data: Any):
+        fields = parse_form(form_data, {"phone": 32})
+        number = await in_transaction(notifications.set_phone, self._ctx(user), fields["phone"])
+        await self._reload(user)
         if number is None:
             return rx.toast.success("Mobile number removed; text messages are off.")
         return rx.toast.success("Mobile number saved. Switch on the text messages you want below.")
 
-    @rx.event
-    async def remove_phone(self):
-        try:
-            user = await self._require(allow_unverified=True)
-            await in_transaction(notifications.set_phone, self._ctx(user), "")
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def remove_phone(self, user: CurrentUser):
+        await in_transaction(notifications.set_phone, self._ctx(user), "")
+        await self._reload(user)
         return rx.toast.success("Mobile number removed; text messages are off.")

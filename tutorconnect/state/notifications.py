@@ -5,15 +5,17 @@ service filters by the signed-in user's id, never by anything the browser sends.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect import live_push
 from tutorconnect.services import live, notifications, sessions
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 20
@@ -38,6 +40,7 @@ def _count_for_token(session, token: str | None) -> tuple[uuid.UUID | None, int]
 
 
 class BellState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_unread", "_unread_owner")
     _unread: int = 0
     _unread_owner: str = ""
 
@@ -49,9 +52,6 @@ class BellState(SessionState):
     def unread_label(self) -> str:
         n = self.unread
         return "99+" if n > 99 else str(n)
-
-    def _clear_private(self) -> None:
-        self._unread, self._unread_owner = 0, ""
 
     def _set(self, count: int) -> None:
         self._unread, self._unread_owner = max(0, int(count)), self._bind_private()
@@ -65,7 +65,7 @@ class BellState(SessionState):
             self._set(count)
         return user_id
 
-    @rx.event
+    @handler(public=True)  # reads the cookie itself: signed out is no refusal, just no count
     async def refresh(self):
         """on_load of every page (after the session check): the unread count, kept live."""
         live_push.page_changed(self)  # a new page: what the previous one watched is forgotten
@@ -82,6 +82,7 @@ class BellState(SessionState):
 
 
 class NotificationsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_rows_owner", "total")
     _rows: list[dict[str, str]] = []
     _rows_owner: str = ""
     total: int = 0
@@ -100,9 +101,6 @@ class NotificationsState(SessionState):
     def any_unread(self) -> bool:
         return any(r["read"] == "" for r in self.rows)
 
-    def _clear_private(self) -> None:
-        self._rows, self._rows_owner, self.total = [], "", 0
-
     async def _reload(self, user) -> None:
         def work(session):
             items, total = notifications.list_for(session, user.user_id, page=self.page, per_page=PER_PAGE)
@@ -118,21 +116,22 @@ class NotificationsState(SessionState):
         bell = await self.get_state(BellState)
         bell._set(unread)
 
-    @rx.event
-    async def load(self):
+    def _url_page(self) -> int:
         try:
             page = int(self.router.url.query_parameters.get("page") or 1)
         except (TypeError, ValueError):
             page = 1
-        self.page, self.loading = min(max(page, 1), 10_000), True
-        try:
-            user = await self._require(allow_unverified=True)
-            await self._reload(user)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
+        return min(max(page, 1), 10_000)
+
+    def _load_refused(self, err: DomainError) -> Any:
+        self.page = self._url_page()
+        return self._refuse(err)
+
+    @handler(allow_unverified=True, busy="loading", on_error="_load_refused")
+    async def load(self, user: CurrentUser):
+        self.page, self.loading = self._url_page(), True
+        await self._reload(user)
         live_push.watch(self, live.notifications_topic(user.user_id))
-        self.loading = False
         return None
 
     async def _on_live(self, topic: str) -> None:
@@ -146,49 +145,33 @@ class NotificationsState(SessionState):
             self._clear_private()
             live_push.unwatch(self)
 
-    @rx.event
+    @handler(allow_unverified=True)
     async def go_to_page(self, page: Any):
-        try:
-            await self._require(allow_unverified=True)
-        except DomainError as err:
-            return self._refuse(err)
         try:
             number = min(max(int(page), 1), 10_000)
         except (TypeError, ValueError):
             number = 1
         return rx.redirect("/notifications" + (f"?page={number}" if number > 1 else ""))
 
-    @rx.event
-    async def mark_read(self, notification_id: Any):
-        try:
-            user = await self._require(allow_unverified=True)
-            nid = _note_arg(notification_id)
-            await in_transaction(notifications.mark_read, user.user_id, nid)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def mark_read(self, user: CurrentUser, notification_id: Any):
+        nid = _note_arg(notification_id)
+        await in_transaction(notifications.mark_read, user.user_id, nid)
+        await self._reload(user)
         return None
 
-    @rx.event
-    async def open(self, notification_id: Any):
+    @handler(allow_unverified=True)
+    async def open(self, user: CurrentUser, notification_id: Any):
         """Follow a notification's link, marking it read. The link comes from the stored
         row (the user's own), never from the browser."""
-        try:
-            user = await self._require(allow_unverified=True)
-            nid = _note_arg(notification_id)
-            await in_transaction(notifications.mark_read, user.user_id, nid)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+        nid = _note_arg(notification_id)
+        await in_transaction(notifications.mark_read, user.user_id, nid)
+        await self._reload(user)
         link = next((r["link"] for r in self._rows if r["id"] == str(nid)), "")
         return rx.redirect(link) if link else None
 
-    @rx.event
-    async def mark_all_read(self):
-        try:
-            user = await self._require(allow_unverified=True)
-            changed = await in_transaction(notifications.mark_all_read, user.user_id)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+    @handler(allow_unverified=True)
+    async def mark_all_read(self, user: CurrentUser):
+        changed = await in_transaction(notifications.mark_all_read, user.user_id)
+        await self._reload(user)
         return rx.toast.success(f"Marked {changed} notification{'s' if changed != 1 else ''} read.")

@@ -16,15 +16,17 @@ onboarding_pricing.py, onboarding_files.py); plain helpers in onboarding_support
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.languages import language_name
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.validation import common_time_zones
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 from tutorconnect.state.onboarding_files import OnboardingFilesMixin
 from tutorconnect.state.onboarding_pricing import OnboardingPricingMixin
 from tutorconnect.state.onboarding_rows import OnboardingRowsMixin
@@ -57,6 +59,12 @@ _NO_FIELD = frozenset({"form", "row", "document", "profile", "currency", "photo_
 
 
 class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin, OnboardingFilesMixin):
+    # The tutor's draft (`_v`, whose owner is `_owner`), what they typed about it (errors, the
+    # bio's length, the document they are removing) and the subject options, which list
+    # the retired subjects this tutor kept. The mixins keep no vars of their own.
+    PRIVATE: ClassVar[tuple[str, ...]] = (
+        "_v", "_owner", "confirm_remove", "field_errors", "error", "bio_len", "subject_groups",
+    )
     step: int = 1
     loading: bool = True
     saving: bool = False
@@ -163,10 +171,6 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
             for n, label, icon in STEPS
         ]
 
-    def _clear_private(self) -> None:
-        self._v, self._owner, self.confirm_remove = dict(_EMPTY), "", ""
-        self.field_errors, self.error, self.bio_len = {}, "", 0
-
     # -- loading ------------------------------------------------------------------------
     async def _reload(self, user) -> None:
         ctx = self._ctx(user)
@@ -200,18 +204,23 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
             groups["No longer offered"] = [SubjectOption(k, k.replace("-", " ").title()) for k in kept]
         self.subject_groups = [SubjectGroup(c, rows) for c, rows in groups.items()]
 
-    @rx.event
-    async def load(self):
+    def _start_load(self) -> None:
+        """Every load, refused or not: the step in the URL, no errors, nothing in flight."""
         self.step = step_arg(self.router.url.query_parameters.get("step"))
         self.error, self.field_errors, self.saving, self.uploading, self.confirm_remove = "", {}, False, False, ""
-        try:
-            user = await self._require("tutor")
-            if not self.zones:
-                self.zones = common_time_zones()
-            await self._reload(user)
-        except DomainError as err:
-            self.loading, self.denied = False, err.message
-            return self._refuse(err)
+
+    def _deny(self, err: DomainError) -> Any:
+        """A refused load: the page says why instead of showing the wizard."""
+        self._start_load()
+        self.denied = err.message
+        return self._refuse(err)
+
+    @handler("tutor", busy="loading", on_error="_deny")
+    async def load(self, user: CurrentUser):
+        self._start_load()
+        if not self.zones:
+            self.zones = common_time_zones()
+        await self._reload(user)
         self.loading, self.denied = False, ""
         if "step" not in self.router.url.query_parameters:
             resume = self._resume_step()
@@ -229,10 +238,10 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
 
     # -- shared plumbing ----------------------------------------------------------------
     def _fail(self, err: DomainError) -> Any:
-        """Bad input keeps the page as it is: the message goes next to its field (when the
-        step shows one) and into a toast. Anything else (signed out, wrong role, locked
-        profile, refused transition) is a refusal."""
-        self.saving = self.uploading = False
+        """The wizard's `on_error`. Bad input keeps the page as it is: the message goes next
+        to its field (when the step shows one) and into a toast. Anything else (signed out,
+        wrong role, locked profile, refused transition) is a refusal. The guard has reset
+        `saving` / `uploading` (each handler names the one it sets as `busy`)."""
         if isinstance(err, InvalidInput):
             self.field_errors = {} if err.field in _NO_FIELD else {err.field: err.message}
             self.error = ""
@@ -256,69 +265,59 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
         return self._v[key]
 
     # -- step 1: basics -----------------------------------------------------------------
-    @rx.event
+    @handler("tutor")
     async def bio_typed(self, value: Any):
-        try:
-            await self._require("tutor")
-        except DomainError as err:
-            return self._refuse(err)
         self.bio_len = len(value) if isinstance(value, str) else 0
         return None
 
-    @rx.event
-    async def save_basics(self, form_data: Any):
+    @handler("tutor", busy="saving", on_error="_fail")
+    async def save_basics(self, user: CurrentUser, form_data: Any):
         self.saving, self.error, self.field_errors = True, "", {}
         yield
-        try:
-            user = await self._require("tutor")
-            data = parse_form(form_data, {"display_name": 200, "headline": 400, "bio": 8000,
-                                          "years_experience": 8, "time_zone": 64})
-            years_text = data["years_experience"].strip()
-            if not years_text.isascii() or not years_text.isdigit():
-                raise InvalidInput("years_experience", "Enter your years of teaching experience as a whole number (0 is fine).")
-            await in_transaction(
-                tutors.save_basics, self._ctx(user), user.user_id,
-                display_name=data["display_name"], headline=data["headline"], bio=data["bio"],
-                years_experience=int(years_text), time_zone=data["time_zone"],
-            )
-            self.user_time_zone = data["time_zone"]
-            result = await self._saved(user, "Basics saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
+        data = parse_form(form_data, {"display_name": 200, "headline": 400, "bio": 8000,
+                                      "years_experience": 8, "time_zone": 64})
+        years_text = data["years_experience"].strip()
+        if not years_text.isascii() or not years_text.isdigit():
+            raise InvalidInput("years_experience", "Enter your years of teaching experience as a whole number (0 is fine).")
+        await in_transaction(
+            tutors.save_basics, self._ctx(user), user.user_id,
+            display_name=data["display_name"], headline=data["headline"], bio=data["bio"],
+            years_experience=int(years_text), time_zone=data["time_zone"],
+        )
+        self.user_time_zone = data["time_zone"]
+        yield await self._saved(user, "Basics saved.")
 
     # -- step 7: submit -----------------------------------------------------------------
-    @rx.event
-    async def submit(self):
+    @handler("tutor", busy="saving", on_error="_transition_refused")
+    async def submit(self, user: CurrentUser):
         async for update in self._transition(
-            tutors.submit_profile,
+            user, tutors.submit_profile,
             rx.toast.success("Submitted for review. We will let you know when an admin decides."),
         ):
             yield update
 
-    @rx.event
-    async def withdraw(self):
+    @handler("tutor", busy="saving", on_error="_transition_refused")
+    async def withdraw(self, user: CurrentUser):
         async for update in self._transition(
-            tutors.withdraw_submission, rx.toast.info("Submission withdrawn. Your profile is a draft again.")
+            user, tutors.withdraw_submission, rx.toast.info("Submission withdrawn. Your profile is a draft again.")
         ):
             yield update
 
-    async def _transition(self, action, done):
-        """Run one of the tutor's own approval transitions and show the outcome; on a
-        refusal (incomplete profile, an admin decided first) show the status as it is now."""
+    async def _transition(self, user, action, done):
+        """Run one of the tutor's own approval transitions and show the outcome (a refusal:
+        `_transition_refused`)."""
         self.saving = True
         yield
-        try:
-            user = await self._require("tutor")
-            await in_transaction(action, self._ctx(user), user.user_id)
-            await self._reload(user)
-        except DomainError as err:
-            await self._reload_quietly()
-            yield self._fail(err)
-            return
+        await in_transaction(action, self._ctx(user), user.user_id)
+        await self._reload(user)
         self.saving = False
         yield done
+
+    async def _transition_refused(self, err: DomainError) -> Any:
+        """A refused transition (incomplete profile, an admin decided first): show the
+        status as it is now."""
+        await self._reload_quietly()
+        return self._fail(err)
 
     async def _reload_quietly(self) -> None:
         """After a refused transition, show the status as it really is now."""

@@ -1,7 +1,7 @@
 """Step 4 of the onboarding wizard: prices typed in rupees, a live preview, then one save.
 
 A mixin of OnboardingState (state/onboarding.py), which declares the vars used here and
-the helpers `_require`, `_edit`, `_fail`, `_saved`, `_ctx`.
+the helpers `_edit`, `_fail` (every handler's `on_error`), `_saved`, `_ctx`.
 """
 
 from __future__ import annotations
@@ -11,45 +11,42 @@ from typing import Any
 import reflex as rx
 
 from tutorconnect.services import tutors
-from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.errors import InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import in_transaction
 from tutorconnect.state.forms import short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.state.onboarding_support import lengths_arg, rupees_arg
 
 
 class OnboardingPricingMixin(rx.State, mixin=True):
     # -- step 4: pricing ----------------------------------------------------------------
-    async def _price_edit(self, fn) -> Any:
-        try:
-            await self._require("tutor")
-            self._edit("pricing")
-            fn()
-            self.field_errors = {}
-        except DomainError as err:
-            return self._fail(err)
-        return None
+    def _price_edit(self, fn) -> None:
+        self._edit("pricing")
+        fn()
+        self.field_errors = {}
 
     def _set_price_text(self, key: str, value: Any) -> None:
         text = short_str(value, 12) or ""
         self._v = {**self._v, "pricing": {**self._v["pricing"], key: text}}
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_hourly(self, value: Any):
-        return await self._price_edit(lambda: self._set_price_text("hourly", value))
+        self._price_edit(lambda: self._set_price_text("hourly", value))
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_trial(self, value: Any):
-        return await self._price_edit(lambda: self._set_price_text("trial", value))
+        self._price_edit(lambda: self._set_price_text("trial", value))
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_confirmation(self, checked: Any):
         def change():
             if not isinstance(checked, bool):
                 raise InvalidInput("requires_confirmation", "Choose whether bookings need your confirmation.")
             self._v = {**self._v, "pricing": {**self._v["pricing"], "confirm": "1" if checked else ""}}
-        return await self._price_edit(change)
+        self._price_edit(change)
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def toggle_length(self, minutes: Any, checked: Any):
         def change():
             m = lengths_arg(minutes)
@@ -57,9 +54,9 @@ class OnboardingPricingMixin(rx.State, mixin=True):
                 raise InvalidInput("lesson_lengths", "Choose lesson lengths with the checkboxes.")
             lengths = set(self._v["lengths"]) - {m} | ({m} if checked else set())
             self._v = {**self._v, "lengths": sorted(lengths)}
-        return await self._price_edit(change)
+        self._price_edit(change)
 
-    @rx.event
+    @handler("tutor", on_error="_fail")
     async def set_override(self, minutes: Any, value: Any):
         def change():
             m = lengths_arg(minutes)
@@ -68,31 +65,25 @@ class OnboardingPricingMixin(rx.State, mixin=True):
             if text:
                 overrides[str(m)] = text
             self._v = {**self._v, "overrides": overrides}
-        return await self._price_edit(change)
+        self._price_edit(change)
 
-    @rx.event
-    async def save_pricing(self):
+    @handler("tutor", busy="saving", on_error="_fail")
+    async def save_pricing(self, user: CurrentUser):
         self.saving, self.field_errors = True, {}
         yield
-        try:
-            user = await self._require("tutor")
-            p = self._edit("pricing")
-            lengths = list(self._v["lengths"])
-            overrides = {}
-            for m in lengths:
-                price = rupees_arg(f"override_{m}", self._v["overrides"].get(str(m), ""), optional=True,
-                                   label=f"the {m}-minute price")
-                if price is not None:
-                    overrides[m] = price
-            await in_transaction(
-                tutors.save_pricing, self._ctx(user), user.user_id,
-                hourly_rate_minor=rupees_arg("hourly_rate_minor", p.get("hourly", ""), label="your hourly rate"),
-                trial_price_minor=rupees_arg("trial_price_minor", p.get("trial", ""), optional=True, label="the trial price"),
-                currency="INR", lesson_lengths=lengths, overrides=overrides,
-                requires_confirmation=p.get("confirm") == "1",
-            )
-            result = await self._saved(user, "Pricing saved.")
-        except DomainError as err:
-            yield self._fail(err)
-            return
-        yield result
+        p = self._edit("pricing")
+        lengths = list(self._v["lengths"])
+        overrides = {}
+        for m in lengths:
+            price = rupees_arg(f"override_{m}", self._v["overrides"].get(str(m), ""), optional=True,
+                               label=f"the {m}-minute price")
+            if price is not None:
+                overrides[m] = price
+        await in_transaction(
+            tutors.save_pricing, self._ctx(user), user.user_id,
+            hourly_rate_minor=rupees_arg("hourly_rate_minor", p.get("hourly", ""), label="your hourly rate"),
+            trial_price_minor=rupees_arg("trial_price_minor", p.get("trial", ""), optional=True, label="the trial price"),
+            currency="INR", lesson_lengths=lengths, overrides=overrides,
+            requires_confirmation=p.get("confirm") == "1",
+        )
+        yield await self._saved(user, "Pricing saved.")

@@ -6,14 +6,16 @@ Private: the cards live in a backend var shown only to the session that loaded t
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.money import format_money
 from tutorconnect.services import payments
 from tutorconnect.services.errors import DomainError
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_when as _when
 
 PER_PAGE = 10
@@ -64,6 +66,7 @@ def card(r: payments.Receipt, zone: str) -> ReceiptCard:
 
 
 class ReceiptsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_cards", "_owner", "total")
     loading: bool = True
     page: int = 1
     total: int = 0
@@ -78,9 +81,6 @@ class ReceiptsState(SessionState):
     def pages(self) -> int:
         return max(1, (self.total + PER_PAGE - 1) // PER_PAGE)
 
-    def _clear_private(self) -> None:
-        self._cards, self._owner, self.total = [], "", 0
-
     async def _reload(self, user: Any) -> None:
         rows, total = await in_transaction(payments.list_receipts, self._ctx(user), user.user_id, page=self.page,
                                            per_page=PER_PAGE)
@@ -88,27 +88,21 @@ class ReceiptsState(SessionState):
         self.total = total
         self._owner = self._bind_private()
 
-    @rx.event
-    async def load(self):
+    def _load_refused(self, err: DomainError) -> Any:
+        self.page = 1
+        return self._refuse(err)
+
+    @handler("student", busy="loading", on_error="_load_refused")
+    async def load(self, user: CurrentUser):
         self.loading, self.page = True, 1
         self._clear_private()
-        try:
-            user = await self._require("student")
-            await self._reload(user)
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
+        await self._reload(user)
         return None
 
-    @rx.event
-    async def go_to_page(self, page: Any):
+    @handler("student")
+    async def go_to_page(self, user: CurrentUser, page: Any):
         if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= PAGE_MAX:
             return rx.toast.error("Choose a page from the list.")
-        try:
-            user = await self._require("student")
-            self.page = min(page, self.pages)
-            await self._reload(user)
-        except DomainError as err:
-            return self._refuse(err)
+        self.page = min(page, self.pages)
+        await self._reload(user)
         return None

@@ -1,14 +1,14 @@
 """A tutor's public page: the profile, prices, ratings and reviews of one listed tutor.
 
-Everything here is public except `is_favorite` (whether this student saved the tutor),
-which is cleared with the rest of the private data on refusal and sign-out.
+Everything here is public except `is_favorite` (whether this student saved the tutor) and
+an admin's "hide review" dialog, which are `PRIVATE`: cleared on refusal and sign-out.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,11 @@ from tutorconnect.languages import language_name
 from tutorconnect.money import format_money
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tutors import SLUG_MAX, public_profile
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, short_str
+from tutorconnect.state.guard import handler
 
 REVIEWS_PER_PAGE = 10
 def _local_time(zone: str) -> str:
@@ -46,6 +48,7 @@ def _date(value: datetime | None) -> str:
 
 
 class TutorPageState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = ("is_favorite", "hide_target", "hide_reason", "hide_error")
     loading: bool = True
     found: bool = False
     tutor_slug: str = ""
@@ -86,10 +89,6 @@ class TutorPageState(SessionState):
     def is_admin(self) -> bool:
         return self.user_role == "admin"
 
-    def _clear_private(self) -> None:
-        self.is_favorite = False
-        self.hide_target = self.hide_reason = self.hide_error = ""
-
     def _reset(self) -> None:
         self.found, self._tutor_id, self.tutor_slug = False, "", ""
         self.name = self.headline = self.bio = self.photo = self.zone = self.local_time = self.years = ""
@@ -98,7 +97,7 @@ class TutorPageState(SessionState):
         self.rating_count = self.review_total = 0
         self.review_page, self.is_favorite, self.placeholder = 1, False, ""
 
-    @rx.event
+    @handler(public=True)
     async def load(self):
         self.loading = True
         self._reset()
@@ -133,6 +132,8 @@ class TutorPageState(SessionState):
         self._set_summary(summary)
         self._set_reviews(items, total, page)
         self.is_favorite = saved
+        if student_id is not None:
+            self._bind_private()  # `is_favorite` is this student's: forgotten if another cookie comes
 
     def _set_summary(self, summary) -> None:
         self.rating_average = f"{summary.average:.2f}" if summary.average is not None else ""
@@ -166,7 +167,7 @@ class TutorPageState(SessionState):
             for r in items
         ]
 
-    @rx.event
+    @handler(public=True)
     async def go_to_reviews(self, page: Any):
         if not self._tutor_id:
             return
@@ -176,21 +177,14 @@ class TutorPageState(SessionState):
         self._set_reviews(items, total, target)
         return rx.scroll_to("reviews-section")
 
-    @rx.event
-    async def toggle_favorite(self):
-        try:
-            user = await self._require("student")
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("student")
+    async def toggle_favorite(self, user: CurrentUser):
         if not self._tutor_id:
             return
         tid = uuid.UUID(self._tutor_id)
         ctx = self._ctx(user)
         adding = not self.is_favorite
-        try:
-            await in_transaction(tutors.add_favorite if adding else tutors.remove_favorite, ctx, user.user_id, tid)
-        except DomainError as err:
-            return self._refuse(err)
+        await in_transaction(tutors.add_favorite if adding else tutors.remove_favorite, ctx, user.user_id, tid)
         self.is_favorite = adding
         if adding:
             return rx.toast.success(
@@ -224,34 +218,30 @@ class TutorPageState(SessionState):
         if isinstance(value, str):
             self.hide_reason, self.hide_error = value[:600], ""
 
-    @rx.event
-    async def confirm_hide(self):
-        try:
-            user = await self._require("admin")
-            review_id = _review_arg(self.hide_target)
-            await in_transaction(tutors.hide_review, self._ctx(user), review_id, self.hide_reason)
-            await self._reload_reviews()
-        except InvalidInput as err:
+    def _hide_refused(self, err: DomainError) -> Any:
+        """Bad input (no reason, a vanished review) shows in the dialog, which stays open."""
+        if isinstance(err, InvalidInput):
             self.hide_error = err.message
-            return
-        except DomainError as err:
-            return self._refuse(err)
+            return None
+        return self._refuse(err)
+
+    @handler("admin", on_error="_hide_refused")
+    async def confirm_hide(self, user: CurrentUser):
+        review_id = _review_arg(self.hide_target)
+        await in_transaction(tutors.hide_review, self._ctx(user), review_id, self.hide_reason)
+        await self._reload_reviews()
         self.hide_target = self.hide_reason = ""
         return rx.toast.info(
             "The review is hidden and no longer counts in the rating.",
             action={"label": "Undo", "on_click": TutorPageState.unhide_review(str(review_id))},
         )
 
-    @rx.event
-    async def unhide_review(self, review_id: Any):
-        try:
-            user = await self._require("admin")
-            rid = _review_arg(review_id)
-            await in_transaction(tutors.unhide_review, self._ctx(user), rid)
-            if self._tutor_id:
-                await self._reload_reviews()
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("admin")
+    async def unhide_review(self, user: CurrentUser, review_id: Any):
+        rid = _review_arg(review_id)
+        await in_transaction(tutors.unhide_review, self._ctx(user), rid)
+        if self._tutor_id:
+            await self._reload_reviews()
         return rx.toast.success("The review is visible again.")
 
 

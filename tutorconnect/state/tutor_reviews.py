@@ -8,21 +8,26 @@ and the service allows one reply per review (compare-and-swap).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from tutorconnect.models.tutors import REVIEW_BODY_MAX
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import page_arg, short_str
+from tutorconnect.state.guard import handler
 from tutorconnect.timefmt import format_instant
 
 PER_PAGE = 10
 
 
 class TutorReviewsState(SessionState):
+    PRIVATE: ClassVar[tuple[str, ...]] = (
+        "_rows", "_owner", "total", "average", "replying_to", "reply_text", "reply_error",
+    )
     _rows: list[dict[str, str]] = []
     _owner: str = ""
     loading: bool = True
@@ -46,10 +51,6 @@ class TutorReviewsState(SessionState):
     def reply_left(self) -> int:
         return REVIEW_BODY_MAX - len(self.reply_text)
 
-    def _clear_private(self) -> None:
-        self._rows, self._owner, self.total, self.average = [], "", 0, ""
-        self.replying_to = self.reply_text = self.reply_error = ""
-
     async def _reload(self, user, page: int) -> None:
         def read(session):
             summary = tutors.rating_summary(session, user.user_id)
@@ -68,24 +69,14 @@ class TutorReviewsState(SessionState):
         self.total, self.page = total, page
         self.average = f"{summary.average:.2f}" if summary.average is not None else ""
 
-    @rx.event
-    async def load(self):
+    @handler("tutor", busy="loading")
+    async def load(self, user: CurrentUser):
         self.loading = True
-        try:
-            user = await self._require("tutor")
-            await self._reload(user, page_arg(self.router.url.query_parameters.get("page")))
-        except DomainError as err:
-            self.loading = False
-            return self._refuse(err)
-        self.loading = False
+        await self._reload(user, page_arg(self.router.url.query_parameters.get("page")))
 
-    @rx.event
-    async def go_to_page(self, page: Any):
-        try:
-            user = await self._require("tutor")
-            await self._reload(user, min(page_arg(page), self.pages))
-        except DomainError as err:
-            return self._refuse(err)
+    @handler("tutor")
+    async def go_to_page(self, user: CurrentUser, page: Any):
+        await self._reload(user, min(page_arg(page), self.pages))
 
     @rx.event
     def open_reply(self, review_id: Any):
@@ -105,26 +96,23 @@ class TutorReviewsState(SessionState):
             self.reply_text = value[: REVIEW_BODY_MAX + 100]
             self.reply_error = ""
 
-    @rx.event
-    async def send_reply(self):
+    def _reply_refused(self, err: DomainError) -> Any:
+        """Bad input (no review chosen, an empty or too long reply) shows under the form."""
+        if isinstance(err, InvalidInput):
+            self.reply_error = err.message
+            return None
+        return self._refuse(err)
+
+    @handler("tutor", busy="saving", on_error="_reply_refused")
+    async def send_reply(self, user: CurrentUser):
         if self.saving:
             return
         try:
-            user = await self._require("tutor")
-            try:
-                review_id = uuid.UUID(self.replying_to)
-            except ValueError:
-                raise InvalidInput("review", "Choose a review to reply to.") from None
-            self.saving = True
-            await in_transaction(tutors.reply_to_review, self._ctx(user), review_id, user.user_id, self.reply_text)
-            await self._reload(user, self.page)
-        except InvalidInput as err:
-            self.saving = False
-            self.reply_error = err.message
-            return
-        except DomainError as err:
-            self.saving = False
-            return self._refuse(err)
-        self.saving = False
+            review_id = uuid.UUID(self.replying_to)
+        except ValueError:
+            raise InvalidInput("review", "Choose a review to reply to.") from None
+        self.saving = True
+        await in_transaction(tutors.reply_to_review, self._ctx(user), review_id, user.user_id, self.reply_text)
+        await self._reload(user, self.page)
         self.replying_to, self.reply_text = "", ""
         return rx.toast.success("Your reply is published under the review.")
