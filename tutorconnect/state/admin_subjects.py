@@ -80,10 +80,7 @@ class AdminSubjectsState(SessionState):
 
     def _add_failed(self, err: DomainError) -> Any:
         """A name or category we cannot take is shown under the add form; anything else refuses."""
-        if isinstance(err, InvalidInput):
-            self.add_error = err.message
-            return None
-        return self._refuse(err)
+        return self._input_error(err, "add_error")
 
     @handler("admin")
     async def start_rename(self, subject_id: Any):
@@ -111,10 +108,7 @@ class AdminSubjectsState(SessionState):
 
     def _rename_failed(self, err: DomainError) -> Any:
         """A new name we cannot take is shown in the row being renamed; anything else refuses."""
-        if isinstance(err, InvalidInput):
-            self.rename_error = err.message
-            return None
-        return self._refuse(err)
+        return self._input_error(err, "rename_error")
 
     @handler("admin")
     async def ask_retire(self, subject_id: Any, retire: Any):

@@ -255,10 +255,7 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
 
     def _week_refused(self, err: DomainError) -> Any:
         """Hours the service refuses are shown above the grid (the draft stays)."""
-        if isinstance(err, InvalidInput):
-            self.week_error = err.message
-            return rx.toast.error(err.message)
-        return self._refuse(err)
+        return self._input_error(err, "week_error", toast=True)
 
     @handler("tutor", busy="week_saving", on_error="_week_refused")
     async def save_week(self, user: CurrentUser):
@@ -329,10 +326,7 @@ class AvailabilityEditorState(AvailabilityEditorLoading, SessionState):
 
     def _day_refused(self, err: DomainError) -> Any:
         """Hours the service refuses are shown in the day panel (it stays open)."""
-        if isinstance(err, InvalidInput):
-            self.day_error = err.message
-            return rx.toast.error(err.message)
-        return self._refuse(err)
+        return self._input_error(err, "day_error", toast=True)
 
     @handler("tutor", busy="day_saving", on_error="_day_refused")
     async def save_day(self, user: CurrentUser):

@@ -13,7 +13,7 @@ import logging
 import uuid
 from urllib.parse import urlencode
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import reflex as rx
 
@@ -25,7 +25,7 @@ from tutorconnect.logging_setup import request_id_var
 from tutorconnect.services import sessions
 from tutorconnect.services.access import check_access
 from tutorconnect.services.context import RequestContext
-from tutorconnect.services.errors import DomainError, NotAuthenticated
+from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated
 from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tokens import hash_secret
 
@@ -230,6 +230,14 @@ class SessionState(rx.State):
     def _wipe_loaded_states(self) -> None:
         for state in self._loaded_states():
             state._clear_private()
+
+    def _input_error(self, err: DomainError, var: str, *, toast: bool = False) -> Any:
+        """For an `on_error` method: a value we cannot take is shown in `var` (and as a toast
+        when asked), the rest of the page staying as it is; anything else is a refusal."""
+        if isinstance(err, InvalidInput):
+            setattr(self, var, err.message)
+            return rx.toast.error(err.message) if toast else None
+        return self._refuse(err)
 
     def _refuse(self, err: DomainError) -> Any:
         """Map a domain error to what the person sees, dropping data they may not see."""

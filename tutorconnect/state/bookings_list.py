@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from tutorconnect import live_push
-from tutorconnect.models import BookingStatus as Status
 from tutorconnect.services import bookings, live, scheduling, tutors
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser

@@ -220,10 +220,7 @@ class TutorPageState(SessionState):
 
     def _hide_refused(self, err: DomainError) -> Any:
         """Bad input (no reason, a vanished review) shows in the dialog, which stays open."""
-        if isinstance(err, InvalidInput):
-            self.hide_error = err.message
-            return None
-        return self._refuse(err)
+        return self._input_error(err, "hide_error")
 
     @handler("admin", on_error="_hide_refused")
     async def confirm_hide(self, user: CurrentUser):

@@ -98,10 +98,7 @@ class TutorReviewsState(SessionState):
 
     def _reply_refused(self, err: DomainError) -> Any:
         """Bad input (no review chosen, an empty or too long reply) shows under the form."""
-        if isinstance(err, InvalidInput):
-            self.reply_error = err.message
-            return None
-        return self._refuse(err)
+        return self._input_error(err, "reply_error")
 
     @handler("tutor", busy="saving", on_error="_reply_refused")
     async def send_reply(self, user: CurrentUser):
