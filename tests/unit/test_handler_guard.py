@@ -155,3 +155,43 @@ def test_a_generator_fault_answers_with_the_backend_error_toast(caplog):
         out = collect(state.save(form_data={"fail": "fault"}))
     assert out[0] == "saving" and BACKEND_ERROR_TOAST_ID in str(out[1])
     assert (state.busy, state.saving) == (False, False)
+
+
+class HoldingState(FakeState):
+    @handler("student", busy="busy", hold_busy=True)
+    async def pay(self, user: Any, how: Any) -> Any:
+        self.busy = True
+        if how == "fault":
+            raise RuntimeError("gateway down")
+        if how == "refused":
+            raise PermissionDenied()
+        return "window opened"
+
+
+def test_hold_busy_keeps_the_flag_after_success_only(caplog):
+    state = HoldingState()
+    assert run(state.pay(how="ok")) == "window opened" and state.busy is True
+    for how in ("refused", "fault"):
+        state.busy = False
+        with caplog.at_level(logging.CRITICAL, logger="tutorconnect.handlers"):
+            run(state.pay(how=how))
+        assert state.busy is False, how
+
+
+def test_a_cancelled_handler_resets_its_flags():
+    class Slow(FakeState):
+        @handler("student", busy="busy")
+        async def wait(self, user: Any) -> None:
+            self.busy = True
+            await asyncio.sleep(10)
+
+    async def go() -> Slow:
+        state = Slow()
+        task = asyncio.ensure_future(state.wait())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return state
+
+    assert asyncio.run(go()).busy is False

@@ -66,8 +66,8 @@ class LoginState(FormState):
     def _next_path(self) -> str:
         return safe_next_path(self.router.url.query_parameters.get("next"), "/dashboard")
 
-    # No busy flag: on success `loading` stays on until the page reloads signed in.
-    @handler(public=True, on_error="_fail")
+    # On success `loading` stays on until the page reloads signed in (hold_busy).
+    @handler(public=True, busy="loading", hold_busy=True, on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield
@@ -109,8 +109,8 @@ class RegisterState(FormState):
     def choose_role(self, role: Any):
         self.as_tutor = role == "tutor"
 
-    # No busy flag: on success `loading` stays on until the page reloads signed in.
-    @handler(public=True, on_error="_fail")
+    # On success `loading` stays on until the page reloads signed in (hold_busy).
+    @handler(public=True, busy="loading", hold_busy=True, on_error="_fail")
     async def submit(self, form_data: dict):
         self._start()
         yield

@@ -194,8 +194,8 @@ class CheckoutState(SessionState):
             return self._refuse(err)
         return rx.toast.error(err.message)
 
-    # `busy` stays set while checkout.js is open (payment_result clears it): no `busy=` here.
-    @handler("student", on_error="_not_paying")
+    # `busy` stays set while checkout.js is open (payment_result clears it): hold_busy.
+    @handler("student", busy="busy", hold_busy=True, on_error="_not_paying")
     async def pay(self, user: CurrentUser):
         if self.busy:
             return None

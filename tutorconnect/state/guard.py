@@ -53,9 +53,15 @@ def handler(
     public: bool = False,
     allow_unverified: bool = False,
     busy: str | tuple[str, ...] = (),
+    hold_busy: bool = False,
     on_error: str = "_refuse",
 ) -> Callable[[Callable[..., Any]], Any]:
-    """Decorate a State event handler (in place of `@rx.event`); see the module docstring."""
+    """Decorate a State event handler (in place of `@rx.event`); see the module docstring.
+
+    `hold_busy=True`: the busy flags stay set when the handler succeeds (what it started
+    goes on in the browser: a payment window, a reload after sign-in) and are reset only
+    when it is refused or fails.
+    """
     flags = (busy,) if isinstance(busy, str) else tuple(busy)
 
     def decorate(fn: Callable[..., Any]) -> Any:
@@ -88,10 +94,12 @@ def handler(
 
             async def wrapper(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
                 visible.bind(self, *args, **kwargs)  # a TypeError here is Reflex's to report
+                done = False
                 try:
                     call = await authorize(self, kwargs)
                     async for update in fn(self, *args, **call):
                         yield update
+                    done = True
                 except DomainError as err:
                     settle(self)
                     answer = refused(self, err)
@@ -101,24 +109,29 @@ def handler(
                 except Exception:
                     settle(self)
                     yield fault()
-                finally:
-                    settle(self)
+                finally:  # cancelled too
+                    if not (done and hold_busy):
+                        settle(self)
 
         else:
 
             async def wrapper(self, *args: Any, **kwargs: Any):  # type: ignore[no-redef]
                 visible.bind(self, *args, **kwargs)
+                done = False
                 try:
                     call = await authorize(self, kwargs)
                     result = fn(self, *args, **call)
-                    return await result if inspect.isawaitable(result) else result
+                    result = await result if inspect.isawaitable(result) else result
+                    done = True
+                    return result
                 except DomainError as err:
                     answer = refused(self, err)
                     return await answer if inspect.isawaitable(answer) else answer
                 except Exception:
                     return fault()
-                finally:
-                    settle(self)
+                finally:  # cancelled too
+                    if not (done and hold_busy):
+                        settle(self)
 
         functools.update_wrapper(wrapper, fn)
         wrapper.__signature__ = visible  # type: ignore[attr-defined]
