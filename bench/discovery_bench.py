@@ -116,7 +116,7 @@ def generate(engine, n: int) -> float:
                                              ({_sql_array(LANGS)})[1 + ((gen.r * 13) % {len(LANGS)})]]) AS l
             ) langs
         """))
-    from tutorconnect.services.search_documents import refresh_search_documents
+    from tutorconnect.services.discovery import refresh_search_documents
 
     with Session(engine) as s:
         refresh_search_documents(s)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from tests.e2e.admin_tutor_builders import as_, submitted_tutor
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
-from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query
+from tests.e2e.attack_support import NO_PERMISSION, assert_denied, assert_sent_to_login, nothing_written, query, reopen_tab
 from tutorconnect.db import normalize_url
 from tutorconnect.services import scheduling
 from tutorconnect.state.availability_editor import AvailabilityEditorState as S

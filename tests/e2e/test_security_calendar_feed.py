@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
-from tests.e2e.attack_support import assert_no_personal_data, assert_sent_to_login, nothing_written, query
+from tests.e2e.attack_support import assert_no_personal_data, assert_sent_to_login, nothing_written, query, reopen_tab
 from tutorconnect.state.account import CalendarFeedState as S
 
 pytestmark = pytest.mark.e2e

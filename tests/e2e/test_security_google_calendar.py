@@ -17,6 +17,7 @@ from tests.e2e.attack_support import (
     assert_sent_to_login,
     nothing_written,
     query,
+    reopen_tab,
 )
 from tests.support.reflex_ws import state_name
 from tutorconnect.services.calendar_connections import _fernet_for

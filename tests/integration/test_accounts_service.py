@@ -23,6 +23,7 @@ from tutorconnect.integrations import ratelimit_store
 from tutorconnect.integrations.ratelimit_store import PostgresHitStore
 from tutorconnect.models import User
 from tutorconnect.services import accounts, ratelimit, sessions
+from tutorconnect.services.accounts import lookup
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import (
     AccountLocked,
@@ -221,14 +222,14 @@ class TestRegistration:
     def test_two_concurrent_registrations_of_one_email_create_exactly_one_user(self, db, monkeypatch):
         # given both requests pass the "is the email free?" check before either inserts
         barrier = threading.Barrier(2, timeout=10)
-        real_find = accounts.find_by_email
+        real_find = lookup.find_by_email
 
         def find_then_wait(session, email):
             found = real_find(session, email)
             barrier.wait()
             return found
 
-        monkeypatch.setattr(accounts, "find_by_email", find_then_wait)
+        monkeypatch.setattr(lookup, "find_by_email", find_then_wait)
         results: list[object] = []
 
         def attempt(email: str) -> None:

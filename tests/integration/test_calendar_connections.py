@@ -32,7 +32,7 @@ from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.integrations import google_calendar
 from tutorconnect.integrations.google_oauth import CALENDAR_SCOPES
-from tutorconnect.services import calendar_connections, google_signin, sessions
+from tutorconnect.services import accounts, calendar_connections, sessions
 from tutorconnect.services.calendar_connections import CalendarConnectFailed
 from tutorconnect.services.errors import PermissionDenied, TokenInvalid
 
@@ -145,13 +145,13 @@ def test_an_expired_state_is_refused(google):
 def test_sign_in_and_calendar_states_are_not_interchangeable(google, ctx):
     tutor = listed_tutor()
     with session_scope() as s:
-        signin_url = google_signin.start(s, next_path="/")
+        signin_url = accounts.start_google_signin(s, next_path="/")
     signin_state = parse_qs(urlsplit(signin_url).query)["state"][0]
     with pytest.raises(TokenInvalid):
         finish(tutor, {"state": signin_state, "code": "4/0Anything"})
     cal = consent(start(tutor), account=ACCOUNT)
     with pytest.raises(TokenInvalid), session_scope() as s:
-        google_signin.complete(s, ctx, state=cal["state"], code=cal["code"])
+        accounts.complete_google_signin(s, ctx, state=cal["state"], code=cal["code"])
 
 
 @pytest.mark.parametrize("who", ["student", "admin", "submitted tutor", "suspended tutor", "deleted tutor"])

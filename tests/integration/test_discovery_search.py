@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.support.db import sql
 from tutorconnect.db import session_scope
 from tutorconnect.services import discovery
-from tutorconnect.services.discovery import SearchQuery
+from tutorconnect.services.discovery import SearchQuery, facet_counts
 from tutorconnect.services.errors import InvalidInput
 from tutorconnect.services.tutors import refresh_search_documents
 
@@ -308,7 +308,7 @@ def test_to_params_round_trips_through_from_params(query):
 
 
 def test_cached_facets_are_recounted_only_after_their_time_to_live(subject_ids, monkeypatch):
-    monkeypatch.setattr(discovery, "_facets_cache", None)
+    monkeypatch.setattr(facet_counts, "_facets_cache", None)
     tutor(subject_ids, "First Tutor", subjects=(("physics", "expert"),))
     with session_scope() as s:
         first = discovery.cached_facets(s, now=1000.0)

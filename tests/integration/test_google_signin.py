@@ -19,7 +19,7 @@ from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from emulators import google as emulator_module
 from tutorconnect.models import AuditLog, OAuthFlowState, OAuthIdentity, User, UserSession
-from tutorconnect.services import accounts, google_signin, sessions
+from tutorconnect.services import accounts, sessions
 from tutorconnect.services.errors import FeatureDisabled, TokenInvalid
 
 CALLBACK = "http://localhost:3000/api/auth/google/callback"
@@ -71,12 +71,12 @@ def choose(auth_url: str, *, account: str | None = None, other: tuple[str, str, 
 
 def start(next_path: str = "/") -> str:
     with session_scope() as s:
-        return google_signin.start(s, next_path=next_path)
+        return accounts.start_google_signin(s, next_path=next_path)
 
 
 def finish(ctx, params: dict[str, str]):
     with session_scope() as s:
-        return google_signin.complete(s, ctx, state=params.get("state"), code=params.get("code"))
+        return accounts.complete_google_signin(s, ctx, state=params.get("state"), code=params.get("code"))
 
 
 def sign_in(ctx, account: str | None = None, **kw):
@@ -159,7 +159,7 @@ def test_linking_unverified_account_drops_its_password_and_sessions(google, ctx)
 def test_unverified_google_email_is_never_linked_or_used(google, ctx, existing):
     if existing:
         uid = register(ctx, "sam.unverified@example.com", verified=True)
-    with pytest.raises(google_signin.UnverifiedGoogleEmail):
+    with pytest.raises(accounts.UnverifiedGoogleEmail):
         sign_in(ctx, "sam.unverified@example.com")
     assert count(OAuthIdentity) == 0
     assert count(User) == (1 if existing else 0)
@@ -187,7 +187,7 @@ def test_wrong_code_verifier_is_refused_by_google(google, ctx):
     url = start()
     with session_scope() as s:  # as if the verifier had been swapped: the PKCE check must fail
         s.exec(update(OAuthFlowState).values(code_verifier="x" * 64))
-    with pytest.raises(google_signin.GoogleSignInFailed) as refused:
+    with pytest.raises(accounts.GoogleSignInFailed) as refused:
         finish(ctx, choose(url, account="priya.sharma@gmail.com"))
     assert refused.value.reason == "invalid_grant"
     assert count(User) == 0
@@ -203,7 +203,7 @@ def test_deleted_account_cannot_sign_in(google, ctx):
     uid, _ = sign_in(ctx, "arjun.mehta@gmail.com")
     with session_scope() as s:
         s.exec(update(User).where(col(User.id) == uid).values(deleted_at=datetime.now(timezone.utc)))
-    with pytest.raises(google_signin.AccountClosed):
+    with pytest.raises(accounts.AccountClosed):
         sign_in(ctx, "arjun.mehta@gmail.com")
 
 

@@ -46,5 +46,7 @@ def test_handlers_run_in_the_order_they_subscribed(registry):
     ("awaiting_tutor", "confirmed", True),
 ])
 def test_status_changed_compares_before_and_after(before, after, changed):
-    row = (lambda status: None if status is None else SimpleNamespace(status=status))
+    def row(status):
+        return None if status is None else SimpleNamespace(status=status)
+
     assert booking_events.BookingChanged("x", row(before), row(after)).status_changed is changed

@@ -29,7 +29,7 @@ from tutorconnect.api.cookies import set_session_cookie, token_from_request
 from tutorconnect.api.request_context import context_from_request
 from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
-from tutorconnect.services import google_signin, ratelimit
+from tutorconnect.services import accounts, ratelimit
 from tutorconnect.services.errors import DomainError, FeatureDisabled, RateLimited, TokenInvalid
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def _bind_flow(response: RedirectResponse, google_url: str) -> None:
     """Remember this browser's `state` (Lax: it returns on Google's top-level redirect)."""
     state = parse_qs(urlsplit(google_url).query).get("state", [""])[0]
     response.set_cookie(
-        FLOW_COOKIE, state, max_age=int(google_signin.FLOW_TTL.total_seconds()), httponly=True,
+        FLOW_COOKIE, state, max_age=int(accounts.GOOGLE_FLOW_TTL.total_seconds()), httponly=True,
         secure=get_settings().cookie_secure, samesite="lax", path=FLOW_COOKIE_PATH,
     )
 
@@ -74,7 +74,7 @@ def _error_code(err: DomainError) -> str:
         return "rate_limited"
     if isinstance(err, TokenInvalid):
         return "google_expired"
-    if isinstance(err, google_signin.UnverifiedGoogleEmail):
+    if isinstance(err, accounts.UnverifiedGoogleEmail):
         return "google_unverified"
     return "google_failed"
 
@@ -83,7 +83,7 @@ def google_start(request: Request) -> RedirectResponse:
     try:
         ratelimit.enforce(ratelimit.GOOGLE_START_PER_IP, context_from_request(request).ip)
         with session_scope() as s:
-            url = google_signin.start(s, next_path=request.query_params.get("next", "/"))
+            url = accounts.start_google_signin(s, next_path=request.query_params.get("next", "/"))
     except DomainError as err:
         return _to_login(_error_code(err))
     except Exception:  # a broken config or database must still end on a page, not a trace
@@ -106,10 +106,10 @@ def google_callback(request: Request) -> RedirectResponse:
         # complete() consumes the state in its own transaction and calls Google before this
         # scope touches the database, so no transaction spans the network call.
         with session_scope() as s:
-            user_id, next_path = google_signin.complete(
+            user_id, next_path = accounts.complete_google_signin(
                 s, ctx, state=params.get("state"), code=params.get("code")
             )
-            token = google_signin.open_session(
+            token = accounts.open_google_session(
                 s, ctx, user_id, previous_token=token_from_request(request)
             )
     except DomainError as err:

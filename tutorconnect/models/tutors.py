@@ -190,7 +190,7 @@ class TutorProfile(SQLModel, table=True):
     # as the review change: average = rating_sum / rating_count, exact.
     rating_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
     rating_sum: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
-    # Maintained by services/search_documents.refresh_search_document on every save.
+    # Maintained by services/discovery/search_documents.refresh_search_document on every save.
     search_text: str = _text(default="")
     search_vector: str | None = Field(default=None, sa_column=Column(TSVECTOR, nullable=True))
 

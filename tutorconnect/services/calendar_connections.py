@@ -3,7 +3,7 @@ status for the account page, the stored refresh token for the meeting jobs, disc
 
 - start(session, ctx, user_id) -> Google's consent URL. Approved tutors only. The `state`
   (stored hashed) and the PKCE verifier live in oauth_flow_states with purpose "calendar"
-  and the user's id, like Google sign-in's (services/google_signin.py).
+  and the user's id, like Google sign-in's (services/accounts/google.py).
 - complete(ctx, user_id=, state=, code=) -> ConnectionStatus. The state must be
   this user's, unused and unexpired; it is consumed in its own short transaction before
   Google is called, so a replayed callback is refused and no transaction spans the

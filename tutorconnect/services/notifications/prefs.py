@@ -7,7 +7,7 @@ notification_preferences (user, event_type = topic key, channel), so a new topic
 changed default reaches everyone who never touched it.
 
 Account and security emails (email confirmation, password reset) are not a topic here:
-they are sent by services/accounts.py directly and cannot be turned off; the grid shows
+they are sent by services/accounts/email_tokens.py directly and cannot be turned off; the grid shows
 them as a locked row.
 
 - channels_for(session, user_id, event) -> set of channels to use for this event

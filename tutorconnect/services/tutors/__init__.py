@@ -7,16 +7,17 @@ avatars. Inside, the arrows go one way: input_cleaning, profile_completeness, li
 and avatars at the bottom; profile_drafts above them; onboarding_steps, documents (then
 photos), approval, subjects, pages, favorites and lesson_reviews above those;
 admin_review on top. It uses the capability packages bookings (a tutor's cancellation
-figures, admin review only) and notifications (telling the tutor of a decision or a new
-review), and the services access (require_admin), audit, validation, context, errors,
-search_documents and lesson_prices. Those last two are re-exported here
-(refresh_search_document(s), price_for_length, prices) but live outside this package
-because accounts and bookings need them too: services below tutors must import them from
-there, never through tutors, or they would make an import loop.
+figures, admin review only), notifications (telling the tutor of a decision or a new
+review) and discovery (the search document, rebuilt on profile and subject edits), and the
+services access (require_admin), audit, validation, context, errors and lesson_prices.
+refresh_search_document(s) (from discovery) and price_for_length, prices (from
+lesson_prices) are re-exported here but live outside this package because accounts and
+bookings need them too: services below tutors must import them from there, never through
+tutors, or they would make an import loop.
 """
 
+from tutorconnect.services.discovery import refresh_search_document, refresh_search_documents
 from tutorconnect.services.lesson_prices import price_for_length, prices
-from tutorconnect.services.search_documents import refresh_search_document, refresh_search_documents
 from tutorconnect.services.tutors.admin_review import (
     CANCELLATION_DAYS, PER_PAGE as ADMIN_TUTORS_PER_PAGE, QUERY_MAX, STATUS_FILTERS, AdminTutorView, HistoryEntry, TutorRow, admin_actions,
     admin_tutor_view, list_tutors, subject_tutor_counts, tab_counts,
@@ -68,7 +69,7 @@ __all__ = [
     "save_subjects", "touch",
     # input cleaning (plain text, bounded ints, video links, photo paths)
     "clean_int", "clean_photo_path", "clean_text", "clean_video_url",
-    # lesson prices and the search document (re-exported from lesson_prices, search_documents)
+    # lesson prices and the search document (re-exported from lesson_prices, discovery)
     "price_for_length", "prices", "refresh_search_document", "refresh_search_documents",
     # private documents and public photos
     "DOCUMENT_DIR", "MAX_DOCUMENTS", "DocumentItem", "add_document", "list_documents", "open_document",

@@ -1,7 +1,7 @@
 """Tutors as the public sees them: featured tutors, the subject catalogue, counts.
 
 Read-only queries (the wizard, approval and admin review live in sibling modules, discovery
-search in services/discovery.py). Only approved profiles of active (not deleted) accounts
+search in services/discovery/). Only approved profiles of active (not deleted) accounts
 are ever listed.
 """
 

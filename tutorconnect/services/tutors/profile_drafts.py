@@ -27,9 +27,9 @@ from sqlmodel import Session, col, select
 from tutorconnect.models import Subject, TutorLanguage, TutorPrice, TutorProfile, TutorStatus, TutorSubject, User
 from tutorconnect.models.accounts import Role
 from tutorconnect.services.context import RequestContext
+from tutorconnect.services.discovery import refresh_search_document
 from tutorconnect.services.errors import DomainError, NotFound, PermissionDenied
 from tutorconnect.services.lesson_prices import prices
-from tutorconnect.services.search_documents import refresh_search_document
 from tutorconnect.services.tutors.profile_completeness import Completeness, completeness
 
 

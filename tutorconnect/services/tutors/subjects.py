@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tutorconnect.models import Subject, TutorSubject
-from tutorconnect.services import audit, search_documents
+from tutorconnect.services import audit, discovery
 from tutorconnect.services.access import require_admin
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound
@@ -108,7 +108,7 @@ def rename_subject(session: Session, ctx: RequestContext, subject_id: uuid.UUID,
         subject.name = clean_name
         session.flush()
         teaching = session.exec(select(TutorSubject.tutor_id).where(TutorSubject.subject_id == subject.id)).all()
-        search_documents.refresh_search_documents(session, list(teaching))
+        discovery.refresh_search_documents(session, list(teaching))
         audit.record(session, ctx, action="subject.renamed", target_type="subject", target_id=subject.id,
                      before=before, after={"name": clean_name})
     return _row(subject)

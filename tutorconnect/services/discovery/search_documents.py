@@ -1,11 +1,10 @@
 """The search document of every tutor profile: search_text (trigram) and search_vector
-(full text), read by services/discovery.py.
+(full text; the database triggers copy it into tutor_search, the index search.py reads).
 
 It is rebuilt from the profile, the account's name and the tutor's subjects whenever one
 of them changes: by the tutors package (profile edits, subject renames) and by accounts (a
-tutor renaming their account). It lives outside the tutors package so that accounts can
-refresh it without importing tutors, which itself uses accounts (require_admin): that
-would be an import loop.
+tutor renaming their account). It belongs to discovery, which uses no other capability,
+so both can refresh it without importing each other.
 """
 
 from __future__ import annotations

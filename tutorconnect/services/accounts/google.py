@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,8 @@ from tutorconnect.db import autonomous_scope
 from tutorconnect.integrations import google_oauth
 from tutorconnect.integrations.google_oauth import GoogleIdentity, GoogleOAuthError
 from tutorconnect.models import OAuthFlowState, OAuthIdentity, User
-from tutorconnect.services import accounts, audit, sessions
+from tutorconnect.services import audit, sessions
+from tutorconnect.services.accounts import lookup, registration
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import DomainError, FeatureDisabled, InvalidInput, TokenInvalid
 from tutorconnect.services.tokens import hash_secret, looks_like_secret, new_secret
@@ -71,10 +72,6 @@ class FlowTicket:
     next_path: str
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _require_enabled() -> None:
     if not get_settings().feature_google_signin:
         raise FeatureDisabled("Sign-in with Google is turned off at the moment.")
@@ -86,7 +83,7 @@ def start(session: Session, *, next_path: object = "/") -> str:
     _require_enabled()
     state = new_secret()
     verifier = new_secret(48)  # 64 URL-safe characters: within PKCE's 43..128
-    now = _now()
+    now = lookup._now()
     session.execute(
         delete(OAuthFlowState).where(col(OAuthFlowState.expires_at) < now - FLOW_RETENTION)
     )
@@ -131,7 +128,7 @@ def consume_state(session: Session, state: object) -> FlowTicket:
         .where(OAuthFlowState.state_hash == hash_secret(str(state)), OAuthFlowState.purpose == "signin")
         .with_for_update()
     ).first()
-    now = _now()
+    now = lookup._now()
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise TokenInvalid(WHAT)
     row.used_at = now
@@ -172,7 +169,7 @@ def open_session(
 
 # Account matching --------------------------------------------------------------------
 def _find_link_or_create(session: Session, ctx: RequestContext, identity: GoogleIdentity) -> uuid.UUID:
-    now = _now()
+    now = lookup._now()
     known = session.exec(
         select(OAuthIdentity, User)
         .join(User, col(User.id) == col(OAuthIdentity.user_id))
@@ -193,7 +190,7 @@ def _find_link_or_create(session: Session, ctx: RequestContext, identity: Google
     if not identity.email_verified:
         raise UnverifiedGoogleEmail()
     if user is None:
-        user = accounts.create_user_from_google(
+        user = registration.create_user_from_google(
             session, ctx, email=email, full_name=_display_name(identity, email)
         )
     else:
