@@ -87,3 +87,29 @@ def test_signed_out_visitors_see_times_but_must_sign_in_to_hold(page, db):
 def test_an_unknown_tutor_shows_not_found(page):
     goto(page, "/book/no-such-tutor")
     expect(page.locator("#booking-tutor-not-found")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_a_legacy_browser_zone_is_named_as_everywhere_else_and_the_zone_field_is_searchable(
+        new_context, demo_login, db, artifacts):
+    """#14 item 16: Chromium reports India as "Asia/Calcutta"; the picker said so while every
+    other page says "Asia/Kolkata". The zone field offers canonical names with their offsets."""
+    slug = query(db, "select p.slug from tutor_profiles p join users u on u.id = p.user_id where u.email = :e",
+                 e=TUTOR_EMAIL)[0][0]
+    page = new_context(viewport=DESKTOP, storage_state=demo_login(STUDENT_EMAIL),
+                       timezone_id="Asia/Calcutta").new_page()
+    goto(page, f"/book/{slug}")
+    _first_slot(page, "Asia/Kolkata")
+    options = page.locator("#zone-select-options option")
+    values = options.evaluate_all("els => els.map(e => e.value)")
+    assert "Asia/Kolkata" in values and "Asia/Calcutta" not in values and "US/Eastern" not in values
+    assert 300 < len(values) < 500
+    assert page.locator('#zone-select-options option[value="Asia/Kolkata"]').inner_text() == "Asia/Kolkata (UTC+05:30)"
+    page.fill("#zone-select", "America/New_York")
+    page.click("#zone-apply")
+    expect(page.locator("#viewer-zone")).to_have_text("America/New_York", timeout=TIMEOUT)
+    page.screenshot(path=artifacts / "booking-picker-zone.png", full_page=False)
+    # A name that is not a zone is refused with a message; the times stay in New York.
+    page.fill("#zone-select", "Mars/Olympus_Mons")
+    page.click("#zone-apply")
+    expect(page.get_by_text("Choose a time zone from the list.")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#viewer-zone")).to_have_text("America/New_York")

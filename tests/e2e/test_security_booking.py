@@ -88,7 +88,8 @@ def test_forged_slot_values_are_refused_and_change_nothing(open_tab, db, people,
 
 @pytest.mark.parametrize("handler, payload", [
     (S.choose_length, {"minutes": "7"}), (S.choose_length, {"minutes": ["60"]}),
-    (S.change_zone, {"zone": "Mars/Olympus"}), (S.change_zone, {"zone": 42}),
+    (S.change_zone, {"form_data": {"zone": "Mars/Olympus"}}), (S.change_zone, {"form_data": {"zone": 42}}),
+    (S.change_zone, {"form_data": "Asia/Kolkata"}), (S.change_zone, {"form_data": {"zone": "x" * 10_000}}),
     (S.move_week, {"weeks": 500}), (S.move_week, {"weeks": "1"}),
     (S.use_browser_zone, {"zone": {"x": 1}}),
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.components.zone_picker import zone_input
 from tutorconnect.components.onboarding_parts import (
     field_error, label, native_select, save_button, step_actions, step_card,
 )
@@ -50,8 +51,8 @@ def basics_step() -> rx.Component:
                     ),
                     rx.vstack(
                         label("Time zone", "time_zone"),
-                        native_select(rx.foreach(S.zones, lambda z: rx.el.option(z, value=z)),
-                                      id="time_zone", name="time_zone", default_value=b.get("time_zone", "UTC")),
+                        zone_input(id="time_zone", name="time_zone", value=b.get("time_zone", "UTC"),
+                                   options=S.zones, aria_label="Time zone"),
                         field_error("time_zone"),
                         spacing="1", width="100%",
                     ),

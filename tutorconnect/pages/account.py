@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.components.zone_picker import zone_input
 from tutorconnect.components.forms import field, form_error
 from tutorconnect.components.google_calendar_card import google_calendar_card
 from tutorconnect.components.layout import page, page_header
@@ -60,18 +61,8 @@ def profile_section() -> rx.Component:
                 ),
                 rx.vstack(
                     rx.text("Time zone", as_="label", html_for="time_zone", size="2", weight="medium"),
-                    rx.el.select(
-                        rx.foreach(AccountState.zones, lambda z: rx.el.option(z, value=z)),
-                        name="time_zone",
-                        id="time_zone",
-                        default_value=AccountState.time_zone,
-                        key=AccountState.time_zone,
-                        style={
-                            "width": "100%", "padding": "8px 10px", "border_radius": "8px",
-                            "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 2),
-                            "color": rx.color("gray", 12), "font_size": "15px",
-                        },
-                    ),
+                    zone_input(id="time_zone", name="time_zone", value=AccountState.time_zone,
+                               options=AccountState.zones, aria_label="Time zone"),
                     rx.cond(
                         AccountState.field_errors.get("time_zone", "") != "",
                         rx.text(AccountState.field_errors.get("time_zone", ""), color="tomato", size="1"),

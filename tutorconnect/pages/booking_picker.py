@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorconnect.components.zone_picker import zone_input
 from tutorconnect.components.empty_state import empty_state
 from tutorconnect.components.layout import page, page_header
 from tutorconnect.state.booking_picker import BookingPickerState as S
@@ -21,8 +22,17 @@ def _zone_bar() -> rx.Component:
             spacing="2",
         ),
         rx.spacer(),
-        rx.select(S.zone_options, value=S.zone, on_change=S.change_zone, size="1", id="zone-select",
-                  aria_label="Time zone for the times shown"),
+        rx.form(
+            rx.hstack(
+                rx.box(zone_input(id="zone-select", name="zone", value=S.zone, options=S.zone_options,
+                                  aria_label="Time zone for the times shown"), width="16rem", max_width="100%"),
+                rx.button("Show times", type="submit", size="2", variant="soft", id="zone-apply"),
+                align="center",
+                spacing="2",
+            ),
+            on_submit=S.change_zone,
+            reset_on_submit=False,
+        ),
         wrap="wrap",
         gap="0.5rem",
         align="center",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from tutorconnect.services.errors import InvalidInput
+from tutorconnect.timezones import canonical_zone
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
-_TIME_ZONES = frozenset(available_timezones())
 _JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ: part of correct spelling in many scripts
 
 
@@ -58,14 +58,15 @@ def clean_name(value: object) -> str:
 
 
 def clean_time_zone(value: object) -> str:
-    if not isinstance(value, str) or value not in _TIME_ZONES:
+    """The offered name of a known zone (an alias such as Asia/Calcutta, which browsers
+    still report, becomes Asia/Kolkata: tutorconnect/timezones.py)."""
+    zone = canonical_zone(value) if isinstance(value, str) and len(value) <= 64 else None
+    if zone is None:
         raise InvalidInput("time_zone", "Choose a time zone from the list.")
-    ZoneInfo(value)
-    return value
+    ZoneInfo(zone)
+    return zone
 
 
-def common_time_zones() -> list[str]:
-    return sorted(z for z in _TIME_ZONES if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/"))) + ["UTC"]
 
 
 def safe_next_path(value: object, default: str = "/") -> str:

@@ -10,7 +10,7 @@ import reflex as rx
 
 from tutorconnect.services import accounts, calendar_feed, sessions
 from tutorconnect.services.errors import DomainError, InvalidInput
-from tutorconnect.services.validation import common_time_zones
+from tutorconnect.timezones import zone_option_dicts
 from tutorconnect.state.auth import FormState
 from tutorconnect.state.base import SessionState, in_transaction, install_session_script, sign_out_script
 from tutorconnect.state.forms import parse_form, short_str
@@ -62,7 +62,7 @@ class AccountState(FormState):
     password_loading: bool = False
     password_error: str = ""
     password_field_errors: dict[str, str] = {}
-    zones: list[str] = []
+    zones: list[dict[str, str]] = []  # every offered zone with its offset (timezones.py)
     confirm_sign_out_all: bool = False
 
     @rx.var(cache=False)
@@ -76,8 +76,7 @@ class AccountState(FormState):
         self.full_name, self.time_zone, self.email = profile.full_name, profile.time_zone, profile.email
         self.has_password = profile.has_password
         self.member_since = format_instant(profile.created_at, profile.time_zone).rsplit(",", 1)[0]
-        if not self.zones:
-            self.zones = common_time_zones()
+        self.zones = zone_option_dicts()  # offsets move with DST: read on each load
         await self._load_sessions(user)
         if self.router.url.query_parameters.get("changed") == "password":
             return rx.toast.success("Password changed. Your other devices were signed out.")

@@ -25,7 +25,8 @@ from tutorconnect.services import bookings, live, scheduling
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.services.sessions import CurrentUser
 from tutorconnect.services.tutors import SLUG_MAX, public_profile
-from tutorconnect.services.validation import clean_time_zone, common_time_zones
+from tutorconnect.services.validation import clean_time_zone
+from tutorconnect.timezones import zone_option_dicts
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.forms import instant_arg, short_str
 from tutorconnect.state.guard import handler
@@ -84,9 +85,7 @@ class BookingPickerState(SessionState):
     _owner: str = ""
     PRIVATE: ClassVar[tuple[str, ...]] = ("_hold", "_booking", "_owner")
 
-    @rx.var
-    def zone_options(self) -> list[str]:
-        return common_time_zones()
+    zone_options: list[dict[str, str]] = []  # every offered zone with its offset (timezones.py)
 
     @rx.var(cache=False)
     def hold(self) -> dict[str, str]:
@@ -107,6 +106,7 @@ class BookingPickerState(SessionState):
             self.loading = False
             return
         self.found, self._tutor_id, self.slug = True, profile.tutor_id, profile.slug
+        self.zone_options = zone_option_dicts()
         self.tutor_name, self.tutor_photo, self.tutor_zone = profile.name, profile.photo_path or "", profile.time_zone
         self._prices, self._currency = dict(profile.prices), profile.currency
         self.lengths = [
@@ -168,8 +168,10 @@ class BookingPickerState(SessionState):
         return rx.toast.error(err.message)
 
     @handler(public=True, on_error="_notice")
-    async def change_zone(self, zone: Any):
-        self.zone = clean_time_zone(zone)
+    async def change_zone(self, form_data: Any):
+        """The zone field's form: {"zone": "<name>"} (typed or picked from the list)."""
+        raw = form_data.get("zone") if isinstance(form_data, dict) else None
+        self.zone = clean_time_zone(short_str(raw, 64))
         self.zone_from_browser = False
         await self._refresh()
 

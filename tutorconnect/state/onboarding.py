@@ -24,7 +24,7 @@ from tutorconnect.languages import language_name
 from tutorconnect.services import tutors
 from tutorconnect.services.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
 from tutorconnect.services.sessions import CurrentUser
-from tutorconnect.services.validation import common_time_zones
+from tutorconnect.timezones import zone_option_dicts
 from tutorconnect.state.base import SessionState, in_transaction
 from tutorconnect.state.guard import handler
 from tutorconnect.state.onboarding_files import OnboardingFilesMixin
@@ -77,7 +77,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     confirm_remove: str = ""
     denied: str = ""  # why the wizard is not shown (wrong role, email not verified)
     subject_groups: list[SubjectGroup] = []
-    zones: list[str] = []
+    zones: list[dict[str, str]] = []  # every offered zone with its offset (timezones.py)
     _v: dict[str, Any] = dict(_EMPTY)
     _owner: str = ""
 
@@ -218,8 +218,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     @handler("tutor", busy="loading", on_error="_deny")
     async def load(self, user: CurrentUser):
         self._start_load()
-        if not self.zones:
-            self.zones = common_time_zones()
+        self.zones = zone_option_dicts()  # offsets move with DST: read on each load
         await self._reload(user)
         self.loading, self.denied = False, ""
         if "step" not in self.router.url.query_parameters:
