@@ -38,7 +38,7 @@ def _emails(page) -> list[str]:
     return [t.strip() for t in page.locator("#users-table tbody tr td:first-child p:nth-child(2)").all_inner_texts()]
 
 
-def test_admin_search_history_filter_and_role_change(new_context, demo_login, live_app):
+def test_admin_search_history_filter_and_role_change(new_context, demo_login, live_app, artifacts):
     # The person whose role will change is signed in elsewhere, before the change.
     target = new_context().new_page()
     sign_in(target, TARGET_EMAIL, DEMO_PASSWORD)
@@ -99,8 +99,10 @@ def test_admin_search_history_filter_and_role_change(new_context, demo_login, li
     expect(audit).to_be_visible(timeout=TIMEOUT)
     entry = audit.locator("tbody tr", has_text="user.role_changed").first
     expect(entry).to_be_visible()
-    expect(entry).to_contain_text('"role": "student"')
-    expect(entry).to_contain_text('"role": "tutor"')
+    # Old -> new in words (#14 item 22), not two JSON documents.
+    expect(entry).to_contain_text("Role: student \u2192 tutor")
+    expect(entry).not_to_contain_text('"role"')
+    admin.screenshot(path=artifacts / "admin-audit-diff.png", full_page=False)
 
     # Signing in again, they are a tutor now.
     sign_in(target, TARGET_EMAIL, DEMO_PASSWORD, next_path="/dashboard")

@@ -147,11 +147,7 @@ def _audit_row(e) -> rx.Component:
         rx.table.cell(rx.text(e["target"], size="1")),
         rx.table.cell(rx.text(e["actor"], size="1"), class_name="tc-hide-sm"),
         rx.table.cell(
-            rx.vstack(
-                rx.text("before ", rx.code(e["before"]), size="1"),
-                rx.text("after ", rx.code(e["after"]), size="1"),
-                spacing="1",
-            ),
+            rx.text(e["changes"], size="1", white_space="pre-line", overflow_wrap="anywhere", max_width="28rem"),
             class_name="tc-hide-sm",
         ),
         rx.table.cell(rx.text(e["ip"], size="1"), class_name="tc-hide-sm"),

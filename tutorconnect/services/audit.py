@@ -96,3 +96,44 @@ def list_entries(
         )
         for r in rows
     ], total
+
+
+_EMPTY = "\u2014"  # an em dash: no value on that side
+_MAX_VALUE = 120
+
+
+_ACRONYMS = {"id": "ID", "ip": "IP", "url": "URL", "ics": "ICS"}
+
+
+def _label(key: Any) -> str:
+    words = str(key).replace("_", " ").split(" ")
+    words = [_ACRONYMS.get(w.lower(), w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return _EMPTY
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, (list, tuple)):
+        text = ", ".join(_shown(v) for v in value) or _EMPTY
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}: {_shown(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) or _EMPTY
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE].rstrip() + "\u2026"
+
+
+def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(field, old, new) for each field whose value differs, by field name; what an admin
+    reads in the audit log instead of two JSON documents. A missing field, a null and an
+    empty one are the same (no value)."""
+    old, new = before or {}, after or {}
+    rows = []
+    for key in sorted(old.keys() | new.keys(), key=str):
+        was, now = _shown(old.get(key)), _shown(new.get(key))
+        if old.get(key) != new.get(key) and was != now:
+            rows.append((_label(key), was, now))
+    return rows

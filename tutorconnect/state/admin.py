@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from typing import Any, ClassVar
 
@@ -173,8 +172,9 @@ class AdminAuditState(SessionState):
             {
                 "id": str(e.id), "when": format_instant(e.created_at, admin.time_zone), "action": e.action,
                 "target": f"{e.target_type} {e.target_id[:13]}", "actor": e.actor_email or (e.actor_user_id[:8] if e.actor_user_id else "system"),
-                "before": json.dumps(e.before or {}, sort_keys=True)[:300],
-                "after": json.dumps(e.after or {}, sort_keys=True)[:300], "ip": e.ip,
+                "changes": "\n".join(f"{field}: {was} \u2192 {now}"
+                                      for field, was, now in audit.describe_change(e.before, e.after)) or "\u2014",
+                "ip": e.ip,
             }
             for e in entries
         ]
