@@ -113,3 +113,22 @@ def test_a_legacy_browser_zone_is_named_as_everywhere_else_and_the_zone_field_is
     page.click("#zone-apply")
     expect(page.get_by_text("Choose a time zone from the list.")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#viewer-zone")).to_have_text("America/New_York")
+
+
+def test_on_a_phone_the_held_time_panel_is_in_reach_wherever_the_time_was(new_context, demo_login, db, artifacts):
+    """#14 item 12: at 390 px, after tapping a time far down the grid, the panel with "Book
+    this lesson" was above, off-screen. It docks at the bottom of the screen now."""
+    slug = query(db, "select p.slug from tutor_profiles p join users u on u.id = p.user_id where u.email = :e",
+                 e=TUTOR_EMAIL)[0][0]
+    page = new_context(viewport={"width": 390, "height": 844}, storage_state=demo_login(demo_email("Diya Kapoor")),
+                       timezone_id="Asia/Kolkata", is_mobile=True, has_touch=True).new_page()
+    goto(page, f"/book/{slug}")
+    _first_slot(page, "Asia/Kolkata")
+    slot = page.locator(".slot-button").last  # the furthest down the page
+    slot.scroll_into_view_if_needed()
+    slot.tap()
+    expect(page.locator("#hold-summary")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#book-now")).to_be_in_viewport()
+    page.screenshot(path=artifacts / "booking-picker-phone-hold.png", full_page=False)
+    page.locator("#release-hold").tap()
+    expect(page.locator("#hold-summary")).to_have_count(0, timeout=TIMEOUT)

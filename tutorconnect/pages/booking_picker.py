@@ -135,6 +135,7 @@ def _summary() -> rx.Component:
         ),
         width="100%",
         id="hold-summary",
+        class_name="tc-dock-sm",
     )
 
 
@@ -165,6 +166,7 @@ def _content() -> rx.Component:
         rx.cond(S.hold.contains("when"), _summary()),
         _week_nav(),
         _grid(),
+        rx.cond(S.hold.contains("when"), rx.box(class_name="tc-dock-space-sm")),  # room below the docked panel
         spacing="4",
         width="100%",
         id="booking-picker",
