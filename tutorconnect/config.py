@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import secrets
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -42,6 +43,16 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     app_port: int = Field(default=3000, ge=1, le=65535)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Strict-Transport-Security max-age, sent only when PUBLIC_BASE_URL is https (0: never).
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
+    # Request bodies (api/request_body_limits.py): the longest pause inside a body; after
+    # REQUEST_BODY_TIMEOUT_SECONDS the body must have averaged REQUEST_BODY_MIN_RATE bytes
+    # a second since it started; at most REQUEST_BODY_MAX_PER_CLIENT bodies in progress per
+    # client address (per backend worker). A body too slow is answered 408, one too many 429.
+    request_body_idle_seconds: float = Field(default=10.0, gt=0, le=300)
+    request_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    request_body_min_rate: int = Field(default=10_000, ge=1, le=100_000_000)
+    request_body_max_per_client: int = Field(default=10, ge=1, le=10_000)
 
     # Sessions and account security.
     session_ttl_hours: int = Field(default=24 * 14, ge=1, le=24 * 90)
@@ -60,6 +71,8 @@ class Settings(BaseSettings):
     # A confirmed lesson becomes completed this long after its end (the window in which
     # either side can still report a no-show).
     complete_after_minutes: int = Field(default=60, ge=0, le=24 * 60 * 7)
+    # Neither side can report a no-show until this long after the lesson's start (#14).
+    no_show_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
     # Lesson reminders, minutes before the start (absolute time, so right across DST).
     reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (24 * 60, 60)
     cancel_full_refund_hours: int = Field(default=24, ge=0, le=24 * 30)
@@ -231,6 +244,13 @@ class Settings(BaseSettings):
         if base == "https://api.razorpay.com":
             return "https://checkout.razorpay.com/v1/checkout.js"
         return f"{base}/v1/checkout.js"
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain our mail comes from (MAIL_FROM's address); Message-IDs are made on it.
+        A MAIL_FROM without one: PUBLIC_BASE_URL's host."""
+        domain = parseaddr(self.mail_from)[1].rpartition("@")[2].strip().strip(">").lower()
+        return domain or (urlsplit(self.public_base_url).hostname or "localhost")
 
     @property
     def mail_capture_inbox_url(self) -> str:

@@ -6,7 +6,7 @@ import logging
 
 import reflex as rx
 
-from tutorconnect.api.app import build_api
+from tutorconnect.api.app import api_transformers
 from tutorconnect.background import app_lifespan_task
 from tutorconnect.config import get_settings
 from tutorconnect.live_push import live_updates_task
@@ -39,7 +39,7 @@ app = rx.App(
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
-    api_transformer=build_api(),
+    api_transformer=api_transformers(),  # routes, then body limits and security headers around all
     backend_exception_handler=handle_backend_error,
     toaster=rx.toast.provider(position="top-right", close_button=True, rich_colors=True),
 )

@@ -1,5 +1,6 @@
 """Test controls: the `Controls` object (`handle.controls`) and the same operations over
-HTTP under /_emulator/ (see CONTROL_ROUTES): pay an order, late capture, refund mode,
+HTTP under /_emulator/ (see CONTROL_ROUTES): pay an order, capture at a wrong amount or
+currency, late capture, refund mode,
 webhook refund latency (a request in flight), webhook duplicate / drop / delay /
 hold+release (reorder) / pause / resume / flush / redeliver, API fault injection (5xx,
 429, hang), deliveries list, reset."""
@@ -31,6 +32,12 @@ class Controls:
         """outcome: "success" (handler fields), a FAILURES key ({error: ...}), or "pending"
         (the payment stays `created`, no event; later late_capture / fail_pending)."""
         return self._emu.attempt(order_id, outcome, method=method)
+
+    def capture_at(self, order_id: str, amount: int, currency: str | None = None,
+                   method: str = "card") -> dict[str, Any]:
+        """A payment captured at another amount or currency than its order's (a test-only
+        control: Razorpay's checkout never lets a customer do this)."""
+        return self._emu.capture_at(order_id, amount, currency, method=method)
 
     def late_capture(self, payment_id: str) -> dict[str, Any]:
         return self._emu.late_capture(payment_id).entity()
@@ -158,6 +165,7 @@ def control_endpoint(name: str) -> Any:
 CONTROL_ROUTES = {
     # path: (control method, HTTP methods)
     "/_emulator/orders/{order_id}/pay": ("pay", ["POST"]),
+    "/_emulator/orders/{order_id}/capture_at": ("capture_at", ["POST"]),
     "/_emulator/payments/{payment_id}/late_capture": ("late_capture", ["POST"]),
     "/_emulator/payments/{payment_id}/authorize_late": ("authorize_late", ["POST"]),
     "/_emulator/payments/{payment_id}/expire_authorization": ("expire_authorization", ["POST"]),

@@ -200,6 +200,34 @@ class RazorpayEmulator:
             return {"razorpay_payment_id": pay.id, "razorpay_order_id": order.id,
                     "razorpay_signature": payment_signature(order.id, pay.id, self.key_secret)}
 
+    def capture_at(self, order_id: str, amount: int, currency: str | None = None, *,
+                   method: str = "card") -> dict[str, Any]:
+        """A test control (never part of Razorpay's API): a payment of `order_id` captured at
+        `amount` minor units of `currency` (default the order's) instead of the order's own,
+        as a tampered or broken checkout could produce; allowed on an order paid already, as
+        a late capture is. Emits payment.authorized, payment.captured (and order.paid when it
+        is the order's first capture); returns what checkout's success handler receives."""
+        amount = int_field({"amount": amount}, "amount")
+        assert amount is not None
+        if method not in METHODS:
+            raise ApiError("Invalid payment method.", field_name="method")
+        with self.lock:
+            order = self.order(order_id)
+            currency = currency_field({"currency": currency or order.currency})
+            if amount < 100:
+                raise ApiError(f"The amount must be atleast {currency} 1.00", field_name="amount")
+            pay = Payment(new_id("pay"), order.id, amount, currency, method, "student@example.com",
+                          "+919876543210", {}, int(time.time()))
+            self.payments[pay.id] = pay
+            order.attempts += 1
+            if order.status == "created":
+                order.status = "attempted"
+            pay.status = "authorized"
+            self._emit("payment.authorized", payment=pay)
+            self._capture(pay, order)
+            return {"razorpay_payment_id": pay.id, "razorpay_order_id": order.id,
+                    "razorpay_signature": payment_signature(order.id, pay.id, self.key_secret)}
+
     def _authorize(self, pay: Payment, order: Order) -> None:
         pay.status = "authorized"
         self._emit("payment.authorized", payment=pay)
@@ -210,7 +238,7 @@ class RazorpayEmulator:
         pay.status, pay.captured, pay.captured_at = "captured", True, int(time.time())
         first_paid = order.status != "paid"
         if first_paid:
-            order.status, order.amount_paid = "paid", order.amount
+            order.status, order.amount_paid = "paid", pay.amount
         self._emit("payment.captured", payment=pay)
         if first_paid:
             self._emit("order.paid", payment=pay, order=order)

@@ -93,6 +93,66 @@ def db(live_app):
     engine.dispose()
 
 
+# -- no Content Security Policy violation on any page (issue #14) ------------------------------
+# Chromium reports a blocked script, style, connection, frame or eval on the console
+# ("Refused to ... because it violates the following Content Security Policy directive");
+# the init script also reports each `securitypolicyviolation` event there, in case a
+# violation is only an event. Every context made from the session's browser, however a
+# test makes it (`page`, `new_context`, `browser.new_context`), is listened to, and a test
+# during which any page reported one fails at teardown. A Permissions-Policy header that
+# Chromium cannot read (an unknown feature) counts too.
+_CSP_MARKERS = ("Content Security Policy", "Refused to", "Permissions-Policy")
+_CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "Content Security Policy violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+  + " at " + e.sourceFile + ":" + e.lineNumber));"""
+csp_violations: list[str] = []
+
+
+def _listen_for_csp_violations(context) -> None:
+    def on_console(msg) -> None:
+        if any(marker in msg.text for marker in _CSP_MARKERS):
+            page = msg.page.url if msg.page else "?"
+            csp_violations.append(f"[{msg.type}] {page}: {msg.text}")
+
+    def on_error(error) -> None:
+        text = str(error.error)
+        if any(marker in text for marker in _CSP_MARKERS):
+            csp_violations.append(f"[pageerror] {error.page.url if error.page else '?'}: {text}")
+
+    context.on("console", on_console)
+    context.on("weberror", on_error)
+    context.add_init_script(_CSP_REPORTER)
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    """pytest-playwright's browser, whose every new context reports CSP violations."""
+    original_new_context, original_new_page = browser.new_context, browser.new_page
+
+    def new_context(*args, **kwargs):
+        context = original_new_context(*args, **kwargs)
+        _listen_for_csp_violations(context)
+        return context
+
+    def new_page(*args, **kwargs):
+        page = original_new_page(*args, **kwargs)
+        _listen_for_csp_violations(page.context)
+        return page
+
+    browser.new_context, browser.new_page = new_context, new_page
+    return browser
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation():
+    """Fails the test (at teardown, after its contexts closed) if a page reported one."""
+    csp_violations.clear()
+    yield
+    found, csp_violations[:] = list(csp_violations), []
+    if found:
+        pytest.fail("Content Security Policy violations:\n" + "\n".join(found[:20]), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

@@ -163,8 +163,7 @@ def test_a_student_cancels_seeing_the_refund_first_and_reschedules(browser, live
         expect(toast(page, f"Booking {to_cancel.reference} cancelled. Refund: ₹1,000.")).to_be_visible(timeout=TIMEOUT)
         status, _, _, refund, reason, by = booking_row(db, to_cancel.id)
         assert (status, refund, reason, by) == ("cancelled", 1000_00, "My exam was moved to that day.", "student")
-        expect(card.locator(".booking-outcome")).to_have_text(
-            "Cancelled by you: “My exam was moved to that day.” · Your refund: ₹1,000")
+        expect(card).to_have_count(0, timeout=TIMEOUT)  # no longer upcoming: under Past (#14)
 
         # Reschedule to the first free time the dialog offers.
         before = booking_row(db, to_move.id)
@@ -193,6 +192,11 @@ def test_a_student_cancels_seeing_the_refund_first_and_reschedules(browser, live
         expect(history).to_contain_text("Payment received; waiting for the tutor to confirm")
         expect(history).to_contain_text("You moved it to")
         page.screenshot(path=str(artifacts / "student-bookings-history.png"), full_page=True)
+
+        page.click("#tab-past")
+        expect(card.locator(".booking-outcome")).to_have_text(
+            "Cancelled by you: “My exam was moved to that day.” · Your refund: ₹1,000", timeout=TIMEOUT)
+        expect(card.locator(".booking-ics")).to_have_count(0)  # nothing to add to a calendar
     finally:
         context.close()
 
@@ -244,14 +248,18 @@ def test_a_tutor_accepts_one_request_and_declines_another(browser, live_app, db,
 
         page.click("#tab-upcoming")
         expect(_card(page, yes.reference).locator(".booking-status")).to_have_text("Confirmed", timeout=TIMEOUT)
-        expect(_card(page, no.reference).locator(".booking-outcome")).to_have_text(
-            "Declined by you: “I am away at a conference that week.” · Refund to the student: ₹1,000")
+        expect(_card(page, no.reference)).to_have_count(0)  # declined: under Past (#14)
         page.screenshot(path=str(artifacts / "tutor-schedule-upcoming-desktop-light.png"), full_page=True)
+        page.click("#tab-past")
+        expect(_card(page, no.reference).locator(".booking-outcome")).to_have_text(
+            "Declined by you: “I am away at a conference that week.” · Refund to the student: ₹1,000",
+            timeout=TIMEOUT)
+        expect(_card(page, no.reference).locator(".booking-price")).to_have_text("₹1,000 · Declined — no earning")
     finally:
         context.close()
 
 
-def _into_the_past(db, booking_id, hours_ago: int, status: str | None = None) -> None:
+def _into_the_past(db, booking_id, hours_ago: float, status: str | None = None) -> None:
     start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=hours_ago)
     query(db, "update bookings set starts_at = :s, ends_at = :e, blocked_from = :s, blocked_until = :e"
               + (", status = :status" if status else "") + " where id = :id",
@@ -265,7 +273,7 @@ def test_a_student_reviews_a_completed_lesson_and_reports_a_tutor_no_show(browse
     _into_the_past(db, done.id, 72, "completed")
     missed = make_booking(db, learner, tutor, future(9))
     accept(db, tutor, missed.id)
-    _into_the_past(db, missed.id, 0)  # started just now, still running: "upcoming" until it ends
+    _into_the_past(db, missed.id, 0.3)  # started 18 min ago (past the no-show grace), still running
     context, page = _signed_in(browser, live_app, email)
     try:
         goto(page, "/bookings")
@@ -277,9 +285,11 @@ def test_a_student_reviews_a_completed_lesson_and_reports_a_tutor_no_show(browse
         page.locator(".booking-no-show-confirm").click()
         expect(toast(page, "reported that the tutor did not attend")).to_be_visible(timeout=TIMEOUT)
         assert booking_row(db, missed.id)[0] == "no_show_tutor"
-        expect(card.locator(".booking-outcome")).to_have_text("Your refund: ₹1,000", timeout=TIMEOUT)
+        expect(card).to_have_count(0, timeout=TIMEOUT)  # an outcome now: under Past (#14)
 
         page.click("#tab-past")
+        expect(_card(page, missed.reference).locator(".booking-outcome")).to_have_text("Your refund: ₹1,000",
+                                                                                       timeout=TIMEOUT)
         card = _card(page, done.reference)
         expect(card.locator(".booking-status")).to_have_text("Completed", timeout=TIMEOUT)
         card.locator(".booking-review").click()

@@ -115,7 +115,8 @@ def test_a_student_books_pays_sees_the_confirmation_then_cancels_for_a_full_refu
         page.fill("#reason", "Plans changed, sorry.")
         page.click("#dialog-confirm")
         expect(toast(page, f"Booking {reference} cancelled. Refund: ₹1,000.")).to_be_visible(timeout=TIMEOUT)
-        expect(card.locator(".booking-outcome")).to_contain_text("Your refund: ₹1,000")
+        page.click("#tab-past")  # cancelled lessons are under Past (#14)
+        expect(card.locator(".booking-outcome")).to_contain_text("Your refund: ₹1,000", timeout=TIMEOUT)
         _wait_for(db, "select status, amount_minor from refunds where booking_id = :id", [("processed", 1000_00)],
                   id=booking_id)
         _wait_for(db, "select coalesce(sum(amount_minor), 0) from ledger_entries where booking_id = :id "

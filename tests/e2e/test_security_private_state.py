@@ -19,11 +19,13 @@ import pytest
 
 from tests.e2e.attack_support import *  # noqa: F401,F403 (fixtures and helpers)
 from tests.e2e.attack_support import People, Person, query, reopen_tab
+from tests.e2e.payment_flags_support import plant_flag
 from tests.support.reflex_ws import Reply
 from tutorconnect.state.account import AccountState, CalendarFeedState
 from tutorconnect.state.admin import AdminAuditState, AdminUsersState
 from tutorconnect.state.admin_jobs import AdminJobsState
 from tutorconnect.state.admin_mail import AdminMailState
+from tutorconnect.state.admin_payment_flags import AdminPaymentFlagsState
 from tutorconnect.state.admin_subjects import AdminSubjectsState
 from tutorconnect.state.admin_tutors import AdminTutorReviewState, AdminTutorsState
 from tutorconnect.state.availability_editor import AvailabilityEditorState
@@ -72,6 +74,11 @@ def _tutor_slug(db, people: People) -> str:
     return slug
 
 
+def _flags_page(db, people: People) -> str:
+    plant_flag(db, amount=31337_00)  # something for the admin to have loaded
+    return "/admin/payments/flags"
+
+
 def _review_page(db, people: People) -> str:
     return f"/admin/tutors/{people.tutor.id}"  # tutor_profiles are keyed by their user
 
@@ -102,6 +109,7 @@ CASES = {
     "admin audit": Case("/admin/audit", "admin", "student", (AdminAuditState.load,)),
     "admin jobs": Case("/admin/jobs", "admin", "student", (AdminJobsState.load,)),
     "admin mail": Case("/admin/mail", "admin", "student", (AdminMailState.load,)),
+    "admin payment flags": Case(_flags_page, "admin", "student", (AdminPaymentFlagsState.load,)),
     "admin subjects": Case("/admin/subjects", "admin", "student", (AdminSubjectsState.load,)),
     "admin tutors": Case("/admin/tutors", "admin", "student", (AdminTutorsState.load,)),
     "admin tutor review": Case(_review_page, "admin", "student", (AdminTutorReviewState.load,)),

@@ -56,11 +56,9 @@ def test_a_visitor_opens_a_tutor_from_the_home_page_and_sees_prices_and_reviews(
         expect(page.locator("#reviews .review")).to_have_count(min(count - 10, 10))
         assert page.locator("#reviews .review").first.inner_text() != first
 
-    # Booking leads to the slot picker; messaging is not open yet: a clear dialog, never a broken link.
+    # Booking leads to the slot picker; there is no messaging, so no Message button (issue #14).
     expect(page.locator("#book-button")).to_have_attribute("href", f"/book/{slug}")
-    page.click("#message-button")
-    expect(page.get_by_text("Messaging opens soon")).to_be_visible()
-    page.click("#placeholder-ok")
+    expect(page.locator("#message-button")).to_have_count(0)
 
     # A signed-out visitor who taps the heart is asked to sign in first.
     page.click("#favorite-toggle")

@@ -698,6 +698,34 @@ class TestPasswordReset:
         lifetime = scalar("SELECT expires_at - created_at FROM auth_tokens WHERE purpose = 'password_reset'")
         assert abs(lifetime - timedelta(minutes=get_settings().password_reset_ttl_minutes)) < timedelta(seconds=5)
 
+    # The page checks the link when it opens (issue #14, item 30): read only, the same rule.
+    def _check(self, token: object) -> bool:
+        with session_scope() as s:
+            return accounts.check_reset_token(s, token)
+
+    def test_checking_a_reset_link_does_not_use_it_up(self, db, ctx):
+        uid = register(ctx)
+        token = self._request()
+        assert self._check(token) is True and self._check(token) is True
+        assert scalar("SELECT count(*) FROM auth_tokens WHERE used_at IS NOT NULL") == 0
+        assert self._reset(token) == uid
+
+    def test_a_used_expired_or_foreign_reset_link_checks_as_unusable(self, db, ctx):
+        uid = register(ctx)
+        used = self._request()
+        self._reset(used)
+        assert self._check(used) is False
+        expired = self._request()
+        sql("UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
+        assert self._check(expired) is False
+        verification = token_from_email([m for m in outbox_emails() if m["template"] == "verify_email"][0])
+        assert self._check(verification) is False  # another purpose's token
+        for garbage in ("", "nope", None, 42, "A" * 43, ["x"]):
+            assert self._check(garbage) is False
+        closed = self._request()
+        sql("UPDATE users SET deleted_at = now() WHERE id = :u", u=uid)
+        assert self._check(closed) is False
+
     def test_resetting_signs_out_every_session(self, db, ctx):
         uid = register(ctx)
         tokens = [open_session(uid) for _ in range(3)]

@@ -157,11 +157,15 @@ def _row(role: str = "student", now: datetime | None = None, **changes) -> booki
                 expires_at=None, respond_by=None, cancelled_by=None, cancel_reason=None, refund_minor=None,
                 meeting_url=None, cancellation_policy={}, student_name="Kabir Shah", tutor_name="Ms Meera",
                 tutor_slug="ms-meera", tutor_photo=None, reviewed=False)
+    paid = changes.pop("paid", True)
     fields = {**base, **changes}
     actions = bookings.actions_for(role=role, status=fields["status"], starts_at=fields["starts_at"],
                                    now=now or BEFORE, reschedule_count=fields["reschedule_count"], reschedule_limit=2,
                                    expires_at=fields["expires_at"], reviewed=fields["reviewed"])
-    return bookings.BookingRow(**fields, actions=actions)
+    earning = bookings.tutor_earning(fields["status"], paid=paid, price_minor=fields["price_minor"],
+                                     platform_fee_minor=fields["price_minor"] - fields["tutor_earnings_minor"],
+                                     refund_minor=fields["refund_minor"])
+    return bookings.BookingRow(**fields, tutor_earning_minor=earning, actions=actions)
 
 
 def _card(role: str, zone: str, now: datetime, **changes):
@@ -212,3 +216,97 @@ def test_cancelled_cards_say_who_why_and_the_refund():
     declined = dict(status="declined", cancelled_by="system", cancel_reason=None, refund_minor=500_00)
     assert _card("student", "UTC", BEFORE, **declined).outcome == "Declined by TutorConnect · Your refund: ₹500"
     assert _card("student", "UTC", BEFORE, **declined).ics_href == ""
+
+
+
+# -- #14 item 14: Upcoming is active lessons only; the rest (cancelled, expired, declined,
+# no-shows) is in Past, and only active lessons offer "Add to calendar" --------------------------
+def test_upcoming_lists_active_lessons_only_and_past_the_other_outcomes():
+    tutor, learner = bookable_tutor(), student()
+    pending = book(learner, tutor, future(2))
+    confirmed = book(learner, tutor, future(3))
+    run(bookings.mark_paid, confirmed.id)
+    awaiting = book(learner, tutor, future(4))
+    run(bookings.mark_paid, awaiting.id)
+    force_status(awaiting.id, "awaiting_tutor")
+    cancelled = book(learner, tutor, future(5))
+    run(bookings.cancel, as_(learner), cancelled.id, "Plans changed")
+    expired = book(learner, tutor, future(6))
+    force_status(expired.id, "expired")
+    declined = book(learner, tutor, future(7))
+    force_status(declined.id, "declined", cancelled_by="tutor", refund_minor=1000_00)
+    # reported absent while the lesson's time is still running: an outcome, not an upcoming lesson
+    now = datetime.now(timezone.utc)
+    missed = book(learner, tutor, future(8))
+    force_status(missed.id, "no_show_tutor", starts_at=now - timedelta(minutes=20), ends_at=now + timedelta(minutes=40),
+                 blocked_from=now - timedelta(minutes=20), blocked_until=now + timedelta(minutes=40))
+    done = book(learner, tutor, future(9))
+    force_status(done.id, "completed", starts_at=future(-3), ends_at=future(-3) + timedelta(hours=1),
+                 blocked_from=future(-3), blocked_until=future(-3) + timedelta(hours=1))
+    active = [pending.id, confirmed.id, awaiting.id]
+    others = {cancelled.id, expired.id, declined.id, missed.id, done.id}
+    for fn, who in ((bookings.student_bookings, learner), (bookings.tutor_bookings, tutor)):
+        upcoming, total = run(fn, as_(who), who)
+        assert [r.id for r in upcoming] == active and total == 3
+        assert all(r.actions.calendar for r in upcoming)
+        past, total = run(fn, as_(who), who, when="past")
+        assert {r.id for r in past} == others and total == 5
+        assert not any(r.actions.calendar for r in past)
+        assert [r.id for r in past] == [declined.id, expired.id, cancelled.id, missed.id, done.id]  # latest first
+
+
+def test_a_cancelled_card_offers_no_add_to_calendar():
+    cancelled = dict(status="cancelled", cancelled_by="student", cancel_reason="Plans changed", refund_minor=1000_00)
+    for role in ("student", "tutor"):
+        assert _card(role, "UTC", BEFORE, **cancelled).ics_href == ""
+        assert _card(role, "UTC", AFTER, status="completed").ics_href == ""
+        assert _card(role, "UTC", BEFORE).ics_href.endswith(".ics")  # confirmed
+
+
+# -- #14 item 32: the tutor's earning only where the lesson will or did pay them ------------------
+def test_rows_carry_the_tutors_earning_only_when_it_counts():
+    tutor = bookable_tutor()
+    learners = [student() for _ in range(5)]
+    start = future(3)
+    confirmed = book(learners[0], tutor, start)
+    run(bookings.mark_paid, confirmed.id)
+    by_tutor = book(learners[1], tutor, start + timedelta(hours=2))
+    run(bookings.mark_paid, by_tutor.id)
+    run(bookings.cancel, as_(tutor), by_tutor.id, "I am ill")  # full refund
+    late = book(learners[2], tutor, start + timedelta(hours=4))
+    run(bookings.mark_paid, late.id)
+    late_start = start + timedelta(hours=4)
+    run(bookings.cancel, as_(learners[2]), late.id, "Plans changed", now=late_start - timedelta(hours=3))  # 50% back
+    unpaid = book(learners[3], tutor, start + timedelta(hours=6))
+    run(bookings.cancel, as_(learners[3]), unpaid.id, "Changed my mind")  # never paid: refund 0, nothing kept
+    last_minute = book(learners[4], tutor, start + timedelta(hours=8))
+    run(bookings.mark_paid, last_minute.id)
+    run(bookings.cancel, as_(learners[4]), last_minute.id, "Sorry",
+        now=start + timedelta(hours=8) - timedelta(minutes=30))  # nothing back: the tutor keeps it all
+    rows = {r.id: r for r in run(bookings.tutor_bookings, as_(tutor), tutor)[0]
+            + run(bookings.tutor_bookings, as_(tutor), tutor, when="past")[0]}
+    # 1,000.00 an hour, fee 15%: the tutor's share is 850.00
+    assert rows[confirmed.id].tutor_earning_minor == 850_00
+    assert rows[by_tutor.id].tutor_earning_minor is None
+    assert rows[late.id].tutor_earning_minor == 425_00  # 850.00 less the reversed 425.00
+    assert rows[unpaid.id].tutor_earning_minor is None
+    assert rows[last_minute.id].tutor_earning_minor == 850_00
+    with session_scope() as s:  # one booking on its own says the same
+        assert bookings.get_row(s, as_(tutor), late.id).tutor_earning_minor == 425_00
+
+
+def test_the_tutors_card_says_what_they_earn_keep_or_not():
+    assert _card("tutor", "UTC", BEFORE).price == "₹1,000 · you earn ₹850"
+    cancelled = dict(status="cancelled", cancelled_by="tutor", cancel_reason="I am ill", refund_minor=1000_00)
+    assert _card("tutor", "UTC", BEFORE, **cancelled).price == "₹1,000 · Cancelled — no earning"
+    late = dict(status="cancelled", cancelled_by="student", cancel_reason="Plans changed", refund_minor=500_00)
+    assert _card("tutor", "UTC", BEFORE, **late).price == "₹1,000 · Cancelled late — you keep ₹425"
+    assert _card("tutor", "UTC", BEFORE, status="cancelled", refund_minor=0, paid=False).price == \
+        "₹1,000 · Cancelled — no earning"
+    assert _card("tutor", "UTC", BEFORE, status="declined", refund_minor=1000_00).price == \
+        "₹1,000 · Declined — no earning"
+    assert _card("tutor", "UTC", BEFORE, status="expired", paid=False).price == "₹1,000 · Expired — no earning"
+    assert _card("tutor", "UTC", AFTER, status="no_show_tutor", refund_minor=1000_00).price == \
+        "₹1,000 · Missed — no earning"
+    assert _card("tutor", "UTC", AFTER, status="no_show_student").price == "₹1,000 · you earn ₹850"
+    assert _card("student", "UTC", BEFORE, **late).price == "₹1,000"  # the student sees what they paid

@@ -211,10 +211,10 @@ def _run(action: str, b, tutor, learner):
             return bookings.cancel(s, as_(learner), b.id, "Change of plans")
         if action == "complete":
             return bookings.complete(s, b.id, now=end + timedelta(minutes=1))
-        if action == "no_show_student":
-            return bookings.mark_no_show(s, as_(tutor), b.id, "student", now=start + timedelta(minutes=10))
+        if action == "no_show_student":  # after the no-show grace period (NO_SHOW_GRACE_MINUTES, 15)
+            return bookings.mark_no_show(s, as_(tutor), b.id, "student", now=start + timedelta(minutes=20))
         if action == "no_show_tutor":
-            return bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=start + timedelta(minutes=10))
+            return bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=start + timedelta(minutes=20))
         if action == "reschedule":
             return bookings.reschedule(s, as_(learner), b.id, start + LATER)
         if action == "revive":
@@ -439,11 +439,47 @@ def test_no_show_only_after_the_start_and_tutor_no_show_refunds():
     with pytest.raises(DomainError, match="after the lesson's start"), session_scope() as s:
         bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=b.starts_at - timedelta(minutes=1))
     with pytest.raises(InvalidInput), session_scope() as s:
-        bookings.mark_no_show(s, as_(learner), b.id, "nobody", now=b.starts_at)
+        bookings.mark_no_show(s, as_(learner), b.id, "nobody", now=b.starts_at + timedelta(minutes=15))
     with session_scope() as s:
-        done = bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=b.starts_at)
+        done = bookings.mark_no_show(s, as_(learner), b.id, "tutor", now=b.starts_at + timedelta(minutes=15))
     assert done.status == "no_show_tutor" and done.refund_minor == 1000_00
     assert [r["payload"]["amount_minor"] for r in outbox_rows()] == [1000_00]
+
+
+# #14 item 31: no no-show before the grace period after the start (the reported case: 33 s) -----
+@pytest.mark.parametrize(("reporter", "party"), [("student", "tutor"), ("tutor", "student"), ("admin", "tutor")])
+def test_no_show_grace_boundary_on_the_services_clock(reporter, party):
+    tutor, learner, admin = bookable_tutor(), student(), make_user("admin")
+    b = _paid(tutor, learner, future())
+    who = {"student": learner, "tutor": tutor, "admin": admin}[reporter]
+    before = snapshot(b.id), counts()
+    for early in (timedelta(seconds=33), timedelta(minutes=14, seconds=59)):
+        with pytest.raises(DomainError, match="15 minutes after the lesson's start"), session_scope() as s:
+            bookings.mark_no_show(s, as_(who), b.id, party, now=b.starts_at + early)
+        # the page's flag agrees with the command
+        with session_scope() as s:
+            row = bookings.get_row(s, as_(who), b.id, now=b.starts_at + early)
+        assert not row.actions.no_show
+    assert (snapshot(b.id), counts()) == before  # nothing written, no refund requested
+    if reporter != "admin":
+        with session_scope() as s:
+            assert bookings.get_row(s, as_(who), b.id, now=b.starts_at + timedelta(minutes=15)).actions.no_show
+    with session_scope() as s:
+        done = bookings.mark_no_show(s, as_(who), b.id, party, now=b.starts_at + timedelta(minutes=15))
+    assert done.status == f"no_show_{party}"
+
+
+def test_no_show_grace_follows_the_setting(monkeypatch):
+    from tutorconnect.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "no_show_grace_minutes", 5)
+    tutor, learner = bookable_tutor(), student()
+    b = _paid(tutor, learner, future())
+    with pytest.raises(DomainError, match="5 minutes after"), session_scope() as s:
+        bookings.mark_no_show(s, as_(tutor), b.id, "student", now=b.starts_at + timedelta(minutes=4, seconds=59))
+    with session_scope() as s:
+        assert bookings.mark_no_show(s, as_(tutor), b.id, "student",
+                                     now=b.starts_at + timedelta(minutes=5)).status == "no_show_student"
 
 
 def test_complete_only_after_the_end():

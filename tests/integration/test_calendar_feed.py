@@ -247,3 +247,41 @@ def test_feed_route_and_revocation(people, client):
         calendar_feed.revoke_feed_tokens(s, as_(s_id), s_id)
     assert client.get(f"/calendar/{token}.ics").status_code == 404
     assert client.get("/calendar/nonsense.ics").status_code == 404
+
+
+# -- #14 item 33: lesson outcomes, truthfully ------------------------------------------------------
+@pytest.mark.parametrize(("status", "expected", "summary", "outcome"), [
+    ("confirmed", "CONFIRMED", "Lesson with Aiko Tanaka", None),
+    ("completed", "CONFIRMED", "Lesson with Aiko Tanaka", "Completed."),
+    ("no_show_tutor", "CANCELLED", "Missed: Lesson with Aiko Tanaka", "Missed: the tutor did not attend"),
+    ("no_show_student", "CONFIRMED", "Missed: Lesson with Aiko Tanaka", "Missed: the student did not attend"),
+    ("cancelled", "CANCELLED", "Lesson with Aiko Tanaka", "Cancelled by the tutor."),
+    ("declined", "CANCELLED", "Lesson with Aiko Tanaka", "Declined by the tutor."),
+    ("expired", "CANCELLED", "Lesson with Aiko Tanaka", "Expired: not paid in time."),
+])
+def test_outcomes_are_exported_truthfully(people, status, expected, summary, outcome):
+    b = insert_booking(people["student"], people["tutor"], start_at(-2), status=status,
+                       meeting_url="https://meet.example/abc")
+    if status in ("cancelled", "declined"):
+        with session_scope() as s:
+            s.execute(text("UPDATE bookings SET cancelled_by = 'tutor' WHERE id = :id"), {"id": b.id})
+    for body in (one_ics(people["student"], b.id), feed(make_token(people["student"]))):
+        (ev,) = [e for e in events(parse(body)) if str(e["UID"]) == f"{b.id}@tutorconnect"]
+        assert str(ev["STATUS"]) == expected
+        assert str(ev["SUMMARY"]) == summary
+        description = str(ev["DESCRIPTION"])
+        assert description.startswith(f"TutorConnect booking {b.reference}")
+        if outcome is None:
+            assert "Completed" not in description and "Missed" not in description
+        else:
+            assert outcome in description
+        # a lesson that is over or off no longer offers its link to join
+        assert ("URL" in ev) is (status == "confirmed")
+        assert str(ev["TRANSP"]) == ("TRANSPARENT" if expected == "CANCELLED" else "OPAQUE")
+
+
+def test_the_tutors_feed_names_the_outcome_from_their_side(people):
+    missed = insert_booking(people["student"], people["tutor"], start_at(-2), status="no_show_tutor")
+    (ev,) = events(parse(one_ics(people["tutor"], missed.id)))
+    assert str(ev["STATUS"]) == "CANCELLED" and str(ev["SUMMARY"]) == "Missed: Lesson with Ben Müller"
+    assert "Missed: the tutor did not attend; the student was refunded in full." in str(ev["DESCRIPTION"])

@@ -196,6 +196,30 @@ def test_signed_bodies_that_are_not_events_are_refused_and_not_stored(raw):
     assert counts() == before
 
 
+# Nested past any real event (Razorpay's are about six levels deep): 100,000 "[" made
+# json.loads raise RecursionError, which escaped as a 500 (issue #14, item 2); 900 levels
+# parse but are no event we could store.
+DEEP_BODIES = {
+    "100k-brackets": b"[" * 100_000,
+    "30k-objects": b'{"event": "payment.captured", "payload": ' + b'{"a":' * 30_000 + b"1" + b"}" * 30_001,
+    "900-levels-inside-an-event": b'{"event": "payment.captured", "payload": ' + b"[" * 900 + b"]" * 900 + b"}",
+}
+
+
+@pytest.mark.parametrize("raw", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+def test_a_signed_deeply_nested_body_is_refused_like_any_malformed_body(raw):
+    before = counts()
+    with pytest.raises(InvalidInput):
+        deliver(raw)
+    assert counts() == before
+    response = TestClient(build_api(), raise_server_exceptions=False).post(
+        "/api/webhooks/razorpay", content=raw,
+        headers={"X-Razorpay-Signature": sign(raw), "X-Razorpay-Event-Id": "EvtDeep0000001"})
+    assert response.status_code == 400, response.text
+    assert response.json() == {"error": "The webhook body is not JSON."}
+    assert counts() == before
+
+
 def test_a_late_payment_after_expiry_with_the_time_free_revives_the_booking():
     _, learner, b = pending_booking()
     order_id = local_order(b.id, b.price_minor)

@@ -209,6 +209,26 @@ def test_failed_payment_then_late_capture(rzp, client, receiver):
     assert receiver.events() == ["payment.failed", "payment.authorized", "payment.captured", "order.paid"]
 
 
+def test_a_test_control_captures_at_another_amount_or_currency_than_the_orders(rzp, client, receiver):
+    order = new_order(client, amount=150000)
+    wrong = rzp.controls.capture_at(order["id"], 1800100)
+    assert client.utility.verify_payment_signature(wrong) is True
+    payment = client.payment.fetch(wrong["razorpay_payment_id"], timeout=TIMEOUT)
+    assert (payment["status"], payment["captured"], payment["amount"], payment["currency"]) == (
+        "captured", True, 1800100, "INR")
+    fetched = client.order.fetch(order["id"], timeout=TIMEOUT)
+    assert (fetched["status"], fetched["amount"], fetched["amount_paid"]) == ("paid", 150000, 1800100)
+    usd = rzp.controls.capture_at(order["id"], 150000, "USD")  # on a paid order too, as a late capture
+    assert client.payment.fetch(usd["razorpay_payment_id"], timeout=TIMEOUT)["currency"] == "USD"
+    refund = client.payment.refund(wrong["razorpay_payment_id"], {"amount": 1800100}, timeout=TIMEOUT)
+    assert refund["amount"] == 1800100 and refund["currency"] == "INR"
+    assert rzp.controls.flush(5)
+    assert receiver.events()[:4] == ["payment.authorized", "payment.captured", "order.paid", "payment.authorized"]
+    for bad in ({"amount": "lots"}, {"amount": 50}, {"amount": 150000, "currency": "XYZ"}):
+        with pytest.raises(emulator.ApiError):
+            rzp.controls.capture_at(order["id"], **bad)
+
+
 def test_refunds_idempotency_partial_and_over_refund(rzp, client):
     order = new_order(client)
     pay_id = rzp.controls.pay(order["id"])["razorpay_payment_id"]
@@ -467,6 +487,8 @@ def test_every_http_control(rzp, client, receiver):
         return resp.json()["result"]
 
     order = new_order(client)
+    wrong = post(f"/orders/{new_order(client, receipt='BK-X')['id']}/capture_at", amount=60000, currency="USD")
+    assert client.payment.fetch(wrong["razorpay_payment_id"], timeout=TIMEOUT)["currency"] == "USD"
     failed = post(f"/orders/{order['id']}/pay", outcome="card_declined")
     pay_id = failed["error"]["metadata"]["payment_id"]
     assert post(f"/payments/{pay_id}/late_capture")["status"] == "captured"

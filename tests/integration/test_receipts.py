@@ -6,7 +6,6 @@ callback and webhooks take), so the ledger rows are the real ones."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
@@ -38,11 +37,14 @@ def paid_booking(learner, tutor, days: int, *, refund: tuple[int, str] | None = 
         if refund:
             amount, status = refund
             pay_row = s.execute(text("SELECT id FROM payments WHERE razorpay_payment_id = :p"), {"p": pid}).scalar()
+            refund_id, rzp_id = uuid.uuid4(), "rfnd_" + uuid.uuid4().hex[:14]
             s.execute(text("INSERT INTO refunds (id, booking_id, payment_id, idempotency_key, razorpay_refund_id,"
-                           " amount_minor, currency, status, reason, processed_at) VALUES (:i, :b, :p, :k, :r, :a,"
-                           " 'INR', :st, 'test', :pa)"),
-                      {"i": uuid.uuid4(), "b": b.id, "p": pay_row, "k": f"test-{b.id}", "r": "rfnd_" + uuid.uuid4().hex[:14],
-                       "a": amount, "st": status, "pa": datetime.now(timezone.utc) if status == "processed" else None})
+                           " amount_minor, currency, status, reason) VALUES (:i, :b, :p, :k, :r, :a,"
+                           " 'INR', 'pending', 'test')"),
+                      {"i": refund_id, "b": b.id, "p": pay_row, "k": f"test-{b.id}", "r": rzp_id, "a": amount})
+            if status == "processed":  # as Razorpay's answer or webhook records it: the ledger too
+                assert payments.record_refund_entity(s, {"id": rzp_id, "status": "processed"},
+                                                     refund_id=refund_id) == "processed"
     return b
 
 

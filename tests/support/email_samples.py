@@ -68,4 +68,8 @@ SAMPLES: dict[str, tuple[str, dict]] = {
     "meeting_fallback": ("meeting_fallback", _tutor(join_url=JOIN, reason="403 forbidden")),
     "review_published": ("review_published", {"name": "Priya", "student": "Aarav P.", "stars": 4,
                                               "link": f"{BASE}/tutor/reviews"}),
+    "payment_flagged": ("payment_flagged", {
+        "name": "Ada", "label": "Wrong amount or currency", "event": "payment.captured", "reference": "TC-7K3M9Q",
+        "amount": "₹18,001", "reason": "payment pay_Q1w2E3r4T5y6U7: amount mismatch",
+        "link": f"{BASE}/admin/payments/flags", "preheader": "A Razorpay event could not be applied."}),
 }

@@ -15,6 +15,7 @@ START = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
 BEFORE = START - timedelta(days=1)
 AT_START = START  # a lesson has started at its start time
 AFTER = START + timedelta(minutes=30)
+GRACE = timedelta(minutes=15)  # NO_SHOW_GRACE_MINUTES' default
 
 
 def acts(role, status, now, *, count=0, limit=2, expires_at=None, reviewed=False):
@@ -36,7 +37,9 @@ def on(a: bookings.Actions) -> set[str]:
     ("student", "pending_payment", BEFORE, {"cancel", "reschedule", "pay"}),
     ("tutor", "pending_payment", BEFORE, {"cancel", "reschedule"}),
     # from the start time on: no cancel or move by the parties; a no-show can be reported
-    ("student", "confirmed", AT_START, {"no_show"}),
+    # once the grace period after the start has passed (#14 item 31)
+    ("student", "confirmed", AT_START, set()),
+    ("student", "confirmed", START + GRACE, {"no_show"}),
     ("tutor", "confirmed", AFTER, {"no_show"}),
     ("student", "awaiting_tutor", AFTER, set()),
     ("tutor", "awaiting_tutor", AFTER, {"respond"}),
@@ -89,3 +92,28 @@ def test_the_checkout_page_phase_follows_the_same_payment_window(status, expires
     assert payments.checkout_phase(status, expires_at, BEFORE) == phase
     # the booking card's Pay link and the checkout page agree on whether paying is open
     assert acts("student", status, BEFORE, expires_at=expires_at).pay is (phase == "payable")
+
+
+# -- #14 item 31: a no-show only after the grace period -----------------------------------------
+@pytest.mark.parametrize("role", ["student", "tutor"])
+def test_a_no_show_is_offered_only_once_the_grace_period_after_the_start_has_passed(role):
+    assert not acts(role, "confirmed", START + timedelta(seconds=33)).no_show  # the reported case
+    assert not acts(role, "confirmed", START + GRACE - timedelta(seconds=1)).no_show  # 14:59 after the start
+    assert acts(role, "confirmed", START + GRACE).no_show  # 15:00
+    # the grace comes from the settings (lists.py passes NO_SHOW_GRACE_MINUTES)
+    five = dict(role=role, status="confirmed", starts_at=START, reschedule_count=0, reschedule_limit=2,
+                no_show_grace=timedelta(minutes=5))
+    assert not bookings.actions_for(now=START + timedelta(minutes=4, seconds=59), **five).no_show
+    assert bookings.actions_for(now=START + timedelta(minutes=5), **five).no_show
+
+
+# -- #14 item 14: "Add to calendar" only for active lessons -------------------------------------
+@pytest.mark.parametrize(("status", "calendar"), [
+    ("pending_payment", True), ("awaiting_tutor", True), ("confirmed", True),
+    ("cancelled", False), ("declined", False), ("expired", False),
+    ("completed", False), ("no_show_student", False), ("no_show_tutor", False),
+])
+@pytest.mark.parametrize("role", ["student", "tutor", "admin"])
+def test_add_to_calendar_is_offered_for_active_lessons_only(role, status, calendar):
+    assert acts(role, status, BEFORE).calendar is calendar
+    assert acts(role, status, AFTER).calendar is calendar  # a lesson under way is still active

@@ -113,4 +113,78 @@ def test_reschedule_limit():
 def test_describe_says_each_tier_in_words():
     policy = bookings.cancellation_snapshot(full_refund_hours=24, partial_refund_hours=2, partial_refund_percent=50)
     assert bookings.describe(policy) == (
-        "Cancel 24 h or more before: full refund; 2 h or more before: 50% back; later: no refund.")
+        "Cancel 24 h or more before: full refund; 2 h or more before: 50% back; later: no refund. "
+        "A no-show can be reported from 15 minutes after the start.")
+
+
+# -- #14 item 31: the no-show grace period, in the rule and in the words shown -------------------
+def test_the_no_show_grace_is_inclusive_at_its_end():
+    grace = timedelta(minutes=15)
+    assert not bookings.no_show_open(T0, T0, grace)
+    assert not bookings.no_show_open(T0, T0 + timedelta(minutes=14, seconds=59), grace)
+    assert bookings.no_show_open(T0, T0 + timedelta(minutes=15), grace)
+    assert bookings.no_show_open(T0, T0 + timedelta(minutes=1), timedelta(0))  # no grace: from the start
+
+
+def test_describe_states_the_grace_from_the_settings(monkeypatch):
+    from tutorconnect.config import get_settings
+
+    policy = bookings.cancellation_snapshot()
+    monkeypatch.setattr(get_settings(), "no_show_grace_minutes", 10)
+    assert bookings.describe(policy).endswith(" A no-show can be reported from 10 minutes after the start.")
+    monkeypatch.setattr(get_settings(), "no_show_grace_minutes", 1)
+    assert bookings.describe(policy).endswith(" A no-show can be reported from 1 minute after the start.")
+    monkeypatch.setattr(get_settings(), "no_show_grace_minutes", 0)
+    assert bookings.describe(policy).endswith(" A no-show can be reported from the start.")
+
+
+# -- #14 item 32: what the tutor earns from a lesson, decided from its status and refund ----------
+@pytest.mark.parametrize(("status", "paid", "refund", "earning"), [
+    ("pending_payment", False, None, 1020_00),  # earns it once paid
+    ("awaiting_tutor", True, None, 1020_00),
+    ("confirmed", True, None, 1020_00),
+    ("completed", True, None, 1020_00),
+    ("no_show_student", True, None, 1020_00),  # the lesson counts as held
+    ("no_show_tutor", True, 1200_00, None),  # the student is refunded in full
+    ("declined", True, 1200_00, None),
+    ("expired", False, None, None),
+    ("cancelled", False, 0, None),  # never paid: nothing to keep
+    ("cancelled", True, 1200_00, None),  # a full refund (tutor, admin, or the student 24 h ahead)
+    ("cancelled", True, 600_00, 510_00),  # a late cancellation (50% back): the tutor keeps their share
+    ("cancelled", True, 0, 1020_00),  # cancelled by the student at the last minute: nothing back
+    ("cancelled", True, None, None),  # no refund figure: promise nothing
+])
+def test_tutor_earning_by_status_and_refund(status, paid, refund, earning):
+    assert bookings.tutor_earning(status, paid=paid, price_minor=1200_00, platform_fee_minor=180_00,
+                                  refund_minor=refund) == earning
+
+
+@given(st.integers(min_value=1, max_value=10**9).flatmap(lambda price: st.tuples(
+    st.just(price), st.integers(min_value=0, max_value=price), st.integers(min_value=0, max_value=price))))
+def test_what_a_late_cancellation_leaves_the_tutor_is_what_the_ledger_pays(args):
+    """The card's figure and the ledger's reversals (payments.split_refund) agree to the paisa."""
+    from tutorconnect.services.payments import split_refund
+
+    price, fee, refund = args
+    _, earnings_back = split_refund(price, fee, 0, refund)
+    kept = price - fee - earnings_back
+    shown = bookings.tutor_earning("cancelled", paid=True, price_minor=price, platform_fee_minor=fee,
+                                   refund_minor=refund)
+    assert shown == (kept if kept > 0 else None)
+
+
+def test_the_grace_setting_defaults_to_15_minutes_reads_the_environment_and_is_documented(monkeypatch):
+    from pathlib import Path
+
+    from tutorconnect.config import Settings
+
+    monkeypatch.delenv("NO_SHOW_GRACE_MINUTES", raising=False)
+    assert Settings(_env_file=None).no_show_grace_minutes == 15
+    monkeypatch.setenv("NO_SHOW_GRACE_MINUTES", "20")
+    assert Settings(_env_file=None).no_show_grace_minutes == 20
+    for bad in ("-1", "1441", "soon"):
+        monkeypatch.setenv("NO_SHOW_GRACE_MINUTES", bad)
+        with pytest.raises(ValueError):
+            Settings(_env_file=None)
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    assert "# NO_SHOW_GRACE_MINUTES=15" in example

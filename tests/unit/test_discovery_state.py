@@ -28,7 +28,7 @@ def test_viewer_locale(header, locale):
 
 def card(**kw) -> SearchCard:
     base = dict(tutor_id="t", slug="priya-sharma", name="Priya Sharma", headline="Maths", subjects=("Mathematics",),
-                hourly_rate_minor=120000, currency="INR", rating_average=Decimal("4.67"), rating_count=3,
+                hourly_rate_minor=120000, currency="INR", rating_average=Decimal("4.67"), rating_sum=14, rating_count=3,
                 photo_path=None, time_zone="Asia/Kolkata")
     return SearchCard(**{**base, **kw})
 
@@ -39,8 +39,17 @@ def test_card_fields_follow_the_locale_and_say_new_without_reviews():
         "₹1,200", "4.7", "3 reviews", "P", "/tutors/priya-sharma")
     assert [c[f"subject_{i}"] for i in range(1, 5)] == ["Mathematics", "", "", ""]
     assert card_fields(card(), "de_DE")["price"] == "1.200\xa0₹"
-    new = card_fields(card(rating_average=None, rating_count=0, hourly_rate_minor=None), "en_IN")
+    new = card_fields(card(rating_average=None, rating_sum=0, rating_count=0, hourly_rate_minor=None), "en_IN")
     assert (new["rating"], new["reviews"], new["price"]) == ("New", "", "")
+
+
+@pytest.mark.parametrize(("rating_sum", "count", "shown"), [(15, 4, "3.8"), (3749, 1000, "3.7"), (3650, 1000, "3.7")])
+def test_card_rating_is_the_one_rounding_rule_from_the_exact_aggregate(rating_sum, count, shown):
+    """#14 item 11: the card rounded the two-place average again (3.749 -> 3.75 -> 3.8) with
+    Decimal's half-even; now it shows tutors.format_rating of the exact sum and count."""
+    two_places = (Decimal(rating_sum) / count).quantize(Decimal("0.01"))
+    c = card_fields(card(rating_average=two_places, rating_sum=rating_sum, rating_count=count), "en_IN")
+    assert c["rating"] == shown
 
 
 def test_search_url_round_trips_through_the_query():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -19,6 +19,7 @@ from tutorconnect.config import get_settings
 from tutorconnect.db import session_scope
 from tutorconnect.services import sessions
 from tutorconnect.services.errors import DomainError
+from tutorconnect.services.json_input import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ async def redeem_session(request: Request) -> JSONResponse:
     if not _same_origin(request):
         return _error("Cross-site request refused.", 403)
     try:
-        body = await request.json()
-    except Exception:
+        body = parse_json(await request.body())
+    except (ValueError, ClientDisconnect):
         return _error("Expected a JSON body.", 400)
     code = body.get("code") if isinstance(body, dict) else None
     ctx = context_from_request(request)

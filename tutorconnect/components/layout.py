@@ -162,6 +162,8 @@ def user_menu() -> rx.Component:
                     rx.menu.item(rx.icon("users", size=14), "Manage users", on_select=rx.redirect("/admin/users")),
                     rx.menu.item(rx.icon("scroll-text", size=14), "Audit log", on_select=rx.redirect("/admin/audit")),
                     rx.menu.item(rx.icon("list-restart", size=14), "Background jobs", on_select=rx.redirect("/admin/jobs")),
+                    rx.menu.item(rx.icon("flag", size=14), "Flagged payments",
+                                 on_select=rx.redirect("/admin/payments/flags")),
                     rx.menu.item(rx.icon("mail", size=14), "Captured mail", on_select=rx.redirect("/admin/mail")),
                 ),
             ),
@@ -228,6 +230,7 @@ def mobile_menu() -> rx.Component:
                                 rx.menu.item("Users", on_select=rx.redirect("/admin/users")),
                                 rx.menu.item("Audit log", on_select=rx.redirect("/admin/audit")),
                                 rx.menu.item("Background jobs", on_select=rx.redirect("/admin/jobs")),
+                                rx.menu.item("Flagged payments", on_select=rx.redirect("/admin/payments/flags")),
                                 rx.menu.item("Captured mail", on_select=rx.redirect("/admin/mail")),
                             ),
                         ),
@@ -307,7 +310,8 @@ def footer() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.link("Home", href="/", size="1", color=rx.color("gray", 10)),
-                rx.link("Status", href="/ready", size="1", color=rx.color("gray", 10), is_external=True),
+                # /status is an HTTP route (api/health_routes.py), not a Reflex page: a full load.
+                rx.link("Status", href="/status", size="1", color=rx.color("gray", 10), reload_document=True),
                 spacing="4",
             ),
             max_width=MAX_WIDTH,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from email import policy
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from tutorconnect.config import get_settings
 
@@ -32,6 +33,9 @@ class RenderedEmail:
     # A stable Message-ID (derived from the email's dedupe key) lets mail clients drop a
     # copy that a retried job sent twice; None: a fresh one.
     message_id: str | None = None
+    # Where a person turns this kind of mail off (RFC 2369 List-Unsubscribe, a web page);
+    # None for account and security mails, which cannot be turned off.
+    list_unsubscribe: str | None = None
 
 
 def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
@@ -53,7 +57,12 @@ def build_message(mail: RenderedEmail) -> EmailMessage:
     msg["From"] = settings.mail_from
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
-    msg["Message-ID"] = mail.message_id or make_msgid(domain="tutorconnect.local")
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))  # RFC 5322 3.6: required
+    msg["Message-ID"] = mail.message_id or make_msgid(domain=settings.mail_domain)
+    if mail.list_unsubscribe:
+        # A link only: List-Unsubscribe-Post (RFC 8058 one-click) would promise a POST
+        # endpoint that turns the mail off, and there is none.
+        msg["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
     for item in mail.attachments:

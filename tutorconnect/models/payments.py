@@ -3,11 +3,15 @@ refunds, and the money ledger.
 
 - payment_orders: one Razorpay order per booking (unique booking_id), reused on retries.
 - payments: one row per Razorpay payment id (a booking may see several attempts; at most
-  one of them captured is applied to the booking, any other is refunded).
+  one of them captured is applied to the booking, any other is refunded). A capture at
+  another amount or currency than the order's is `mismatched` (final): never applied,
+  refunded in full.
 - payment_events: every webhook delivery we accepted (signature valid), stored before it
   is processed. Deduplicated by X-Razorpay-Event-Id (unique) and, among applied events, by
   `dedupe_key` ("<event>:<payment or refund id>", unique where applied_at IS NOT NULL).
-  Append-only: only applied_at/outcome/flag are ever set after the insert.
+  Append-only: only applied_at/outcome/flag, and an admin's resolution of a flagged event
+  (resolved_at/resolved_by/resolution_note, services/payments/flags.py), are ever set
+  after the insert.
 - refunds: one row per refund we ask Razorpay for; `idempotency_key` (derived from the
   booking) makes writing the row idempotent; X-Refund-Idempotency is derived from the
   row's id (services/payments.razorpay_refund_key), so a retried job never refunds twice.
@@ -41,6 +45,9 @@ class PaymentStatus(StrEnum):
     CAPTURED = "captured"
     FAILED = "failed"
     REFUNDED = "refunded"
+    # Captured at another amount or currency than its order's: never applied to the booking
+    # nor written to the ledger, refunded in full automatically (services/payments/settlement.py).
+    MISMATCHED = "mismatched"
 
 
 class RefundStatus(StrEnum):
@@ -141,6 +148,9 @@ class PaymentEvent(SQLModel, table=True):
         Index("ix_payment_events_payment", "payment_id"),
         Index("ix_payment_events_order", "order_id"),
         Index("ix_payment_events_flagged", "received_at", postgresql_where=text("flagged")),
+        Index("ix_payment_events_unresolved", "received_at", "id",
+              postgresql_where=text("flagged AND resolved_at IS NULL")),
+        CheckConstraint("resolved_at IS NULL OR flagged", name="ck_payment_events_resolved_flagged"),
     )
 
     id: int | None = bigint_pk()
@@ -156,6 +166,9 @@ class PaymentEvent(SQLModel, table=True):
     outcome: str | None = _text()
     flagged: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
     flag_reason: str | None = _text()
+    resolved_at: datetime | None = tstz()
+    resolved_by: uuid.UUID | None = _fk("users.id", ondelete="SET NULL", nullable=True)
+    resolution_note: str | None = _text()
 
 
 class Refund(SQLModel, table=True):

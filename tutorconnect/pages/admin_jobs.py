@@ -1,5 +1,6 @@
 """Admin: background jobs (/admin/jobs): dead letters (jobs that gave up) with a Retry
-behind a confirmation, and the reconciliation log (what reconciliation repaired)."""
+behind a confirmation, the reconciliation log (what reconciliation repaired), and a banner
+while flagged payment events wait for an admin (/admin/payments/flags)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,22 @@ def _retry_dialog() -> rx.Component:
     )
 
 
+def _flags_banner() -> rx.Component:
+    return rx.cond(
+        S.flag_count > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.callout.text(
+                rx.text.strong(S.flag_count, rx.cond(S.flag_count == 1, " payment event needs", " payment events need"),
+                               " review"),
+                ": Razorpay events that could not be applied (a wrong amount, an unknown order or refund). ",
+                rx.link("Review flagged payments", href="/admin/payments/flags", id="payment-flags-link"),
+            ),
+            color_scheme="tomato", width="100%", id="payment-flags-banner",
+        ),
+    )
+
+
 def _skeleton() -> rx.Component:
     return rx.vstack(*[rx.skeleton(rx.box(height="40px", width="100%")) for _ in range(6)], width="100%")
 
@@ -84,6 +101,7 @@ def _skeleton() -> rx.Component:
 def admin_jobs() -> rx.Component:
     return rx.vstack(
         page_header("Background jobs", "Jobs that gave up, and what reconciliation with Razorpay repaired."),
+        _flags_banner(),
         rx.flex(
             _stat("Waiting to be retried", S.open_count, "open-count"),
             _stat("Dead letters in total", S.total, "dead-total"),

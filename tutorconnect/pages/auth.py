@@ -142,8 +142,22 @@ def reset_password() -> rx.Component:
     return auth_card(
         "Choose a new password",
         "Resetting your password signs you out on every device.",
-        rx.cond(
-            ResetPasswordState.has_token,
+        rx.match(
+            ResetPasswordState.link,
+            ("checking", rx.hstack(rx.spinner(), rx.text("Checking your link…"), align="center", id="reset-link-checking")),
+            ("unusable", rx.callout.root(
+                rx.callout.icon(rx.icon("link-2-off")),
+                rx.callout.text("This link was already used or has expired. ",
+                                rx.link("Request a new link", href="/forgot-password")),
+                color_scheme="amber",
+                id="reset-link-unusable",
+            )),
+            ("missing", rx.callout.root(
+                rx.callout.icon(rx.icon("link-2-off")),
+                rx.callout.text("This page needs the link from your reset email. ", rx.link("Request a new one", href="/forgot-password")),
+                color_scheme="amber",
+                id="reset-link-missing",
+            )),
             rx.form(
                 rx.vstack(
                     form_error(ResetPasswordState.error),
@@ -159,11 +173,6 @@ def reset_password() -> rx.Component:
                 on_submit=ResetPasswordState.submit,
                 width="100%",
                 id="reset-form",
-            ),
-            rx.callout.root(
-                rx.callout.icon(rx.icon("link-2-off")),
-                rx.callout.text("This page needs the link from your reset email. ", rx.link("Request a new one", href="/forgot-password")),
-                color_scheme="amber",
             ),
         ),
     )

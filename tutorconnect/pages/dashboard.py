@@ -113,6 +113,8 @@ def _admin() -> rx.Component:
         _tile("book-open", "Subjects", "The subject taxonomy students search by.", "/admin/subjects"),
         _tile("users", "Users", "Search accounts and change roles.", "/admin/users"),
         _tile("scroll-text", "Audit log", "Every change to roles, sessions and passwords.", "/admin/audit"),
+        _tile("flag", "Flagged payments", "Razorpay events that could not be applied, to check and resolve.",
+              "/admin/payments/flags"),
         _tile("settings", "Account settings", "Name, time zone, password and devices.", "/account"),
         class_name="tc-card-grid",
         width="100%",

@@ -16,7 +16,7 @@ def _hero() -> rx.Component:
             rx.heading("Learn from tutors who fit your goals and your week.", size=rx.breakpoints(initial="8", md="9"), weight="bold", line_height="1.1"),
             rx.text(
                 "Pick a tutor, choose a time shown in your own time zone, pay securely, and meet online. "
-                "Tutors publish their hours, get paid, and talk with students, all in one place.",
+                "Tutors publish their hours, teach and get paid, all in one place.",
                 size="4",
                 color=rx.color("gray", 11),
             ),

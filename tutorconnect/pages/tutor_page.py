@@ -52,7 +52,6 @@ def _header() -> rx.Component:
             ),
             rx.flex(
                 rx.link(rx.button(rx.icon("calendar-plus", size=16), "Book a lesson", size="3"), href="/book/" + S.tutor_slug, id="book-button"),
-                rx.button(rx.icon("message-circle", size=16), "Message", size="3", variant="outline", on_click=S.open_placeholder("message"), id="message-button"),
                 _favorite_button(),
                 gap="0.75rem",
                 wrap="wrap",
@@ -215,24 +214,6 @@ def _reviews() -> rx.Component:
     )
 
 
-def _placeholder_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Messaging opens soon"),
-            rx.alert_dialog.description(
-                "Messages between students and tutors are coming very soon. Save this tutor to find them again quickly.",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("OK", on_click=S.close_placeholder, id="placeholder-ok")),
-                justify="end",
-                margin_top="1rem",
-            ),
-            id="placeholder-dialog",
-        ),
-        open=S.placeholder != "",
-    )
-
-
 def _hide_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -293,7 +274,6 @@ def _profile() -> rx.Component:
             align="start",
             width="100%",
         ),
-        _placeholder_dialog(),
         _hide_dialog(),
         width="100%",
         id="tutor-page",

@@ -17,7 +17,17 @@ and a private, revocable per-user feed URL.
 Every event: UTC DTSTART/DTEND (Z), UID "<booking id>@tutorconnect" (stable across
 reschedules), SEQUENCE = bookings.sequence (rises on every change), DTSTAMP = generation
 time, LAST-MODIFIED = bookings.updated_at, SUMMARY "Lesson with <other person>", the
-meeting link as URL and in DESCRIPTION when set, STATUS CONFIRMED / TENTATIVE / CANCELLED.
+meeting link as URL and in DESCRIPTION while the lesson is active, STATUS CONFIRMED /
+TENTATIVE / CANCELLED.
+
+Outcomes, truthfully (#14): RFC 5545 gives a VEVENT only TENTATIVE, CONFIRMED and
+CANCELLED, so the outcome also goes into the text. Awaiting payment or the tutor:
+TENTATIVE. Confirmed: CONFIRMED. Completed: CONFIRMED, "Completed." in the DESCRIPTION.
+Cancelled, declined, expired: CANCELLED (calendar apps strike or drop them), with who
+cancelled or why in the DESCRIPTION. No-shows start the SUMMARY with "Missed: " and say
+who did not attend: the tutor's is CANCELLED (the lesson did not take place; the student
+was refunded in full), the student's stays CONFIRMED (the tutor kept the time and the
+lesson counts as held). The join link is left out once a lesson is no longer active.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import text
 
 from tutorconnect.config import get_settings
+from tutorconnect.models.scheduling import ACTIVE_STATUSES, BookingStatus as S
 from tutorconnect.services import access
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import NotFound, PermissionDenied
@@ -43,20 +54,24 @@ FEED_MAX_EVENTS = 2000
 _UTC = timezone.utc
 
 _STATUS = {
-    "pending_payment": "TENTATIVE",
-    "awaiting_tutor": "TENTATIVE",
-    "confirmed": "CONFIRMED",
-    "completed": "CONFIRMED",
-    "no_show_student": "CONFIRMED",
-    "no_show_tutor": "CONFIRMED",
-    "cancelled": "CANCELLED",
-    "declined": "CANCELLED",
-    "expired": "CANCELLED",
+    S.PENDING_PAYMENT: "TENTATIVE",
+    S.AWAITING_TUTOR: "TENTATIVE",
+    S.CONFIRMED: "CONFIRMED",
+    S.COMPLETED: "CONFIRMED",
+    S.NO_SHOW_STUDENT: "CONFIRMED",  # the tutor kept the time; the lesson counts as held
+    S.NO_SHOW_TUTOR: "CANCELLED",  # it did not take place; the student was refunded in full
+    S.CANCELLED: "CANCELLED",
+    S.DECLINED: "CANCELLED",
+    S.EXPIRED: "CANCELLED",
 }
+_MISSED = {S.NO_SHOW_STUDENT: "Missed: the student did not attend.",
+           S.NO_SHOW_TUTOR: "Missed: the tutor did not attend; the student was refunded in full."}
+_WHO = {"student": "the student", "tutor": "the tutor", "admin": "TutorConnect support", "system": "TutorConnect"}
 
 _COLUMNS = (
     "b.id, b.reference, b.status, b.starts_at, b.ends_at, b.sequence, b.meeting_url, b.created_at, "
-    "b.updated_at, b.student_id, b.tutor_id, su.full_name AS student_name, tu.full_name AS tutor_name"
+    "b.updated_at, b.student_id, b.tutor_id, b.cancelled_by, su.full_name AS student_name, "
+    "tu.full_name AS tutor_name"
 )
 _ONE_SQL = text(f"SELECT {_COLUMNS} FROM bookings b JOIN users su ON su.id = b.student_id "
                 "JOIN users tu ON tu.id = b.tutor_id WHERE b.id = :id")
@@ -99,17 +114,36 @@ def _event(row, viewer_id: uuid.UUID | None, stamp: datetime) -> Event:
     ev.add("last-modified", _utc(row.updated_at))
     ev.add("dtstart", _utc(row.starts_at))
     ev.add("dtend", _utc(row.ends_at))
-    ev.add("summary", summary)
-    ev.add("status", _STATUS.get(row.status, "TENTATIVE"))
-    ev.add("transp", "TRANSPARENT" if _STATUS.get(row.status) == "CANCELLED" else "OPAQUE")
+    status = _STATUS.get(row.status, "TENTATIVE")
+    ev.add("summary", f"Missed: {summary}" if row.status in _MISSED else summary)
+    ev.add("status", status)
+    ev.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
     lines = [f"TutorConnect booking {row.reference}"]
-    url = safe_join_url(row.meeting_url)
+    outcome = _outcome(row)
+    if outcome:
+        lines.append(outcome)
+    url = safe_join_url(row.meeting_url) if row.status in ACTIVE_STATUSES else None
     if url:
         ev.add("url", url)
         ev.add("location", url)
         lines.append(f"Join the lesson: {url}")
     ev.add("description", "\n".join(lines))
     return ev
+
+
+def _outcome(row) -> str:
+    """How the lesson ended, in words ("" while it is still ahead)."""
+    if row.status == S.COMPLETED:
+        return "Completed."
+    if row.status in _MISSED:
+        return _MISSED[row.status]
+    if row.status in (S.CANCELLED, S.DECLINED):
+        verb = "Cancelled" if row.status == S.CANCELLED else "Declined"
+        who = _WHO.get(getattr(row, "cancelled_by", None) or "")
+        return f"{verb} by {who}." if who else f"{verb}."
+    if row.status == S.EXPIRED:
+        return "Expired: not paid in time."
+    return ""
 
 
 def _may_see_booking(session, viewer: uuid.UUID | None, row) -> bool:

@@ -124,3 +124,16 @@ def pending_count(session: Session) -> int:
             text("SELECT count(*) FROM outbox WHERE completed_at IS NULL AND dead_at IS NULL")
         ).scalar_one()
     )
+
+
+def overdue(session: Session, older_than: timedelta) -> tuple[int, float | None]:
+    """Jobs due for longer than `older_than` and still not done (no worker has finished
+    them): how many, and how long the oldest has waited, in seconds (None: none)."""
+    row = session.execute(
+        text(
+            "SELECT count(*) AS n, extract(epoch FROM now() - min(available_at)) AS waited FROM outbox "
+            "WHERE completed_at IS NULL AND dead_at IS NULL AND available_at < now() - make_interval(secs => :s)"
+        ),
+        {"s": older_than.total_seconds()},
+    ).one()
+    return int(row.n), (float(row.waited) if row.waited is not None else None)

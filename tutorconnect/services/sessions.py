@@ -248,6 +248,19 @@ def rotate_into_new_session(
     return create_session(session, ctx, user_id)
 
 
+def _usable_token(session: Session, purpose: TokenPurpose, raw: object, *, lock: bool) -> AuthToken | None:
+    """The unused, unexpired token of this purpose for `raw`, or None."""
+    if not looks_like_secret(raw):
+        return None
+    query = select(AuthToken).where(
+        AuthToken.token_hash == hash_secret(raw), AuthToken.purpose == purpose.value  # type: ignore[arg-type]
+    )
+    token = session.exec(query.with_for_update() if lock else query).first()
+    if token is None or token.used_at is not None or token.expires_at <= _now():
+        return None
+    return token
+
+
 def consume_token(
     session: Session, purpose: TokenPurpose, raw: object, *, what: str = "link"
 ) -> uuid.UUID:
@@ -255,14 +268,15 @@ def consume_token(
 
     The row is locked, so two concurrent uses of one token cannot both succeed.
     """
-    if not looks_like_secret(raw):
-        raise TokenInvalid(what)
-    token = session.exec(
-        select(AuthToken)
-        .where(AuthToken.token_hash == hash_secret(raw), AuthToken.purpose == purpose.value)  # type: ignore[arg-type]
-        .with_for_update()
-    ).first()
-    if token is None or token.used_at is not None or token.expires_at <= _now():
+    token = _usable_token(session, purpose, raw, lock=True)
+    if token is None:
         raise TokenInvalid(what)
     token.used_at = _now()
     return token.user_id
+
+
+def peek_token(session: Session, purpose: TokenPurpose, raw: object) -> uuid.UUID | None:
+    """The user of a single-use token that `consume_token` would accept now, without using
+    it (a page that checks its link on opening); None when it is unusable."""
+    token = _usable_token(session, purpose, raw, lock=False)
+    return token.user_id if token is not None else None

@@ -1,5 +1,5 @@
-"""Admin: background jobs (/admin/jobs): dead letters with Retry, and the reconciliation
-log. Every handler re-checks admin; dead-letter ids arrive from the browser and are parsed
+"""Admin: background jobs (/admin/jobs): dead letters with Retry, the reconciliation log,
+and the alert for flagged payment events (their count, linking to /admin/payments/flags). Every handler re-checks admin; dead-letter ids arrive from the browser and are parsed
 here, the service decides whether they exist and may be retried."""
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ def _dead_letter_arg(value: Any) -> int:
 def _listing(session, ctx, page: int, log_page: int):
     dead = dead_letters.list_page(session, ctx, page)
     log_rows, log_total = payments.recent_reconciliation_log(session, ctx, log_page, LOG_PER_PAGE)
-    return dead, log_rows, log_total
+    return dead, log_rows, log_total, payments.unresolved_flag_count(session, ctx)
 
 
 class AdminJobsState(SessionState):
-    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_log", "_owner", "pending_id", "pending_job")
+    PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_log", "_owner", "pending_id", "pending_job", "flag_count")
     _rows: list[dict[str, str]] = []
     _log: list[dict[str, str]] = []
     _owner: str = ""
@@ -52,6 +52,7 @@ class AdminJobsState(SessionState):
     log_pages: int = 1
     pending_id: str = ""
     pending_job: str = ""
+    flag_count: int = 0  # unresolved flagged payment events
 
     @rx.var(cache=False)
     def rows(self) -> list[dict[str, str]]:
@@ -62,7 +63,8 @@ class AdminJobsState(SessionState):
         return self._log if self._may_see(self._owner) else []
 
     async def _reload(self, admin) -> None:
-        dead, log_rows, log_total = await in_transaction(_listing, self._ctx(admin), self.page, self.log_page)
+        dead, log_rows, log_total, self.flag_count = await in_transaction(_listing, self._ctx(admin), self.page,
+                                                                          self.log_page)
         zone = admin.time_zone
         self._rows = [
             {"id": str(r.id), "job": r.job, "error": r.error[:400], "attempts": str(r.attempts),

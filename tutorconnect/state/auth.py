@@ -9,7 +9,7 @@ import reflex as rx
 
 from tutorconnect.config import get_settings
 from tutorconnect.services import accounts, sessions
-from tutorconnect.services.errors import DomainError, InvalidInput
+from tutorconnect.services.errors import DomainError, InvalidInput, TokenInvalid
 from tutorconnect.services.validation import safe_next_path
 from tutorconnect.state.base import SessionState, in_transaction, install_session_script
 from tutorconnect.state.forms import parse_form, short_str
@@ -156,12 +156,25 @@ class ForgotPasswordState(FormState):
 class ResetPasswordState(FormState):
     # The reset token is read from the URL and the passwords from the form, never kept.
     PRIVATE: ClassVar[tuple[str, ...]] = ()
-    has_token: bool = False
+    # checking | usable | unusable (used, expired or unknown) | missing (no token in the URL)
+    link: str = "checking"
 
-    @rx.event
-    def load(self):
-        self.loading, self.error, self.field_errors = False, "", {}
-        self.has_token = bool(self.router.url.query_parameters.get("token"))
+    @handler(public=True)
+    async def load(self):
+        self.loading, self.error, self.field_errors, self.link = False, "", {}, "checking"
+        token = self.router.url.query_parameters.get("token", "")
+        if not token:
+            self.link = "missing"
+            return
+        # Checked when the page opens, without using it up: a dead link says so at once
+        # rather than after the new password was typed (issue #14).
+        usable = await in_transaction(accounts.check_reset_token, token)
+        self.link = "usable" if usable else "unusable"
+
+    def _fail(self, err: DomainError) -> Any:
+        if isinstance(err, TokenInvalid):  # used up or expired since the page opened
+            self.link = "unusable"
+        return super()._fail(err)
 
     @handler(public=True, busy="loading", on_error="_fail")
     async def submit(self, form_data: dict):

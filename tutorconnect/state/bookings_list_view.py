@@ -155,10 +155,9 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime) -> BookingCar
                     f"{_clock(row.starts_at, other_zone)} {row.starts_at.astimezone(_zone(other_zone)).tzname()} "
                     f"({other_zone})") if other_zone != zone else "",
         duration=f"{row.length_minutes} min", trial=row.is_trial,
-        price=format_money(row.price_minor, row.currency) + (
-            f" · you earn {format_money(row.tutor_earnings_minor, row.currency)}" if role == "tutor" else ""),
+        price=format_money(row.price_minor, row.currency) + (f" · {_earning(row)}" if role == "tutor" else ""),
         join_url=(safe_join_url(row.meeting_url) or "") if row.status == Status.CONFIRMED else "",
-        ics_href="" if row.status in (Status.EXPIRED, Status.DECLINED) else f"/api/bookings/{row.id}.ics",
+        ics_href=f"/api/bookings/{row.id}.ics" if acts.calendar else "",
         pay_href=f"/pay/{row.reference}" if acts.pay else "",
         can_reschedule=acts.reschedule,
         reschedules_left=f"{left} reschedule{'s' if left != 1 else ''} left",
@@ -169,6 +168,20 @@ def card_for(row: BookingRow, role: str, zone: str, now: datetime) -> BookingCar
         reviewed=role == "student" and row.reviewed,
         outcome=outcome,
     )
+
+
+_NO_EARNING = {Status.CANCELLED: "Cancelled", Status.DECLINED: "Declined", Status.EXPIRED: "Expired",
+               Status.NO_SHOW_TUTOR: "Missed"}
+
+
+def _earning(row: BookingRow) -> str:
+    """The tutor's side of the price, from what the bookings package says the lesson pays
+    them (`row.tutor_earning_minor`; None: nothing)."""
+    if row.tutor_earning_minor is None:
+        what = _NO_EARNING.get(row.status)
+        return f"{what} — no earning" if what else "No earning"
+    amount = format_money(row.tutor_earning_minor, row.currency)
+    return f"Cancelled late — you keep {amount}" if row.status == Status.CANCELLED else f"you earn {amount}"
 
 
 def history_item(event: dict[str, Any], row: BookingRow, viewer: uuid.UUID, zone: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from babel import Locale, UnknownLocaleError
 
 from tutorconnect.languages import language_name
 from tutorconnect.money import format_money
-from tutorconnect.services import discovery
+from tutorconnect.services import discovery, tutors
 from tutorconnect.services.discovery import SearchQuery
 from tutorconnect.services.errors import DomainError, InvalidInput
 from tutorconnect.state.base import SessionState, in_transaction
@@ -85,10 +85,11 @@ def _arg(value: Any, max_len: int = ARG_MAX) -> str:
 
 
 def _stars(card: discovery.SearchCard) -> tuple[str, str]:
-    if card.rating_average is None or not card.rating_count:
+    shown = tutors.format_rating(card.rating_sum, card.rating_count)  # the one rounding rule
+    if shown is None:
         return "New", ""
     reviews = "1 review" if card.rating_count == 1 else f"{card.rating_count} reviews"
-    return f"{card.rating_average:.1f}", reviews
+    return shown, reviews
 
 
 def card_fields(card: discovery.SearchCard, locale: str) -> dict[str, str]:

@@ -25,6 +25,12 @@ def _tutor_arg(value: Any) -> uuid.UUID:
         raise InvalidInput("tutor", "That tutor could not be found. Please reload the page.") from None
 
 
+def _rating(card: tutors.TutorCard) -> str:
+    """The card's rating, e.g. "4.7 (12)", or "New" without reviews (tutors.format_rating)."""
+    shown = tutors.format_rating(card.rating_sum, card.rating_count)
+    return "New" if shown is None else f"{shown} ({card.rating_count})"
+
+
 class FavoritesState(SessionState):
     PRIVATE: ClassVar[tuple[str, ...]] = ("_rows", "_rows_owner")
     _rows: list[dict[str, str]] = []
@@ -42,7 +48,7 @@ class FavoritesState(SessionState):
                 "id": c.tutor_id, "slug": c.slug, "name": c.name, "headline": c.headline,
                 "subjects": ", ".join(c.subjects[:3]), "photo": c.photo_path or "", "zone": c.time_zone,
                 "price": format_money(c.hourly_rate_minor, c.currency) if c.hourly_rate_minor else "",
-                "rating": f"{c.rating_average:.2f} ({c.rating_count})" if c.rating_average is not None else "New",
+                "rating": _rating(c),
             }
             for c in cards
         ]

@@ -64,6 +64,7 @@ class OnboardingState(SessionState, OnboardingRowsMixin, OnboardingPricingMixin,
     # the retired subjects this tutor kept. The mixins keep no vars of their own.
     PRIVATE: ClassVar[tuple[str, ...]] = (
         "_v", "_owner", "confirm_remove", "field_errors", "error", "bio_len", "subject_groups",
+        "zones",  # loaded for the signed-in tutor; a refused holder gets none
     )
     step: int = 1
     loading: bool = True

@@ -70,7 +70,6 @@ class TutorPageState(SessionState):
     review_total: int = 0
     review_page: int = 1
     is_favorite: bool = False
-    placeholder: str = ""  # "message" while the "messaging opens soon" dialog shows
     hide_target: str = ""  # review id in the admin's "hide review" dialog
     hide_reason: str = ""
     hide_error: str = ""
@@ -95,7 +94,7 @@ class TutorPageState(SessionState):
         self.subjects, self.languages, self.prices, self.distribution, self.reviews = [], [], [], [], []
         self.trial_price = self.rating_average = ""
         self.rating_count = self.review_total = 0
-        self.review_page, self.is_favorite, self.placeholder = 1, False, ""
+        self.review_page, self.is_favorite = 1, False
 
     @handler(public=True)
     async def load(self):
@@ -136,7 +135,7 @@ class TutorPageState(SessionState):
             self._bind_private()  # `is_favorite` is this student's: forgotten if another cookie comes
 
     def _set_summary(self, summary) -> None:
-        self.rating_average = f"{summary.average:.2f}" if summary.average is not None else ""
+        self.rating_average = tutors.format_rating(summary.rating_sum, summary.count) or ""
         self.rating_count = summary.count
         top = max(summary.distribution.values()) if summary.distribution else 0
         self.distribution = [
@@ -192,14 +191,6 @@ class TutorPageState(SessionState):
                 action={"label": "View favorites", "on_click": rx.redirect("/favorites")},
             )
         return rx.toast.info(f"{self.name} was removed from your favorites.")
-
-    @rx.event
-    def open_placeholder(self, which: Any):
-        self.placeholder = which if which == "message" else ""
-
-    @rx.event
-    def close_placeholder(self):
-        self.placeholder = ""
 
     # -- admins: hide a review (with a reason shown in the audit log), undo by unhiding --
     @rx.event

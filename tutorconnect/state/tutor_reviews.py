@@ -67,7 +67,7 @@ class TutorReviewsState(SessionState):
         ]
         self._owner = self._bind_private()
         self.total, self.page = total, page
-        self.average = f"{summary.average:.2f}" if summary.average is not None else ""
+        self.average = tutors.format_rating(summary.rating_sum, summary.count) or ""
 
     @handler("tutor", busy="loading")
     async def load(self, user: CurrentUser):

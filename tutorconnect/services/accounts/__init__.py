@@ -18,7 +18,7 @@ because the package has other ways in.
 """
 
 from tutorconnect.services.accounts.email_tokens import (
-    request_password_reset, resend_verification, reset_password, verify_email,
+    check_reset_token, request_password_reset, resend_verification, reset_password, verify_email,
 )
 from tutorconnect.services.accounts.google import (
     FLOW_RETENTION as GOOGLE_FLOW_RETENTION, FLOW_TTL as GOOGLE_FLOW_TTL, PROVIDER as GOOGLE_PROVIDER,
@@ -39,7 +39,7 @@ __all__ = [
     # sign-in with email and password, with lockout
     "LOCKOUT_LOOKBACK", "MAX_LOCKOUT", "authenticate",
     # emailed links: email verification and password reset
-    "request_password_reset", "resend_verification", "reset_password", "verify_email",
+    "check_reset_token", "request_password_reset", "resend_verification", "reset_password", "verify_email",
     # changing a password while signed in
     "change_password",
     # profile settings

@@ -15,7 +15,7 @@ from tutorconnect.models import AuthToken, TokenPurpose, User
 from tutorconnect.services import audit, notifications, ratelimit, sessions
 from tutorconnect.services.accounts import lookup, password_change
 from tutorconnect.services.context import RequestContext
-from tutorconnect.services.errors import InvalidInput
+from tutorconnect.services.errors import InvalidInput, NotFound
 from tutorconnect.services.passwords import check_policy
 from tutorconnect.services.tokens import hash_secret, new_secret
 from tutorconnect.services.validation import normalize_email
@@ -93,6 +93,19 @@ def request_password_reset(session: Session, ctx: RequestContext, *, email: obje
             "minutes": get_settings().password_reset_ttl_minutes,
         },
     )
+
+
+def check_reset_token(session: Session, token: object) -> bool:
+    """Whether a reset link can still be used: unused, unexpired, its account open. Read
+    only (the reset page checks its link when it opens; only reset_password uses it up)."""
+    user_id = sessions.peek_token(session, TokenPurpose.PASSWORD_RESET, token)
+    if user_id is None:
+        return False
+    try:
+        lookup._active_user(session, user_id)
+    except NotFound:
+        return False
+    return True
 
 
 def reset_password(session: Session, ctx: RequestContext, *, token: object, new_password: object) -> uuid.UUID:

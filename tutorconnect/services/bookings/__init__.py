@@ -1,6 +1,7 @@
 """Bookings: the ONLY place that creates bookings or changes their status (creation,
 the state machine and its steps, rescheduling, the sweepers), together with the booking
-policy (price split, refund tiers, deadlines), what a person may do next (actions), the
+policy (price split, refund tiers, deadlines, the no-show grace period, what a lesson pays
+the tutor), what a person may do next (actions), the
 reading side (views, history, the pages' lists) and the tutor's cancellation figures.
 Every change refreshes the open pages and publishes a `BookingChanged` event
 (effects.py, services/booking_events.py); meetings and notifications subscribe to it at
@@ -21,7 +22,7 @@ from tutorconnect.services.bookings.commands import (
     refund_preview,
     revive_paid,
 )
-from tutorconnect.services.bookings.creation import create_booking, current_policy
+from tutorconnect.services.bookings.creation import create_booking, current_policy, describe
 from tutorconnect.services.bookings.lists import (
     CANCELLATION_WINDOW_DAYS,
     BookingRow,
@@ -36,15 +37,17 @@ from tutorconnect.services.bookings.machine import ALL_ACTIONS, REASON_MAX, TRAN
 from tutorconnect.services.bookings.moves import reschedule, reschedules_left
 from tutorconnect.services.bookings.policy import (
     CANCELLERS,
+    NO_SHOW_GRACE,
     cancellation_snapshot,
-    describe,
     may_reschedule,
+    no_show_open,
     payment_expires_at,
     payment_open,
     platform_fee,
     refund_for,
     respond_by,
     split_price,
+    tutor_earning,
 )
 from tutorconnect.services.bookings.queries import (
     get_booking,
@@ -103,15 +106,18 @@ __all__ = [
     "view_of",
     "visible_booking",
     "tutor_cancellations",
-    # policy (pure)
+    # policy (pure, but describe reads the no-show grace from the settings)
     "CANCELLERS",
+    "NO_SHOW_GRACE",
     "cancellation_snapshot",
     "describe",
     "may_reschedule",
+    "no_show_open",
     "payment_expires_at",
     "payment_open",
     "platform_fee",
     "refund_for",
     "respond_by",
     "split_price",
+    "tutor_earning",
 ]

@@ -161,8 +161,9 @@ def complete(session: Session, booking_id: uuid.UUID, *, now: datetime | None = 
 
 def mark_no_show(session: Session, ctx: RequestContext, booking_id: uuid.UUID, party: str, *,
                  now: datetime | None = None) -> BookingView:
-    """After the start: the tutor reports that the student did not come (party="student"),
-    or the student that the tutor did not (party="tutor"; full refund). Admins may do either."""
+    """From NO_SHOW_GRACE_MINUTES after the start on: the tutor reports that the student did
+    not come (party="student"), or the student that the tutor did not (party="tutor"; full
+    refund). Admins may do either, also only after the grace period."""
     now = _now(now)
     if party not in ("student", "tutor"):
         raise InvalidInput("party", "Say who did not attend: the student or the tutor.")
@@ -171,8 +172,12 @@ def mark_no_show(session: Session, ctx: RequestContext, booking_id: uuid.UUID, p
     target = _check_step(row, action)
     if role != "admin" and role == party:
         raise PermissionDenied("You can only report that the other person did not attend.")
-    if not policy.has_started(row.starts_at, now):
-        raise DomainError("A no-show can only be reported after the lesson's start time.")
+    grace = records.no_show_grace()
+    if not policy.no_show_open(row.starts_at, now, grace):  # the other person may just be late
+        minutes = int(grace.total_seconds() // 60)
+        when = f"from {minutes} minute{'s' if minutes != 1 else ''} after the lesson's start" if minutes \
+            else "after the lesson's start time"
+        raise DomainError(f"A no-show can only be reported {when}.")
     values: dict[str, Any] = {}
     if party == "tutor":
         values["refund_minor"] = row.price_minor

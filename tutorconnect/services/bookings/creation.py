@@ -7,6 +7,9 @@ checks the slot first (scheduling.ensure_bookable) for a clear message, then ins
 ON CONFLICT DO NOTHING (booking, history row and hold release in one statement) and turns
 a lost race (no row back) into SlotUnavailable("taken"); reschedule (moves.py) moves a
 booking inside a SAVEPOINT and turns SQLSTATE 23P01 into the same.
+
+The settings-dependent policy lives here too: `current_policy()` (the snapshot copied onto
+a new booking) and `describe()` (a snapshot in words, with the no-show grace period).
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ def current_policy() -> dict[str, Any]:
         partial_refund_hours=s.cancel_partial_refund_hours,
         partial_refund_percent=s.cancel_partial_refund_percent,
     )
+
+
+def describe(policy_snapshot: dict[str, Any]) -> str:
+    """A booking's cancellation policy in words, and from when a no-show can be reported
+    (NO_SHOW_GRACE_MINUTES from the settings): what the pages show as the policy."""
+    return policy.describe(policy_snapshot, records.no_show_grace())
 
 
 def new_reference() -> str:

@@ -5,6 +5,14 @@ the tutor's slug and photo, and whether the student has already reviewed the les
 list here is ONE statement (the total rides along as `count(*) OVER ()`), joining users,
 tutor_profiles and (left) reviews on reviews.booking_id.
 
+Upcoming and past (#14): upcoming is the ACTIVE lessons (awaiting payment, awaiting the
+tutor, confirmed) that have not ended, the soonest first; past is everything else (ended
+lessons, and cancelled, declined, expired or no-show ones whenever they were due), the
+latest first. Each row also carries what the lesson pays the tutor
+(`tutor_earning_minor`, policy.tutor_earning: None when it pays nothing), decided from
+its status, its refund and whether it was ever paid (a payment moves it to awaiting_tutor
+or confirmed, which the booking's history records).
+
 Authorization: a person reads their own rows only; an admin may read anyone's. Requests
 are a tutor's awaiting_tutor bookings, the soonest lesson first. The tutor's recent
 cancellation count (bookings the tutor cancelled in the last 90 days) is what the schedule
@@ -22,8 +30,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from tutorconnect.models.scheduling import ACTIVE_STATUSES, PAID_ACTIVE_STATUSES
 from tutorconnect.services import access
-from tutorconnect.services.bookings import records, stats
+from tutorconnect.services.bookings import policy, records, stats
 from tutorconnect.services.bookings.actions import Actions, actions_for
 from tutorconnect.services.context import RequestContext
 from tutorconnect.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -62,16 +71,27 @@ class BookingRow:
     tutor_slug: str
     tutor_photo: str | None
     reviewed: bool
+    # What the lesson pays the tutor (policy.tutor_earning): the share for a lesson that
+    # will or did take place, what a late cancellation leaves, None when it pays nothing.
+    tutor_earning_minor: int | None
     actions: Actions  # what the viewer may do next (actions.py), as of the query's `now`
 
 
-_FIELDS = tuple(name for name in BookingRow.__dataclass_fields__ if name != "actions")
+_COMPUTED = ("tutor_earning_minor", "actions")
+_FIELDS = tuple(name for name in BookingRow.__dataclass_fields__ if name not in _COMPUTED)
+_ACTIVE = list(ACTIVE_STATUSES)
 
-_SELECT = """
+# A booking was paid if it ever reached a status only a payment leads to (awaiting_tutor,
+# confirmed): a cancelled one keeps refund_minor = 0 both when it was never paid and when
+# a paid one was cancelled too late for a refund.
+_PAID = ", ".join(f"'{s}'" for s in sorted(PAID_ACTIVE_STATUSES))
+_SELECT = f"""
     SELECT b.id, b.reference, b.status, b.tutor_id, b.student_id, b.starts_at, b.ends_at, b.length_minutes,
            b.is_trial, b.price_minor, b.currency, b.tutor_earnings_minor, b.tutor_time_zone, b.student_time_zone,
            b.reschedule_count, b.expires_at, b.respond_by, b.cancelled_by, b.cancel_reason, b.refund_minor,
-           b.meeting_url, b.cancellation_policy,
+           b.meeting_url, b.cancellation_policy, b.platform_fee_minor,
+           EXISTS (SELECT 1 FROM booking_events e WHERE e.booking_id = b.id
+                   AND e.to_status IN ({_PAID})) AS was_paid,
            su.full_name AS student_name,
            COALESCE(NULLIF(p.display_name, ''), tu.full_name) AS tutor_name,
            p.slug AS tutor_slug, p.photo_path AS tutor_photo,
@@ -89,8 +109,10 @@ def _row(r: Any, role: str, now: datetime) -> BookingRow:
     actions = actions_for(role=role, status=r.status, starts_at=r.starts_at, now=now,
                           reschedule_count=r.reschedule_count,
                           reschedule_limit=records._settings().reschedule_limit,
-                          expires_at=r.expires_at, reviewed=r.reviewed)
-    return BookingRow(**{name: getattr(r, name) for name in _FIELDS}, actions=actions)
+                          expires_at=r.expires_at, reviewed=r.reviewed, no_show_grace=records.no_show_grace())
+    earning = policy.tutor_earning(r.status, paid=r.was_paid, price_minor=r.price_minor,
+                                   platform_fee_minor=r.platform_fee_minor, refund_minor=r.refund_minor)
+    return BookingRow(**{name: getattr(r, name) for name in _FIELDS}, tutor_earning_minor=earning, actions=actions)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -135,19 +157,22 @@ def _list(session: Session, ctx: RequestContext, column: str, user_id: object, w
     if when not in WHENS:
         raise InvalidInput("when", "Choose upcoming or past bookings.")
     page_, per_page_ = _page(page, per_page)
+    # Upcoming: active and not ended. Past: the rest (ended, or cancelled/declined/expired/no-show).
+    upcoming = "b.ends_at > :now AND b.status = ANY(:active)"
     if when == "upcoming":
-        where, order = f"b.{column} = :uid AND b.ends_at > :now", "b.starts_at ASC, b.id"
+        where, order = f"b.{column} = :uid AND {upcoming}", "b.starts_at ASC, b.id"
     else:
-        where, order = f"b.{column} = :uid AND b.ends_at <= :now", "b.starts_at DESC, b.id"
+        where, order = f"b.{column} = :uid AND NOT ({upcoming})", "b.starts_at DESC, b.id"
     role = "student" if column == "student_id" else "tutor"  # the list's own person (also when an admin reads it)
     at = _now(now)
-    return _run(session, where, order, {"uid": uid, "now": at}, page_, per_page_, role, at)
+    return _run(session, where, order, {"uid": uid, "now": at, "active": _ACTIVE}, page_, per_page_, role, at)
 
 
 def student_bookings(session: Session, ctx: RequestContext, student_id: uuid.UUID, *, when: str = "upcoming",
                      page: object = 1, per_page: object = 10, now: datetime | None = None) -> tuple[list[BookingRow], int]:
     """A student's bookings with the tutor's name, slug and photo and the review flag:
-    upcoming (not yet ended, soonest first) or past (latest first). (rows, total)."""
+    upcoming (active lessons not yet ended, soonest first) or past (the rest: ended,
+    cancelled, declined, expired, no-shows; latest first). (rows, total)."""
     return _list(session, ctx, "student_id", student_id, when, page, per_page, now)
 
 

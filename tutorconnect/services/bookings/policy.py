@@ -17,12 +17,26 @@ Boundaries are inclusive on the student's side: exactly 24 h ahead is still 100%
 Deadlines. A pending_payment booking expires `payment_window` after creation; a booking
 awaiting the tutor must be answered within `tutor_response` but never later than one hour
 (`RESPOND_BEFORE_START`) before the lesson starts (and never before `now`).
+
+No-shows. Either side (or an admin) can report that the other did not come only once the
+grace period (`NO_SHOW_GRACE_MINUTES`, default 15) after the start has passed: from
+exactly start + grace on (`no_show_open`). A student no-show counts as held (the tutor is
+paid); a tutor no-show refunds the student in full.
+
+The tutor's earning (`tutor_earning`). A lesson that will or did take place pays the tutor
+their share of the price; one declined, expired, missed by the tutor or refunded in full
+pays nothing; a paid lesson the student cancelled late pays what the refund leaves: the
+refund takes back the platform fee pro rata, rounded down (`fee * refund // price`), and
+the rest from the tutor's share, exactly as the ledger's reversals do
+(payments.split_refund; a unit test checks they agree).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+
+from tutorconnect.models.scheduling import BookingStatus as S
 
 # Defaults (the app reads the overriding values from config.Settings in the bookings package).
 PLATFORM_FEE_BPS = 1500
@@ -33,6 +47,7 @@ RESPOND_BEFORE_START = timedelta(hours=1)
 FULL_REFUND_HOURS = 24
 PARTIAL_REFUND_HOURS = 2
 PARTIAL_REFUND_PERCENT = 50
+NO_SHOW_GRACE = timedelta(minutes=15)
 POLICY_VERSION = 1
 
 CANCELLERS = ("student", "tutor", "admin", "system")
@@ -83,15 +98,25 @@ def cancellation_snapshot(
     }
 
 
-def describe(policy: dict[str, Any]) -> str:
-    """The student's side of a policy snapshot in words, for the page before booking:
-    "Cancel 24 h or more before: full refund; 2 h or more: 50% back; later: no refund."."""
+def describe(policy: dict[str, Any], no_show_grace: timedelta = NO_SHOW_GRACE) -> str:
+    """The student's side of a policy snapshot in words, for the page before booking, and
+    when a no-show can be reported: "Cancel 24 h or more before: full refund; 2 h or more
+    before: 50% back; later: no refund. A no-show can be reported from 15 minutes after
+    the start." (bookings.describe passes the grace from the settings)."""
     parts = []
     for tier in sorted(policy["student_tiers"], key=lambda t: t["min_hours_before"], reverse=True):
         hours, percent = int(tier["min_hours_before"]), int(tier["refund_percent"])
         back = "full refund" if percent == 100 else (f"{percent}% back" if percent else "no refund")
         parts.append(f"{hours} h or more before: {back}" if hours else f"later: {back}")
-    return "Cancel " + "; ".join(parts) + "."
+    return "Cancel " + "; ".join(parts) + ". " + describe_no_show(no_show_grace)
+
+
+def describe_no_show(grace: timedelta = NO_SHOW_GRACE) -> str:
+    """When a no-show can be reported, in words (the policy text and the refusal)."""
+    minutes = int(grace.total_seconds() // 60)
+    if minutes <= 0:
+        return "A no-show can be reported from the start."
+    return f"A no-show can be reported from {minutes} minute{'s' if minutes != 1 else ''} after the start."
 
 
 def refund_percent(policy: dict[str, Any], cancelled_by: str, starts_at: datetime, now: datetime) -> int:
@@ -143,5 +168,35 @@ def payment_open(status: str, expires_at: datetime | None, now: datetime) -> boo
 
 def has_started(starts_at: datetime, now: datetime) -> bool:
     """A lesson has started at its start time: from then on the student and the tutor can
-    no longer cancel or reschedule it, and a no-show can be reported."""
+    no longer cancel or reschedule it (a no-show can be reported a grace period later)."""
     return starts_at <= now
+
+
+def no_show_open(starts_at: datetime, now: datetime, grace: timedelta = NO_SHOW_GRACE) -> bool:
+    """A no-show can be reported from `grace` after the start on (inclusive: at exactly
+    start + grace it can). Before that the other person may just be late."""
+    return starts_at + grace <= now
+
+
+# The statuses of a lesson that will or did take place, as far as the tutor's pay goes.
+_EARNS = frozenset({S.PENDING_PAYMENT, S.AWAITING_TUTOR, S.CONFIRMED, S.COMPLETED, S.NO_SHOW_STUDENT})
+
+
+def tutor_earning(status: str, *, paid: bool, price_minor: int, platform_fee_minor: int,
+                  refund_minor: int | None) -> int | None:
+    """What the lesson pays the tutor (minor units), or None when it pays them nothing.
+
+    Will or did take place (awaiting payment, awaiting the tutor, confirmed, completed,
+    student absent): the tutor's share, price - fee. Declined, expired, tutor absent:
+    None. Cancelled: None unless it was paid and the refund leaves the tutor something
+    (a late cancellation by the student); then the share less the part of the refund the
+    platform fee does not cover (see the module docstring). An unknown refund: None."""
+    earnings = price_minor - platform_fee_minor
+    if status in _EARNS:
+        return earnings
+    if status != S.CANCELLED or not paid or refund_minor is None or price_minor <= 0:
+        return None
+    refund = min(max(refund_minor, 0), price_minor)
+    fee_back = platform_fee_minor * refund // price_minor
+    kept = earnings - (refund - fee_back)
+    return kept if kept > 0 else None

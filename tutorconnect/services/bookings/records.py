@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -64,6 +64,11 @@ def _view(row: Any) -> BookingView:
 # Settings ------------------------------------------------------------------------------
 def _settings():
     return get_settings()
+
+
+def no_show_grace() -> timedelta:
+    """NO_SHOW_GRACE_MINUTES: how long after the start a no-show can first be reported."""
+    return timedelta(minutes=_settings().no_show_grace_minutes)
 
 
 def _now(now: datetime | None) -> datetime:

@@ -37,7 +37,8 @@ class SearchCard:
     subjects: tuple[str, ...]  # up to 4 active subject names, alphabetical
     hourly_rate_minor: int | None
     currency: str
-    rating_average: Decimal | None  # two decimal places; None without reviews
+    rating_average: Decimal | None  # two decimal places; None without reviews (not for display)
+    rating_sum: int  # the exact aggregate: the page shows tutors.format_rating(rating_sum, rating_count)
     rating_count: int
     photo_path: str | None
     time_zone: str
@@ -217,6 +218,7 @@ def search_tutors(session: Session, query: SearchQuery) -> SearchPage:
                 (Decimal(r.rating_sum) / r.rating_count).quantize(Decimal("0.01"), ROUND_HALF_UP)
                 if r.rating_count else None
             ),
+            rating_sum=r.rating_sum,
             rating_count=r.rating_count,
             photo_path=r.photo_path,
             time_zone=r.time_zone,

@@ -55,7 +55,15 @@ SUBJECTS = {
     "tutor_rejected": "Your TutorConnect profile needs changes",
     "meeting_fallback": "Google Meet link unavailable for your lesson on {{ lesson.short }}",
     "review_published": "{{ student }} rated your lesson {{ stars }} out of 5",
+    "payment_flagged": "Payment flagged: {{ label }}{% if reference %} ({{ reference }}){% endif %}",
 }
+
+
+# Account and security emails: sent whatever the person's preferences say (prefs.py), so
+# they carry no List-Unsubscribe; every other template is a notification that can be
+# turned off on the notification settings page.
+ACCOUNT_TEMPLATES = frozenset({"verify_email", "password_reset"})
+PREFERENCES_PATH = "/notifications/settings"
 
 
 def link(path: str, **params: str) -> str:
@@ -69,7 +77,7 @@ def url(path: str) -> str:
 
 def message_id_for(dedupe_key: str) -> str:
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
-    return f"<{digest}@tutorconnect.local>"
+    return f"<{digest}@{get_settings().mail_domain}>"
 
 
 def queue(session: Session, *, to: str, template: str, context: dict[str, Any], dedupe_key: str | None = None,
@@ -123,7 +131,7 @@ def render(to: str, template: str, context: dict[str, Any], *, attachments: tupl
         **context,
         "product": "TutorConnect",
         "base_url": settings.public_base_url,
-        "preferences_url": url("/notifications/settings"),
+        "preferences_url": url(PREFERENCES_PATH),
     }
     subject = " ".join(_subject_env().from_string(SUBJECTS[template]).render(full).split())
     return RenderedEmail(
@@ -133,6 +141,7 @@ def render(to: str, template: str, context: dict[str, Any], *, attachments: tupl
         html=env.get_template(f"{template}.html").render(full),
         attachments=attachments,
         message_id=message_id,
+        list_unsubscribe=None if template in ACCOUNT_TEMPLATES else url(PREFERENCES_PATH),
     )
 
 

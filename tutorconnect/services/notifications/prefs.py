@@ -49,7 +49,7 @@ class Topic:
     defaults: dict[str, bool] = field(default_factory=lambda: dict(DEFAULTS))
 
 
-_STUDENT, _TUTOR, _BOTH = ("student",), ("tutor",), ("student", "tutor")
+_STUDENT, _TUTOR, _BOTH, _ADMIN = ("student",), ("tutor",), ("student", "tutor"), ("admin",)
 
 TOPICS: tuple[Topic, ...] = (
     Topic("booking.confirmed", "Lesson confirmed", "The join link and a calendar file.", _BOTH,
@@ -75,6 +75,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("review.published", "New reviews", "A student rated a lesson.", _TUTOR, ("review.published",)),
     Topic("meeting.fallback", "Meeting link problems", "Google Meet failed and a room link is used instead.",
           _TUTOR, ("meeting.fallback",)),
+    Topic("payment.flagged", "Flagged payment events",
+          "A Razorpay event that could not be applied: a wrong amount, an unknown order or refund.", _ADMIN,
+          ("payment.flagged",)),
 )
 _BY_KEY = {t.key: t for t in TOPICS}
 _BY_EVENT = {e: t for t in TOPICS for e in t.events}

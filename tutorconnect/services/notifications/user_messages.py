@@ -5,7 +5,8 @@ USER_EVENTS maps each event to its builder; notify.user_event delivers the notic
 Contexts of user events (notify.user_event):
   payment.failed                {booking_id, reason?}
   payment.refund_processed      {refund_id}
-  payment.refunded_automatically {refund_id, kind: late|closed|duplicate}
+  payment.refunded_automatically {refund_id, kind: late|closed|duplicate|mismatch}
+  payment.flagged               {flag_id, flag, label, event, reason, reference, amount} (to admins)
   tutor.under_review|approved|rejected|suspended {reason?, status_event_id?}
   review.published              {review_id, stars, student}
   meeting.fallback              {booking_id, join_url}
@@ -86,6 +87,11 @@ def refunded_automatically(session: Session, who: Person, ctx: dict[str, Any]) -
         body = (f"Your payment for booking {r.reference} arrived after the hold on that time had ended, "
                 f"and the time is no longer available. We are refunding the full {money}; "
                 "it usually reaches you in 5-7 working days. Please choose another time.")
+    elif kind == "mismatch":
+        title = f"Your payment of {money} is being refunded"
+        body = (f"The amount of your payment for booking {r.reference} did not match the lesson's price, "
+                f"so it was not applied to the booking and we are refunding the full {money}; "
+                "it usually reaches you in 5-7 working days.")
     elif kind == "closed":
         title = f"Your payment of {money} is being refunded"
         body = (f"Booking {r.reference} was {str(r.status).replace('_', ' ')} before your payment arrived, "
@@ -99,6 +105,26 @@ def refunded_automatically(session: Session, who: Person, ctx: dict[str, Any]) -
         "/bookings", "refund_started",
         {"name": who.first_name, "headline": title, "body": body, "amount": money, "reference": r.reference,
          "link": mail.url("/bookings"), "preheader": body[:140]})]
+
+
+def payment_flagged(session: Session, who: Person, ctx: dict[str, Any]) -> list[Notice]:
+    """To an admin: a webhook event was stored but could not be applied (payments' flags)."""
+    if who.role != "admin":
+        return []
+    label = str(ctx.get("label") or "Payment event flagged")[:80]
+    reference = str(ctx.get("reference") or "")[:40]
+    amount = str(ctx.get("amount") or "")[:60]
+    reason = str(ctx.get("reason") or "")[:300]
+    title = f"Payment flagged: {label}" + (f" ({reference})" if reference else "")
+    body = (f"A Razorpay {str(ctx.get('event') or 'event')[:60]} event could not be applied"
+            + (f" for booking {reference}" if reference else "") + (f" ({amount})" if amount else "") + ". "
+            + (f"{reason}. " if reason else "") + "Review it and mark it resolved.")
+    link = "/admin/payments/flags"
+    return [Notice(
+        who, "payment.flagged", f"payment.flagged:{ctx.get('flag_id')}:{who.id}", title, body, link,
+        "payment_flagged",
+        {"name": who.first_name, "label": label, "event": str(ctx.get("event") or "")[:60], "reason": reason,
+         "reference": reference, "amount": amount, "link": mail.url(link), "preheader": body[:140]})]
 
 
 _TUTOR_MESSAGES: dict[str, tuple[str, str, str | None]] = {
@@ -149,6 +175,7 @@ USER_EVENTS: dict[str, Callable[[Session, Person, dict[str, Any]], list[Notice]]
     "payment.failed": payment_failed,
     "payment.refund_processed": refund_processed,
     "payment.refunded_automatically": refunded_automatically,
+    "payment.flagged": payment_flagged,
     "tutor.under_review": tutor_decision("tutor.under_review"),
     "tutor.approved": tutor_decision("tutor.approved"),
     "tutor.rejected": tutor_decision("tutor.rejected"),

@@ -3,13 +3,14 @@ the browser's success callback (checkout), applying a payment to its booking (se
 refunds (refunds), webhook ingestion (webhooks), the append-only money ledger (ledger),
 what pages show about a booking's money (summary), the checkout page's booking summary
 (checkout_view), students' receipts (receipts), tutors' earnings (earnings), reconciliation
-with Razorpay (reconciliation) and the refund jobs (jobs: a `JOBS` table, which
+with Razorpay (reconciliation), the admins' queue of flagged webhook events and its alert
+(flags) and the refund jobs (jobs: a `JOBS` table, which
 services/jobs.py assembles; this __init__ does not import it). Every entry point (the checkout page, the
 webhook route, the outbox jobs, reconciliation) goes through the same settlement, so they
 cannot disagree. It uses the bookings package (booking rows, mark_paid, revive_paid,
 expire_unpaid, the cancellation policy's words), scheduling (SlotUnavailable),
 notifications (user_event), meetings (join links) and the flat services modules outbox,
-accounts, validation, errors and context.
+accounts, validation, errors, context, access and audit.
 """
 
 from tutorconnect.services.payments.checkout import MERCHANT_NAME, CheckoutInfo, confirm_from_callback, start_checkout
@@ -34,6 +35,14 @@ from tutorconnect.services.payments.errors import (
     InvalidSignature,
     PaymentFailed,
     PaymentNotConfirmed,
+)
+from tutorconnect.services.payments.flags import (
+    PaymentFlag,
+    PaymentFlagPage,
+    flag_money_text,
+    list_payment_flags,
+    resolve_payment_flag,
+    unresolved_flag_count,
 )
 from tutorconnect.services.payments.ledger import (
     booking_totals,
@@ -94,6 +103,9 @@ __all__ = [
     "Receipt", "ReceiptPayment", "ReceiptRefund", "list_receipts", "receipt_for", "render_receipt_pdf",
     "BookingEarning", "PeriodEarning", "EarningsSummary", "earnings_summary", "earnings_by_period",
     "earnings_by_booking",
+    # admins: flagged webhook events
+    "PaymentFlag", "PaymentFlagPage", "flag_money_text", "list_payment_flags", "unresolved_flag_count",
+    "resolve_payment_flag",
     # reconciliation
     "RECONCILE_EVERY_SECONDS", "ReconcileReport", "reconcile", "ReconciliationLogRow", "recent_reconciliation_log",
 ]

@@ -8,7 +8,8 @@ success callback.
 - `confirm_from_callback`: the browser's success callback. The signature is checked over
   the order id WE stored (never the one the browser sends) and the payment id; the payment
   is then fetched from Razorpay and its amount/status checked before it is applied
-  (settlement.apply_payment).
+  (settlement.apply_payment). A capture at the wrong amount or currency is refused to the
+  student, but its record and automatic refund are committed first.
 """
 
 from __future__ import annotations
@@ -170,7 +171,12 @@ def confirm_from_callback(session: Session, ctx: RequestContext, booking_id: uui
             payment = gateway.fetch_payment(payment_id) if err.code == "BAD_REQUEST_ERROR" else payment
     outcome = apply_payment(session, payment, source="callback")
     if outcome == "amount_mismatch":
-        raise PaymentFailed("The amount paid does not match this booking. Our team has been alerted.")
+        # The one refusal that keeps what was written: the payment recorded as mismatched and
+        # its automatic refund must stay although the student's callback is refused (nothing
+        # else was written since the read ended above).
+        session.commit()
+        raise PaymentFailed("The amount paid does not match this booking, so it is being refunded in full. "
+                            "Our team has been alerted.")
     if outcome == "recorded":
         raise PaymentNotConfirmed()
     return bookings.view_of(session, row.id)

@@ -2,8 +2,12 @@
 receipt per booking.
 
 A booking is "paid" when the ledger holds a payment row for it (money actually received),
-whatever happened afterwards (cancelled and refunded bookings keep their receipt). The
-amounts shown come from the payments and refunds tables (what Razorpay did); the net is
+whatever happened afterwards (cancelled and refunded bookings keep their receipt). Every
+amount comes from the ledger, in the booking's currency: a payment line is a ledger
+`payment` row (the payments table only adds its method and time), a processed refund is a
+ledger `refund` row; refunds still pending or failed are listed for information only, and
+only for payments the ledger holds. A capture Razorpay took at the wrong amount or currency
+(payments status `mismatched`) is never in the ledger, so never on a receipt. The net is
 paid minus processed refunds. Only the booking's student, or an admin, may read one.
 """
 
@@ -86,27 +90,39 @@ def _details(session: Session, rows: list[Any]) -> list[Receipt]:
         return []
     pays: dict[uuid.UUID, list[ReceiptPayment]] = {}
     for p in session.execute(text(
-            "SELECT booking_id, razorpay_payment_id, amount_minor, coalesce(method, '') AS method,"
-            " coalesce(captured_at, created_at) AS at FROM payments"
-            " WHERE booking_id = ANY(:ids) AND status IN ('captured', 'refunded') ORDER BY at"), {"ids": ids}):
-        pays.setdefault(p.booking_id, []).append(ReceiptPayment(p.razorpay_payment_id, p.amount_minor, p.method, p.at))
+            "SELECT l.booking_id, substr(l.source_key, 9) AS razorpay_payment_id, l.amount_minor,"
+            " coalesce(p.method, '') AS method, coalesce(p.captured_at, p.created_at, l.created_at) AS at"
+            " FROM ledger_entries l LEFT JOIN payments p ON p.razorpay_payment_id = substr(l.source_key, 9)"
+            " WHERE l.booking_id = ANY(:ids) AND l.kind = 'payment' ORDER BY at, l.id"), {"ids": ids}):
+        pays.setdefault(p.booking_id, []).append(
+            ReceiptPayment(p.razorpay_payment_id, int(p.amount_minor), p.method, p.at))
     refunds: dict[uuid.UUID, list[ReceiptRefund]] = {}
     for r in session.execute(text(
-            "SELECT booking_id, amount_minor, status, created_at, processed_at, coalesce(razorpay_refund_id, '') AS rid"
-            " FROM refunds WHERE booking_id = ANY(:ids) ORDER BY created_at"), {"ids": ids}):
+            # processed: the ledger's refund row; pending or failed: shown, not counted
+            "SELECT r.booking_id, coalesce(-l.amount_minor, r.amount_minor) AS amount_minor, r.status,"
+            " r.created_at, r.processed_at, coalesce(r.razorpay_refund_id, '') AS rid"
+            " FROM refunds r JOIN payments p ON p.id = r.payment_id"
+            " LEFT JOIN ledger_entries l ON l.source_key = 'refund:' || r.id::text AND l.kind = 'refund'"
+            " WHERE r.booking_id = ANY(:ids)"
+            " AND EXISTS (SELECT 1 FROM ledger_entries lp WHERE lp.source_key = 'payment:' || p.razorpay_payment_id"
+            "             AND lp.kind = 'payment')"
+            " ORDER BY r.created_at"), {"ids": ids}):
         refunds.setdefault(r.booking_id, []).append(
-            ReceiptRefund(r.amount_minor, r.status, r.created_at, r.processed_at, r.rid))
+            ReceiptRefund(int(r.amount_minor), r.status, r.created_at, r.processed_at, r.rid))
+    totals = {t.booking_id: t for t in session.execute(text(
+        "SELECT booking_id, coalesce(sum(amount_minor) FILTER (WHERE kind = 'payment'), 0) AS paid,"
+        " -coalesce(sum(amount_minor) FILTER (WHERE kind = 'refund'), 0) AS refunded"
+        " FROM ledger_entries WHERE booking_id = ANY(:ids) GROUP BY booking_id"), {"ids": ids})}
     out = []
     for r in rows:
-        p = pays.get(r.id, [])
-        f = refunds.get(r.id, [])
+        money = totals.get(r.id)
         out.append(Receipt(
             booking_id=r.id, reference=r.reference, status=r.status, student_id=r.student_id,
             student_name=r.student_name, student_email=r.student_email, tutor_name=r.tutor_name,
             starts_at=r.starts_at, length_minutes=r.length_minutes, currency=r.currency,
-            paid_minor=sum(x.amount_minor for x in p),
-            refunded_minor=sum(x.amount_minor for x in f if x.status == "processed"),
-            payments=p, refunds=f,
+            paid_minor=int(money.paid) if money else 0,
+            refunded_minor=int(money.refunded) if money else 0,
+            payments=pays.get(r.id, []), refunds=refunds.get(r.id, []),
         ))
     return out
 

@@ -6,7 +6,8 @@ X-Refund-Idempotency (`razorpay_refund_key`: from the row's id) outside any tran
 then records the result. Transient gateway errors (including 409, the same key still in
 flight) propagate (the outbox retries); permanent ones mark the refund failed and flagged.
 Processed refunds (API answer, refund.processed webhook or `poll_refund`) write the ledger
-reversal rows and tell the student.
+reversal rows and tell the student; the refund of a `mismatched` payment (settlement.py)
+writes none, as that payment never reached the ledger.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ REFUND_REQUESTED_JOB = "booking.refund_requested"
 
 
 def insert_refund(session: Session, booking: Any, payment_uuid: uuid.UUID, amount: int, *, key: str,
-                  reason: str) -> uuid.UUID:
+                  reason: str, currency: str | None = None) -> uuid.UUID:
+    """A pending refund row (idempotent by `key`), in the booking's currency unless the
+    payment was captured in another (`currency`)."""
     new_id = uuid.uuid4()
     session.execute(pg_insert(REFUNDS).values(
         id=new_id, booking_id=booking.id, payment_id=payment_uuid, idempotency_key=key, amount_minor=amount,
-        currency=booking.currency, status="pending", reason=reason,
+        currency=currency or booking.currency, status="pending", reason=reason,
     ).on_conflict_do_nothing(index_elements=["idempotency_key"]))
     return session.execute(select(REFUNDS.c.id).where(REFUNDS.c.idempotency_key == key)).scalar_one()
 
@@ -151,12 +154,14 @@ def record_refund_entity(session: Session, refund: dict, *, refund_id: uuid.UUID
     if status == "processed" and row.status != "processed":
         session.execute(update(REFUNDS).where(REFUNDS.c.id == row.id)
                         .values(status="processed", processed_at=now, updated_at=now, flagged=False))
-        ledger.record_refund(session, booking, row.id, row.amount_minor)
         payment = session.execute(select(PAYMENTS).where(PAYMENTS.c.id == row.payment_id)).one()
+        mismatched = payment.status == "mismatched"  # never in the ledger: nothing to reverse
+        if not mismatched:
+            ledger.record_refund(session, booking, row.id, row.amount_minor)
         refunded = int(session.execute(text(
             "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE payment_id = :p AND status = 'processed'"),
             {"p": payment.id}).scalar_one())
-        if refunded >= payment.amount_minor:
+        if refunded >= payment.amount_minor and not mismatched:
             session.execute(update(PAYMENTS).where(PAYMENTS.c.id == payment.id)
                             .values(status="refunded", updated_at=now))
         notifications.user_event(session, booking.student_id, "payment.refund_processed", {"refund_id": str(row.id)})

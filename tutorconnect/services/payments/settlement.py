@@ -8,6 +8,14 @@ with a notification; a booking that is already paid or no longer payable -> this
 refunded. Whichever of callback and webhook gets the lock first confirms; the other finds
 the ledger rows and does nothing. A paid booking never moves backwards (payment status only
 moves forward).
+
+A capture at another amount or currency than the order's is never money for the booking:
+the payment is recorded as `mismatched` (final), nothing is written to the ledger, the
+booking does not move, and the whole captured amount is refunded automatically (a refund
+row keyed "mismatch:<payment id>" and its outbox job, so any number of deliveries make one
+refund; the refund's ledger rows are skipped too, refunds.record_refund_entity). A refund
+Razorpay refuses is marked failed and flagged, and the flagged event stays in the admins'
+queue (flags.py).
 """
 
 from __future__ import annotations
@@ -31,8 +39,10 @@ log = logging.getLogger(__name__)
 
 S = BookingStatus
 _PAID = PAID_STATUSES
-# Payment status only moves forward (a failed payment may still be captured later).
-_PAYMENT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "refunded": 4}
+# Payment status only moves forward (a failed payment may still be captured later);
+# `mismatched` (ours, never Razorpay's) is final.
+_RAZORPAY_STATUSES = ("created", "failed", "authorized", "captured", "refunded")
+_PAYMENT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "refunded": 4, "mismatched": 5}
 
 
 def failure_words(payment: dict) -> str:
@@ -47,7 +57,7 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     pid = payment.get("id")
     oid = payment.get("order_id")
     status = payment.get("status")
-    if not isinstance(pid, str) or not isinstance(oid, str) or status not in _PAYMENT_RANK:
+    if not isinstance(pid, str) or not isinstance(oid, str) or status not in _RAZORPAY_STATUSES:
         return "malformed"
     order = session.execute(select(ORDERS).where(ORDERS.c.razorpay_order_id == oid)).first()
     if order is None:
@@ -58,20 +68,25 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     currency = payment.get("currency")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         return "malformed"
-    changed = _upsert_payment(session, order, payment, now)
-    if status == "failed" and changed and booking.status == S.PENDING_PAYMENT.value:
-        notifications.user_event(session, booking.student_id, "payment.failed",
-                                 {"booking_id": str(booking.id), "reason": failure_words(payment)})
+    if currency is not None and not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+        return "malformed"  # not an ISO 4217 code: nothing we could store or refund in
     # Money arrived only if Razorpay captured it: a `refunded` payment with captured false is
     # an authorization nobody captured, which Razorpay refunded on its own
     # (https://razorpay.com/docs/payments/payments/capture-settings/), never a payment.
-    if status not in ("captured", "refunded") or payment.get("captured") is not True:
+    captured = status in ("captured", "refunded") and payment.get("captured") is True
+    mismatched = captured and (amount != order.amount_minor or currency != order.currency)
+    changed = _upsert_payment(session, order, payment, now, mismatched=mismatched)
+    if status == "failed" and changed and booking.status == S.PENDING_PAYMENT.value:
+        notifications.user_event(session, booking.student_id, "payment.failed",
+                                 {"booking_id": str(booking.id), "reason": failure_words(payment)})
+    if not captured:
         if status in ("authorized", "failed") and order.status == "created":
             session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status == "created")
                             .values(status="attempted", updated_at=now))
         return "recorded"
-    if amount != order.amount_minor or currency != order.currency:
+    if mismatched:
         log.error("payment amount mismatch", extra={"payment_id": pid, "order_id": oid})
+        _refund_mismatched_payment(session, booking, pid)
         return "amount_mismatch"
     session.execute(update(ORDERS).where(ORDERS.c.id == order.id, ORDERS.c.status != "paid")
                     .values(status="paid", updated_at=now))
@@ -81,13 +96,14 @@ def apply_payment(session: Session, payment: dict, *, source: str) -> str:
     return _settle_booking(session, booking, pid, amount, now)
 
 
-def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) -> bool:
-    """Record the payment entity; True when this call changed what we had stored."""
-    status = payment["status"]
+def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime, *, mismatched: bool) -> bool:
+    """Record the payment entity (`mismatched`: as such, whatever Razorpay calls it); True
+    when this call changed what we had stored."""
+    status = "mismatched" if mismatched else payment["status"]
     fields = dict(status=status, method=payment.get("method"), error_code=payment.get("error_code"),
                   error_description=payment.get("error_description"), error_reason=payment.get("error_reason"),
                   updated_at=now)
-    if status == "captured":
+    if status in ("captured", "mismatched"):
         fields["captured_at"] = now
     current = session.execute(select(PAYMENTS.c.status).where(
         PAYMENTS.c.razorpay_payment_id == payment["id"])).scalar()
@@ -98,7 +114,7 @@ def _upsert_payment(session: Session, order: Any, payment: dict, now: datetime) 
             **fields).on_conflict_do_nothing(index_elements=["razorpay_payment_id"])
             .returning(PAYMENTS.c.id)).first() is not None
     if _PAYMENT_RANK[status] > _PAYMENT_RANK.get(current, 0):
-        if status == "captured":
+        if status in ("captured", "mismatched"):
             fields.update(error_code=None, error_description=None, error_reason=None)
         return session.execute(update(PAYMENTS).where(PAYMENTS.c.razorpay_payment_id == payment["id"],
                                                       PAYMENTS.c.status == current).values(**fields)).rowcount > 0
@@ -134,3 +150,16 @@ def _refund_whole_payment(session: Session, booking: Any, pid: str, amount: int,
                    dedupe_key=f"{REFUND_EXECUTE_JOB}:{refund_id}")
     notifications.user_event(session, booking.student_id, "payment.refunded_automatically",
                              {"refund_id": str(refund_id), "kind": kind})
+
+
+def _refund_mismatched_payment(session: Session, booking: Any, pid: str) -> None:
+    """Give back the whole of a capture that does not match its order, in the currency it was
+    captured in; once per payment however often it is reported (refund key, outbox key,
+    notification key)."""
+    payment_row = session.execute(select(PAYMENTS).where(PAYMENTS.c.razorpay_payment_id == pid)).one()
+    refund_id = insert_refund(session, booking, payment_row.id, payment_row.amount_minor, key=f"mismatch:{pid}",
+                              reason="the amount paid did not match the booking", currency=payment_row.currency)
+    outbox.enqueue(session, REFUND_EXECUTE_JOB, {"refund_id": str(refund_id)},
+                   dedupe_key=f"{REFUND_EXECUTE_JOB}:{refund_id}")
+    notifications.user_event(session, booking.student_id, "payment.refunded_automatically",
+                             {"refund_id": str(refund_id), "kind": "mismatch"})

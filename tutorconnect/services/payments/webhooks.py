@@ -2,13 +2,16 @@
 (constant time), stores the event (append-only, unique event id), dedupes applied events by
 "<event>:<payment or refund id>" (advisory lock + unique partial index), and applies it
 (payment events through settlement.apply_payment, refund events through
-refunds.record_refund_entity).
+refunds.record_refund_entity). An event we cannot apply is stored flagged (its outcome
+says why) and every admin is alerted in the same transaction (flags.alert_admins); the
+admins' queue of flags is flags.py. A capture at the wrong amount is flagged once per
+payment: the other events reporting it (order.paid, a redelivery under a new event id) are
+applied as known, its refund being under way already.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +22,9 @@ from sqlmodel import Session
 
 from tutorconnect.integrations import razorpay_gateway as gateway
 from tutorconnect.services.errors import InvalidInput
+from tutorconnect.services.json_input import parse_json
 from tutorconnect.services.payments.errors import InvalidSignature
+from tutorconnect.services.payments.flags import alert_admins
 from tutorconnect.services.payments.refunds import record_refund_entity
 from tutorconnect.services.payments.settlement import apply_payment
 from tutorconnect.services.payments.tables import EVENTS, utc_now
@@ -51,7 +56,7 @@ def ingest_webhook(session: Session, raw_body: bytes, signature: str | None, eve
     if not gateway.verify_webhook_signature(raw_body, signature):
         raise InvalidSignature()
     try:
-        body = json.loads(raw_body)
+        body = parse_json(raw_body)  # a ValueError too for bodies nested past any event
     except ValueError:
         raise InvalidInput("body", "The webhook body is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("event"), str):
@@ -91,6 +96,8 @@ def ingest_webhook(session: Session, raw_body: bytes, signature: str | None, eve
             return WebhookResult(event_id, event, True, "duplicate", False)
     outcome, flag = _dispatch(session, event, payment, order, refund)
     _finish_event(session, stored, outcome, applied=flag is None, flag=flag)
+    if flag is not None:
+        alert_admins(session, stored)
     return WebhookResult(event_id, event, False, outcome, flag is not None)
 
 
@@ -102,6 +109,8 @@ def _dispatch(session: Session, event: str, payment: dict, order: dict, refund: 
         outcome = apply_payment(session, payment, source="webhook")
         if outcome == "unknown_order":
             return outcome, f"order {payment.get('order_id')} is not one of ours"
+        if outcome == "amount_mismatch" and _mismatch_flagged(session, payment.get("id")):
+            return outcome, None  # in the admins' queue already; refunded by settlement
         if outcome in ("amount_mismatch", "malformed"):
             return outcome, f"payment {payment.get('id')}: {outcome.replace('_', ' ')}"
         return outcome, None
@@ -113,6 +122,13 @@ def _dispatch(session: Session, event: str, payment: dict, order: dict, refund: 
             return "unknown_refund", f"refund {refund.get('id')} is not one of ours"
         return f"refund_{outcome}", None
     return "ignored", None
+
+
+def _mismatch_flagged(session: Session, payment_id: Any) -> bool:
+    """Whether another event already put this wrong-amount capture in the admins' queue
+    (the booking's row lock, taken by apply_payment, orders concurrent deliveries)."""
+    return isinstance(payment_id, str) and session.execute(select(EVENTS.c.id).where(
+        EVENTS.c.payment_id == payment_id, EVENTS.c.flagged, EVENTS.c.outcome == "amount_mismatch")).first() is not None
 
 
 def _finish_event(session: Session, event_row_id: int, outcome: str, *, applied: bool,

@@ -3,8 +3,9 @@ own profile (the draft row, the onboarding wizard steps and their input cleaning
 completeness), private documents and public photos, the approval state machine and the
 admin's review of tutors, the public listings and public page, the subject taxonomy,
 students' reviews of lessons with the tutor's rating, students' favorites and generated
-avatars. Inside, the arrows go one way: input_cleaning, profile_completeness, listings
-and avatars at the bottom; profile_drafts above them; onboarding_steps, documents (then
+avatars, and the one rule for showing a rating (`format_rating`, ratings.py). Inside, the
+arrows go one way: ratings, input_cleaning, profile_completeness, listings and avatars at
+the bottom; profile_drafts above them; onboarding_steps, documents (then
 photos), approval, subjects, pages, favorites and lesson_reviews above those;
 admin_review on top. It uses the capability packages bookings (a tutor's cancellation
 figures, admin review only), notifications (telling the tutor of a decision or a new
@@ -53,6 +54,7 @@ from tutorconnect.services.tutors.photos import (
 from tutorconnect.services.tutors.profile_completeness import (
     BIO_MIN_FOR_COMPLETE, WEIGHTS, Completeness, completeness,
 )
+from tutorconnect.services.tutors.ratings import format_rating
 from tutorconnect.services.tutors.profile_drafts import (
     ProfileDraft, ProfileLocked, editable_profile, get_or_create_draft, load_draft, touch,
 )
@@ -88,7 +90,8 @@ __all__ = [
     "public_profile", "subject_catalog",
     # subject taxonomy (admins)
     "SubjectRow", "add_subject", "active_subjects", "all_subjects", "rename_subject", "retire_subject", "unretire_subject",
-    # students' reviews of lessons (hide/unhide/reply act on a lesson review)
+    # students' reviews of lessons (hide/unhide/reply act on a lesson review); how a rating is shown
+    "format_rating",
     "PER_PAGE_MAX", "RatingSummary", "ReviewItem", "ReviewNotAllowed", "hide_review", "list_reviews", "publish_review",
     "rating_summary", "reply_to_review", "review_booking", "unhide_review",
     # favorites

@@ -49,9 +49,10 @@ class ReviewItem:
 
 @dataclass(frozen=True)
 class RatingSummary:
-    average: Decimal | None  # two decimal places; None without reviews
+    average: Decimal | None  # two decimal places; None without reviews (not for display: format_rating)
     count: int
     distribution: dict[int, int]  # stars 1..5 -> number of visible reviews
+    rating_sum: int = 0  # the exact aggregate: pages show format_rating(rating_sum, count)
 
 
 def _adjust_rating(session: Session, tutor_id: uuid.UUID, rating: int, sign: int) -> None:
@@ -233,4 +234,5 @@ def rating_summary(session: Session, tutor_id: uuid.UUID) -> RatingSummary:
     average = None
     if profile.rating_count:
         average = (Decimal(profile.rating_sum) / Decimal(profile.rating_count)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return RatingSummary(average, profile.rating_count, {stars: int(counts.get(stars, 0)) for stars in range(1, 6)})
+    return RatingSummary(average, profile.rating_count, {stars: int(counts.get(stars, 0)) for stars in range(1, 6)},
+                         profile.rating_sum)

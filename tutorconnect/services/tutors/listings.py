@@ -30,7 +30,8 @@ class TutorCard:
     photo_path: str | None
     tutor_id: str = ""
     rating_count: int = 0
-    rating_average: Decimal | None = None  # two decimal places; None without reviews
+    rating_average: Decimal | None = None  # two decimal places; None without reviews (not for display)
+    rating_sum: int = 0  # the exact aggregate: pages show format_rating(rating_sum, rating_count)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def _cards(session: Session, rows) -> list[TutorCard]:
             tutor_id=str(p.user_id),
             rating_count=p.rating_count,
             rating_average=_average(p),
+            rating_sum=p.rating_sum,
         )
         for p, name, zone in rows
     ]
