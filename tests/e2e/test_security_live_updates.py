@@ -150,12 +150,13 @@ def test_a_tab_is_pushed_only_its_own_users_changes(open_tab, live_app, db, publ
     quiet = next_push(tab, QUIET_SECONDS)
     assert quiet is None, quiet.text
 
-    # The attacker's own booking changes: the tab gets its own list, and nobody else's.
-    query(db, "update bookings set status = 'expired', expires_at = now() where id = :id", id=mine.id)
+    # The attacker's own booking changes (confirmed: it stays under Upcoming, which lists
+    # active lessons only): the tab gets its own list, and nobody else's.
+    query(db, "update bookings set status = 'confirmed' where id = :id", id=mine.id)
     publish(live.bookings_topic(attacker.id))
     pushed = push_with(tab, Student, "cards")
     assert _references(pushed) == {mine.reference}
-    assert [c["status"] for c in pushed.var(Student, "cards")] == ["expired"]
+    assert [c["status"] for c in pushed.var(Student, "cards")] == ["confirmed"]
     assert theirs.reference not in pushed.text and "Rahul Verma" not in pushed.text
     assert victim.email not in pushed.text
 

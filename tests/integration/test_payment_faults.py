@@ -113,7 +113,11 @@ def test_worker_killed_mid_refund_refunds_exactly_once(rzp, broker, db, tmp_path
         assert [r["status"] for r in rows("SELECT status FROM refunds")] == ["processed"]
         assert _refund_ledger_rows(b.id) == 1
         assert ledger_totals(b.id)["refund"] == -b.price_minor
-        assert started.read_text().count("refunded at razorpay") == 2  # called twice, refunded once
+        # Refunded once, whoever finished it: the redelivered job calling Razorpay again (the
+        # idempotent refund answers with the same refund), or reconciliation recording the
+        # refund it finds at Razorpay first, so the job has nothing left to call (clean-clone
+        # run 63 saw one call; docs/testing.md, flakes).
+        assert started.read_text().count("refunded at razorpay") in (1, 2)
         assert len(rows("SELECT id FROM notifications WHERE kind = 'payment.refund_processed'")) == 1
         assert rows("SELECT id FROM dead_letters") == []
     finally:
