@@ -26,10 +26,11 @@ def logo() -> rx.Component:
                 border_radius="10px",
                 background="linear-gradient(135deg, var(--indigo-9), var(--violet-9))",
             ),
-            rx.text("TutorConnect", weight="bold", size="5", color=rx.color("gray", 12)),
+            rx.text("TutorConnect", weight="bold", size="5", color=rx.color("gray", 12), white_space="nowrap"),
             spacing="2",
             align="center",
         ),
+        flex_shrink="0",  # the brand never wraps, however full the bar (long words wrap anywhere else)
         href="/",
         underline="none",
         aria_label="TutorConnect home",
@@ -122,7 +123,8 @@ def user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_name[:1], size="1", radius="full"),
-                rx.text(SessionState.user_name, size="2", class_name="tc-hide-sm", max_width="140px", truncate=True),
+                rx.text(SessionState.user_name, size="2", class_name="tc-hide-sm", max_width="140px",
+                        white_space="nowrap", overflow="hidden", text_overflow="ellipsis"),  # one line, cut
                 rx.icon("chevron-down", size=14),
                 variant="ghost",
                 id="user-menu",

@@ -26,9 +26,8 @@ paid); a tutor no-show refunds the student in full.
 The tutor's earning (`tutor_earning`). A lesson that will or did take place pays the tutor
 their share of the price; one declined, expired, missed by the tutor or refunded in full
 pays nothing; a paid lesson the student cancelled late pays what the refund leaves: the
-refund takes back the platform fee pro rata, rounded down (`fee * refund // price`), and
-the rest from the tutor's share, exactly as the ledger's reversals do
-(payments.split_refund; a unit test checks they agree).
+refund takes back the platform fee pro rata, rounded down, and the rest from the tutor's
+share: `money.split_refund`, the one rule the ledger's reversals also use.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from tutorconnect.money import split_refund
 from tutorconnect.models.scheduling import BookingStatus as S
 
 # Defaults (the app reads the overriding values from config.Settings in the bookings package).
@@ -197,6 +197,6 @@ def tutor_earning(status: str, *, paid: bool, price_minor: int, platform_fee_min
     if status != S.CANCELLED or not paid or refund_minor is None or price_minor <= 0:
         return None
     refund = min(max(refund_minor, 0), price_minor)
-    fee_back = platform_fee_minor * refund // price_minor
-    kept = earnings - (refund - fee_back)
+    _, earnings_back = split_refund(price_minor, platform_fee_minor, 0, refund)  # as the ledger reverses it
+    kept = earnings - earnings_back
     return kept if kept > 0 else None

@@ -25,21 +25,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
 from tutorconnect.models.payments import LedgerEntry, LedgerKind
+from tutorconnect.money import split_refund
 
 LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 K = LedgerKind
-
-
-def split_refund(price_minor: int, fee_minor: int, refunded_before: int, amount_minor: int) -> tuple[int, int]:
-    """(fee reversal, earnings reversal) for refunding `amount_minor` after `refunded_before`
-    of a `price_minor` payment whose platform fee was `fee_minor`; both >= 0, summing to
-    `amount_minor`. Pure: property-tested in tests/unit."""
-    if price_minor <= 0 or amount_minor < 0 or refunded_before < 0 or refunded_before + amount_minor > price_minor:
-        raise ValueError("refund outside the payment")
-    before = fee_minor * refunded_before // price_minor
-    after = fee_minor * (refunded_before + amount_minor) // price_minor
-    fee_back = after - before
-    return fee_back, amount_minor - fee_back
 
 
 def _write(session: Session, booking_id: uuid.UUID, currency: str, rows: list[tuple[str, int, str]]) -> int:
